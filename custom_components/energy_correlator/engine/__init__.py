@@ -1,0 +1,27 @@
+"""Pure-Python correlation engine: no Home Assistant imports below this package."""
+
+from .engine import Engine
+from .models import (
+    Correlation,
+    DeviceEvent,
+    EngineConfig,
+    EngineStats,
+    ProfileSummary,
+    Status,
+    TopConsumer,
+    TransitionKind,
+)
+from .transitions import classify_change
+
+__all__ = [
+    "Correlation",
+    "DeviceEvent",
+    "Engine",
+    "EngineConfig",
+    "EngineStats",
+    "ProfileSummary",
+    "Status",
+    "TopConsumer",
+    "TransitionKind",
+    "classify_change",
+]
