@@ -41,6 +41,13 @@ class Engine:
         """Declare the device's own power sensor (smart plug) for self-validation."""
         raise NotImplementedError
 
+    def learn(self, correlation: Correlation) -> bool:
+        """Teach the profiles one correlation (the path tick uses; backfill replays through it).
+
+        Returns whether it was accepted (status OK and consistent with the profile).
+        """
+        raise NotImplementedError
+
     def set_device_level(self, entity_id: str, ts: float, level: float) -> None:
         """Tell the engine a device's current level without it being an event (startup state)."""
         raise NotImplementedError

@@ -1,0 +1,71 @@
+"""Typed runtime data and the coordinator's snapshot that entities, actions and the sink read.
+
+CONTRACT shared by coordinator.py (producer), sensor.py / binary_sensor.py / services.py /
+diagnostics.py (readers) and influx.py (SinkStats producer).
+"""
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+
+from .engine import Correlation, EngineStats, ProfileSummary, TopConsumer
+
+if TYPE_CHECKING:
+    from .coordinator import EnergyCorrelatorCoordinator
+    from .influx import InfluxSink
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SinkStats:
+    """What the InfluxDB sink reports (diagnostic sensors, diagnostics, repairs)."""
+
+    points_written: int = 0
+    points_pending: int = 0  # in memory + persisted backlog
+    points_dropped: int = 0  # over the backlog cap (oldest first) or rejected as bad (400)
+    last_error: str | None = None
+    success_pct: float | None = None  # successful write attempts / all attempts
+    failing_since: float | None = None  # POSIX time of the first failure in the current streak
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceData:
+    """One learned device as the entities see it."""
+
+    entity_id: str
+    profile: ProfileSummary
+    level: float  # current level, 0 = off
+    estimated_power_w: float | None
+    energy_kwh: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorrelatorData:
+    """Snapshot produced by every coordinator refresh."""
+
+    now: float
+    meter_power_w: float | None
+    untracked_power_w: float | None
+    daily_energy_kwh: float | None
+    peak_power_w: float | None
+    standby_baseline_w: float | None
+    last_correlation: Correlation | None
+    top_consumers: list[TopConsumer]
+    price_per_kwh: float | None
+    cost_month: float | None
+    phantom_load: bool | None
+    high_consumption: bool | None
+    stats: EngineStats
+    devices: dict[str, DeviceData] = field(default_factory=dict)
+    sink: SinkStats | None = None
+
+
+@dataclass(kw_only=True)
+class EnergyCorrelatorRuntimeData:
+    """Everything one config entry owns while loaded."""
+
+    coordinator: EnergyCorrelatorCoordinator
+    sink: InfluxSink | None = None
+
+
+type EnergyCorrelatorConfigEntry = ConfigEntry[EnergyCorrelatorRuntimeData]
