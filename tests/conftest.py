@@ -1,9 +1,44 @@
 """Shared fixtures. Importing the integration at module level makes `custom_components` resolve to
 this checkout before pytest-homeassistant-custom-component's own testing config."""
 
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 import custom_components.energy_correlator  # noqa: F401
+from custom_components.energy_correlator.const import (
+    CONF_CIRCUITS,
+    CONF_DOMAINS,
+    CONF_EXCLUDE,
+    CONF_INCLUDE,
+    CONF_INFLUX_ENABLED,
+    CONF_METER,
+    DEFAULT_AFTER_WINDOW_S,
+    DEFAULT_BACKLOG_MAX_POINTS,
+    DEFAULT_BEFORE_WINDOW_S,
+    DEFAULT_HIGH_POWER_DURATION_S,
+    DEFAULT_HIGH_POWER_W,
+    DEFAULT_MIN_DELTA_W,
+    DEFAULT_PHANTOM_THRESHOLD_W,
+    DEFAULT_PRICE_PER_KWH,
+    DEFAULT_SCAN_INTERVAL_S,
+    DEFAULT_SETTLE_S,
+    DOMAIN,
+    OPT_AFTER_WINDOW_S,
+    OPT_BACKLOG_MAX_POINTS,
+    OPT_BEFORE_WINDOW_S,
+    OPT_HIGH_POWER_DURATION_S,
+    OPT_HIGH_POWER_W,
+    OPT_MIN_DELTA_W,
+    OPT_PHANTOM_THRESHOLD_W,
+    OPT_PRICE_PER_KWH,
+    OPT_SCAN_INTERVAL_S,
+    OPT_SETTLE_S,
+)
+
+METER = "sensor.home_power"
+SWITCHES = ("switch.kettle", "switch.heater")
+LIGHTS = ("light.kitchen",)
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +46,58 @@ def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Let hass load custom integrations, only for tests that use hass (engine tests stay fast)."""
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """A realistic entry: one W meter, the default watched domains, no InfluxDB, default options."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Energy Correlator",
+        unique_id=METER,
+        data={
+            CONF_METER: METER,
+            CONF_DOMAINS: ["switch", "light", "fan", "climate"],
+            CONF_INCLUDE: [],
+            CONF_EXCLUDE: [],
+            CONF_CIRCUITS: [],
+            CONF_INFLUX_ENABLED: False,
+        },
+        options={
+            OPT_MIN_DELTA_W: DEFAULT_MIN_DELTA_W,
+            OPT_BEFORE_WINDOW_S: DEFAULT_BEFORE_WINDOW_S,
+            OPT_AFTER_WINDOW_S: DEFAULT_AFTER_WINDOW_S,
+            OPT_SETTLE_S: DEFAULT_SETTLE_S,
+            OPT_SCAN_INTERVAL_S: DEFAULT_SCAN_INTERVAL_S,
+            OPT_PHANTOM_THRESHOLD_W: DEFAULT_PHANTOM_THRESHOLD_W,
+            OPT_HIGH_POWER_W: DEFAULT_HIGH_POWER_W,
+            OPT_HIGH_POWER_DURATION_S: DEFAULT_HIGH_POWER_DURATION_S,
+            OPT_PRICE_PER_KWH: DEFAULT_PRICE_PER_KWH,
+            OPT_BACKLOG_MAX_POINTS: DEFAULT_BACKLOG_MAX_POINTS,
+        },
+    )
+
+
+def set_meter(hass: HomeAssistant, watts: float | str, unit: str = "W") -> None:
+    """Report the whole-home meter (a repeated value is still a `state_reported` sample)."""
+    hass.states.async_set(
+        METER,
+        str(watts),
+        {"unit_of_measurement": unit, "device_class": "power", "state_class": "measurement"},
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """A loaded entry with a meter at 300 W, two switches off and one dimmable light off."""
+    set_meter(hass, 300)
+    for entity_id in SWITCHES:
+        hass.states.async_set(entity_id, "off")
+    for entity_id in LIGHTS:
+        hass.states.async_set(entity_id, "off", {"supported_color_modes": ["brightness"]})
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

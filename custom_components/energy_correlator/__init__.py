@@ -1,1 +1,123 @@
 """Energy Correlator: learns what each device costs from the whole-home power meter."""
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.typing import ConfigType
+
+from .const import (
+    CONF_CIRCUITS,
+    CONF_INFLUX_BUCKET,
+    CONF_INFLUX_ENABLED,
+    CONF_INFLUX_ORG,
+    CONF_INFLUX_TOKEN,
+    CONF_INFLUX_URL,
+    CONF_INFLUX_VERIFY_SSL,
+    CONF_METER,
+    DEFAULT_AFTER_WINDOW_S,
+    DEFAULT_BACKLOG_MAX_POINTS,
+    DEFAULT_BEFORE_WINDOW_S,
+    DEFAULT_INFLUX_BUCKET,
+    DEFAULT_INFLUX_URL,
+    DEFAULT_MIN_DELTA_W,
+    DEFAULT_SETTLE_S,
+    DOMAIN,
+    OPT_AFTER_WINDOW_S,
+    OPT_BACKLOG_MAX_POINTS,
+    OPT_BEFORE_WINDOW_S,
+    OPT_MIN_DELTA_W,
+    OPT_SETTLE_S,
+)
+from .coordinator import EnergyCorrelatorCoordinator
+from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
+from .engine import Engine, EngineConfig
+from .influx import InfluxSink
+from .listener import StateListener
+from .services import async_setup_services
+from .store import CorrelatorStore
+
+PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.BINARY_SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once; they resolve their config entry per call."""
+    async_setup_services(hass)
+    return True
+
+
+def engine_config(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> EngineConfig:
+    """The engine's tunables from the entry's data and options."""
+    options = entry.options
+    return EngineConfig(
+        main_meter=entry.data[CONF_METER],
+        circuits=tuple(entry.data.get(CONF_CIRCUITS) or ()),
+        before_window_s=float(options.get(OPT_BEFORE_WINDOW_S, DEFAULT_BEFORE_WINDOW_S)),
+        after_window_s=float(options.get(OPT_AFTER_WINDOW_S, DEFAULT_AFTER_WINDOW_S)),
+        settle_s=float(options.get(OPT_SETTLE_S, DEFAULT_SETTLE_S)),
+        min_delta_w=float(options.get(OPT_MIN_DELTA_W, DEFAULT_MIN_DELTA_W)),
+        timezone=hass.config.time_zone,
+    )
+
+
+def _sink(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> InfluxSink:
+    """The InfluxDB sink of an entry that enabled it."""
+    data = entry.data
+    return InfluxSink(
+        hass,
+        entry,
+        url=data.get(CONF_INFLUX_URL, DEFAULT_INFLUX_URL),
+        token=data.get(CONF_INFLUX_TOKEN, ""),
+        org=data.get(CONF_INFLUX_ORG, ""),
+        bucket=data.get(CONF_INFLUX_BUCKET, DEFAULT_INFLUX_BUCKET),
+        verify_ssl=bool(data.get(CONF_INFLUX_VERIFY_SSL, True)),
+        max_backlog_points=int(
+            entry.options.get(OPT_BACKLOG_MAX_POINTS, DEFAULT_BACKLOG_MAX_POINTS)
+        ),
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
+    """Engine from the options, learning from the store, heartbeat, listener, platforms."""
+    engine = Engine(engine_config(hass, entry))
+    store = CorrelatorStore(hass, entry.entry_id)
+    coordinator = EnergyCorrelatorCoordinator(hass, entry, engine, store)
+    coordinator.restore(await store.async_load())
+    entry.async_on_unload(store.async_bind(coordinator.stored_data))
+
+    sink: InfluxSink | None = None
+    if entry.data.get(CONF_INFLUX_ENABLED):
+        sink = _sink(hass, entry)
+        await sink.async_start()
+        coordinator.sink = sink
+
+    listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
+    entry.async_on_unload(listener.async_stop)
+    entry.async_on_unload(async_at_started(hass, listener.async_start))
+
+    await coordinator.async_config_entry_first_refresh()
+    # The heartbeat must run even while no entity listens (it publishes correlations).
+    entry.async_on_unload(coordinator.async_add_listener(callback(lambda: None)))
+
+    entry.runtime_data = EnergyCorrelatorRuntimeData(coordinator=coordinator, sink=sink)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
+    """Persist what was learned, stop the sink, unload the platforms."""
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    runtime = entry.runtime_data
+    await runtime.coordinator.async_shutdown()
+    await runtime.coordinator.store.async_save_now()
+    if runtime.sink is not None:
+        await runtime.sink.async_stop()
+    ir.async_delete_issue(hass, DOMAIN, runtime.coordinator.issue_id)
+    return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
+    """Delete the learned data with the entry."""
+    await CorrelatorStore(hass, entry.entry_id).async_remove()

@@ -7,6 +7,7 @@ readings into floats, and reads `Correlation`s / `ProfileSummary`s back. Times a
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 
@@ -115,7 +116,7 @@ class ProfileSummary:
         points = sorted(self.curve)
         if level <= points[0][0]:
             return points[0][1] * level / points[0][0] if points[0][0] > 0 else points[0][1]
-        for (l0, w0), (l1, w1) in zip(points, points[1:], strict=False):
+        for (l0, w0), (l1, w1) in pairwise(points):
             if l0 <= level <= l1:
                 return w0 + (w1 - w0) * (level - l0) / (l1 - l0) if l1 > l0 else w1
         return points[-1][1]

@@ -1,0 +1,339 @@
+"""The heartbeat: closes the engine's due windows, publishes correlations, builds the snapshot.
+
+Every `scan_interval_s` (and at the precise moment the earliest pending window closes) it runs
+`engine.tick`, fires `energy_correlator_correlation` for each new correlation, hands points to
+the InfluxDB sink, keeps the meter repair issue current and returns a `CorrelatorData` that the
+entities read.
+"""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_CIRCUITS,
+    CONF_ENERGY_SENSOR,
+    CONF_METER,
+    DEFAULT_HIGH_POWER_DURATION_S,
+    DEFAULT_HIGH_POWER_W,
+    DEFAULT_PHANTOM_THRESHOLD_W,
+    DEFAULT_PRICE_PER_KWH,
+    DEFAULT_SCAN_INTERVAL_S,
+    DOMAIN,
+    EVENT_CORRELATION,
+    LOGGER,
+    OPT_HIGH_POWER_DURATION_S,
+    OPT_HIGH_POWER_W,
+    OPT_PHANTOM_THRESHOLD_W,
+    OPT_PRICE_ENTITY,
+    OPT_PRICE_PER_KWH,
+    OPT_SCAN_INTERVAL_S,
+    REPAIR_AFTER,
+)
+from .data import CorrelatorData, DeviceData, EnergyCorrelatorConfigEntry
+from .engine import Correlation, Engine, EngineStats, ProfileSummary
+from .store import CorrelatorStore, StoredData
+
+if TYPE_CHECKING:
+    from .influx import InfluxSink
+
+_ENERGY_FACTORS = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0}
+
+
+class DailyEnergy:
+    """Energy since local midnight from a cumulative energy sensor's readings.
+
+    Sums the increases between readings of the same local day, so a sensor that resets (a daily
+    utility meter, a replaced device) counts from its new value instead of going negative.
+    """
+
+    def __init__(self) -> None:
+        """Nothing seen yet."""
+        self.day: str | None = None
+        self.total_kwh = 0.0
+        self.last_kwh: float | None = None
+
+    def update(self, day: str, reading_kwh: float | None) -> float:
+        """Add one reading (None: unavailable, nothing added); returns today's energy."""
+        if day != self.day:
+            self.day = day
+            self.total_kwh = 0.0
+        if reading_kwh is not None:
+            if self.last_kwh is not None:
+                step = reading_kwh - self.last_kwh
+                self.total_kwh += step if step >= 0 else reading_kwh
+            self.last_kwh = reading_kwh
+        return self.total_kwh
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the store."""
+        return {"day": self.day, "total_kwh": self.total_kwh, "last_kwh": self.last_kwh}
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Inverse of `as_dict`."""
+        self.day = data.get("day")
+        self.total_kwh = float(data.get("total_kwh") or 0.0)
+        last = data.get("last_kwh")
+        self.last_kwh = None if last is None else float(last)
+
+
+def correlation_payload(correlation: Correlation) -> dict[str, Any]:
+    """The public bus event payload (ARCHITECTURE.md) plus transition/confidence/overlap."""
+    return {
+        "entity_id": correlation.entity_id,
+        "domain": correlation.domain,
+        "state": correlation.state,
+        "previous_state": correlation.previous_state,
+        "power_before_w": correlation.power_before_w,
+        "power_after_w": correlation.power_after_w,
+        "power_delta_w": correlation.power_delta_w,
+        "power_delta_pct": correlation.power_delta_pct,
+        "confidence": correlation.confidence,
+        "transition": str(correlation.kind),
+        "status": str(correlation.status),
+        "overlapped": bool(correlation.overlapping),
+        "learned": correlation.learned,
+    }
+
+
+class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
+    """One per config entry; owns the engine, the store and the repair issue."""
+
+    config_entry: EnergyCorrelatorConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyCorrelatorConfigEntry,
+        engine: Engine,
+        store: CorrelatorStore,
+    ) -> None:
+        """The heartbeat period comes from the options."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=DOMAIN,
+            update_interval=timedelta(
+                seconds=float(entry.options.get(OPT_SCAN_INTERVAL_S, DEFAULT_SCAN_INTERVAL_S))
+            ),
+        )
+        self.engine = engine
+        self.store = store
+        self.sink: InfluxSink | None = None
+        self.main_meter: str = entry.data[CONF_METER]
+        self._circuits: list[str] = list(entry.data.get(CONF_CIRCUITS) or [])
+        self._energy_sensor: str | None = entry.data.get(CONF_ENERGY_SENSOR) or None
+        self.daily_energy = DailyEnergy()
+        self._due_unsub: CALLBACK_TYPE | None = None
+        self._due_at: float | None = None
+        self._high_since: float | None = None
+        self._meter_bad_since: float | None = None
+        self._issue_active: bool | None = None  # None: unknown (an issue may survive a restart)
+        self._profiles: dict[str, ProfileSummary] = {}
+        self._stats: EngineStats | None = None
+        self._last_correlation: Correlation | None = None
+
+    @property
+    def issue_id(self) -> str:
+        """The meter repair issue of this entry."""
+        return f"meter_unavailable_{self.config_entry.entry_id}"
+
+    # --- persistence --------------------------------------------------------------------------
+    def restore(self, stored: StoredData | None) -> None:
+        """Load what the store kept (engine first, then the shell's day state)."""
+        if not stored:
+            return
+        if engine_data := stored.get("engine"):
+            self.engine.load_dict(engine_data)
+        self.daily_energy.load(stored.get("shell", {}).get("daily_energy") or {})
+        self._profiles = {p.entity_id: p for p in self.engine.profiles()}
+        recent = self.engine.recent_correlations(limit=1)
+        self._last_correlation = recent[0] if recent else None
+
+    @callback
+    def stored_data(self) -> StoredData:
+        """The store's payload."""
+        return StoredData(
+            engine=self.engine.to_dict(), shell={"daily_energy": self.daily_energy.as_dict()}
+        )
+
+    # --- precise window timer -----------------------------------------------------------------
+    @callback
+    def async_schedule_due(self) -> None:
+        """Arm a one-shot timer for when the earliest pending window closes."""
+        due = self.engine.next_due()
+        if due is None or (self._due_at is not None and self._due_at <= due):
+            return
+        self._cancel_due()
+        self._due_at = due
+        self._due_unsub = async_track_point_in_utc_time(
+            self.hass, self._async_due, dt_util.utc_from_timestamp(due)
+        )
+
+    async def _async_due(self, _now: datetime) -> None:
+        self._due_unsub = None
+        self._due_at = None
+        await self.async_refresh()
+
+    @callback
+    def _cancel_due(self) -> None:
+        if self._due_unsub is not None:
+            self._due_unsub()
+        self._due_unsub = None
+        self._due_at = None
+
+    async def async_shutdown(self) -> None:
+        """Cancel the precise timer too (unload)."""
+        self._cancel_due()
+        await super().async_shutdown()
+
+    # --- the heartbeat ------------------------------------------------------------------------
+    async def _async_update_data(self) -> CorrelatorData:
+        now = dt_util.utcnow().timestamp()
+        price = self._price()
+        correlations = self.engine.tick(now, price)
+        for correlation in correlations:
+            self.hass.bus.async_fire(EVENT_CORRELATION, correlation_payload(correlation))
+        if correlations:
+            self._last_correlation = correlations[-1]
+        self.async_schedule_due()
+
+        meter_w = self.engine.current_power_w()
+        daily_kwh = self._daily_energy(now)
+        profiles = {p.entity_id: p for p in self.engine.profiles()}
+        stats = replace(self.engine.stats)
+        if correlations or profiles != self._profiles or stats != self._stats:
+            # Learning, relearn, reset or backfill happened: persist (debounced).
+            self.store.async_schedule_save()
+        self._to_sink(now, meter_w, daily_kwh, correlations, profiles)
+        self._profiles = profiles
+        self._stats = stats
+        self._update_meter_issue(now)
+
+        baseline = self.engine.standby_baseline_w()
+        options = self.config_entry.options
+        phantom_threshold = float(options.get(OPT_PHANTOM_THRESHOLD_W, DEFAULT_PHANTOM_THRESHOLD_W))
+        return CorrelatorData(
+            now=now,
+            meter_power_w=meter_w,
+            untracked_power_w=self.engine.untracked_power_w(now),
+            daily_energy_kwh=daily_kwh,
+            peak_power_w=self.engine.peak_w(now),
+            standby_baseline_w=baseline,
+            last_correlation=self._last_correlation,
+            top_consumers=self.engine.top_consumers(now, 10),
+            price_per_kwh=price,
+            cost_month=self.engine.cost_month(),
+            phantom_load=None if baseline is None else baseline > phantom_threshold,
+            high_consumption=self._high_consumption(now, meter_w),
+            stats=stats,
+            devices={
+                entity_id: DeviceData(
+                    entity_id=entity_id,
+                    profile=profile,
+                    level=self.engine.device_level(entity_id),
+                    estimated_power_w=self.engine.estimated_power_w(entity_id),
+                    energy_kwh=self.engine.device_energy_kwh(entity_id),
+                )
+                for entity_id, profile in profiles.items()
+                if profile.learned_power_w is not None
+            },
+            sink=self.sink.stats if self.sink is not None else None,
+        )
+
+    def _price(self) -> float | None:
+        """Price per kWh: the price entity when it has a number, else the fixed option."""
+        options = self.config_entry.options
+        if (price_entity := options.get(OPT_PRICE_ENTITY)) and (
+            state := self.hass.states.get(price_entity)
+        ):
+            try:
+                return float(state.state)
+            except ValueError:
+                LOGGER.debug("Price entity %s is %s: using the fixed price", price_entity, state)
+        fixed = options.get(OPT_PRICE_PER_KWH, DEFAULT_PRICE_PER_KWH)
+        return None if fixed is None else float(fixed)
+
+    def _daily_energy(self, now: float) -> float | None:
+        """Energy since local midnight: from the energy sensor if configured, else integrated."""
+        if self._energy_sensor is None:
+            return self.engine.energy_today_kwh(now)
+        day = dt_util.as_local(dt_util.utc_from_timestamp(now)).date().isoformat()
+        state = self.hass.states.get(self._energy_sensor)
+        kwh: float | None = None
+        if state is not None:
+            factor = _ENERGY_FACTORS.get(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT, "kWh"))
+            try:
+                kwh = float(state.state) * factor if factor is not None else None
+            except ValueError:
+                kwh = None
+        return self.daily_energy.update(day, kwh)
+
+    def _high_consumption(self, now: float, meter_w: float | None) -> bool | None:
+        """Meter above the threshold for at least the configured duration."""
+        options = self.config_entry.options
+        threshold = float(options.get(OPT_HIGH_POWER_W, DEFAULT_HIGH_POWER_W))
+        duration = float(options.get(OPT_HIGH_POWER_DURATION_S, DEFAULT_HIGH_POWER_DURATION_S))
+        if meter_w is None:
+            return None
+        if meter_w <= threshold:
+            self._high_since = None
+            return False
+        if self._high_since is None:
+            self._high_since = now
+        return now - self._high_since >= duration
+
+    def _to_sink(
+        self,
+        now: float,
+        meter_w: float | None,
+        daily_kwh: float | None,
+        correlations: list[Correlation],
+        profiles: dict[str, ProfileSummary],
+    ) -> None:
+        """Hand this heartbeat's points to the sink (it buffers; nothing here blocks)."""
+        if (sink := self.sink) is None:
+            return
+        sink.record_meter(now, self.main_meter, meter_w, daily_kwh)
+        for circuit in self._circuits:
+            if (power := self.engine.current_power_w(circuit)) is None:
+                continue
+            pct = 100.0 * power / meter_w if meter_w else None
+            sink.record_circuit(now, circuit, self.main_meter, power, pct)
+        for correlation in correlations:
+            sink.record_correlation(correlation)
+        for entity_id, profile in profiles.items():
+            if self._profiles.get(entity_id) != profile:
+                sink.record_profile(now, profile)
+
+    # --- repairs ------------------------------------------------------------------------------
+    def _update_meter_issue(self, now: float) -> None:
+        """Raise `meter_unavailable` after REPAIR_AFTER without a reading; clear it on return."""
+        state = self.hass.states.get(self.main_meter)
+        if state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            self._meter_bad_since = None
+            if self._issue_active is not False:
+                ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+                self._issue_active = False
+            return
+        if self._meter_bad_since is None:
+            self._meter_bad_since = now
+        if not self._issue_active and now - self._meter_bad_since >= REPAIR_AFTER.total_seconds():
+            self._issue_active = True
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self.issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="meter_unavailable",
+                translation_placeholders={"entity": self.main_meter},
+            )

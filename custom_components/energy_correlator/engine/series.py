@@ -1,0 +1,234 @@
+"""Sample-and-hold power series of one meter, bounded by a time horizon.
+
+An HA sensor reports only changes, so a reading holds until the next one. An unavailable
+reading (None/NaN/inf) is stored as NaN: "no value from here on" (a gap), and any window that
+touches a gap is not trusted. Times must increase: an earlier time is rejected (counted), a
+repeated time replaces the previous reading (the later report wins).
+
+The buffer is two plain lists trimmed in amortised chunks: appending is a couple of C calls,
+which keeps the per-sample path fast enough to replay weeks of 1 Hz history in seconds.
+"""
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+import math
+
+_NAN = math.nan
+_isfinite = math.isfinite
+_MIN_TRIM = 256
+_CADENCE_SAMPLES = 33
+_MAD_SCALE = 1.4826
+
+type SampleConsumer = Callable[[list[float], list[float], int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    """Statistics of the held power over [start, end]."""
+
+    start: float
+    end: float
+    mean: float | None  # time-weighted, over the valid part
+    median: float | None  # time-weighted
+    spread: float  # robust spread: time-weighted MAD * 1.4826
+    drift: float  # mean of the second half minus mean of the first half
+    updates: int  # meter reports inside (start, end]
+    gap: bool  # part of the window had no value (unavailable, or before the first sample)
+
+
+def weighted_median(pairs: list[tuple[float, float]]) -> float:
+    """Median of (value, weight) pairs; the lower median on an exact tie."""
+    pairs.sort()
+    half = sum(weight for _, weight in pairs) / 2.0
+    running = 0.0
+    for value, weight in pairs:
+        running += weight
+        if running >= half:
+            return value
+    return pairs[-1][0]
+
+
+class PowerSeries:
+    """One meter's recent readings (sample-and-hold) with window statistics."""
+
+    __slots__ = (
+        "_cadence",
+        "_cadence_key",
+        "_consumed",
+        "_offset",
+        "_trim_at",
+        "_ts",
+        "_w",
+        "consumer",
+        "horizon_s",
+        "invalid",
+        "last_ts",
+        "max_samples",
+        "rejected",
+        "replaced",
+    )
+
+    def __init__(self, horizon_s: float = 900.0, max_samples: int = 20_000) -> None:
+        """Keep at least `horizon_s` of history, never more than `max_samples` readings."""
+        self.horizon_s = horizon_s
+        self.max_samples = max(max_samples, 8)
+        self._ts: list[float] = []
+        self._w: list[float] = []
+        self._offset = 0  # readings dropped from the front so far
+        self._consumed = 0  # absolute index up to which `consumer` has seen the readings
+        self._trim_at = _MIN_TRIM
+        self._cadence: float | None = None
+        self._cadence_key = -1
+        self.last_ts = -math.inf
+        self.rejected = 0  # out of order, or a non-finite time
+        self.invalid = 0  # NaN/inf readings (kept as gaps)
+        self.replaced = 0
+        self.consumer: SampleConsumer | None = None
+
+    def __len__(self) -> int:
+        """Readings currently held."""
+        return len(self._ts)
+
+    @property
+    def total(self) -> int:
+        """Readings accepted since creation (duplicates replace and do not count)."""
+        return self._offset + len(self._ts)
+
+    def add(self, ts: float, watts: float | None) -> bool:
+        """Append one reading; False when rejected (older than the last one, or bad time)."""
+        if watts is None or not _isfinite(watts):
+            if watts is not None:
+                self.invalid += 1
+            watts = _NAN
+        if ts > self.last_ts:
+            if not _isfinite(ts):
+                self.rejected += 1
+                return False
+            self._ts.append(ts)
+            self._w.append(watts)
+            self.last_ts = ts
+            if len(self._ts) > self._trim_at:
+                self._trim()
+            return True
+        if ts == self.last_ts:
+            self._w[-1] = watts
+            self.replaced += 1
+            return True
+        self.rejected += 1
+        return False
+
+    def add_many(self, ts_seq: Iterable[float], watts_seq: Iterable[float | None]) -> int:
+        """Append many readings (replay); returns how many were accepted."""
+        accepted = 0
+        add = self.add
+        for ts, watts in zip(ts_seq, watts_seq, strict=True):
+            accepted += add(ts, watts)
+        return accepted
+
+    def _trim(self) -> None:
+        """Drop readings older than the horizon (keeping the one that holds at its start)."""
+        ts = self._ts
+        cut = bisect_right(ts, self.last_ts - self.horizon_s) - 1
+        cut = max(cut, len(ts) - self.max_samples, 0)
+        if cut > 0:
+            if self.consumer is not None and self._consumed < self._offset + cut:
+                self.feed()
+            del ts[:cut]
+            del self._w[:cut]
+            self._offset += cut
+        self._trim_at = max(_MIN_TRIM, 2 * len(ts))
+
+    def feed(self) -> None:
+        """Hand the readings the consumer has not seen yet to it (in time order)."""
+        if self.consumer is None:
+            return
+        start = max(self._consumed - self._offset, 0)
+        end = len(self._ts)
+        if end > start:
+            self.consumer(self._ts, self._w, start, end)
+        self._consumed = self._offset + end
+
+    @property
+    def last_value(self) -> float | None:
+        """The held value now; None in a gap or before any reading."""
+        if not self._w:
+            return None
+        value = self._w[-1]
+        return None if math.isnan(value) else value
+
+    def value_at(self, ts: float) -> float | None:
+        """The value held at `ts`; None in a gap or outside the kept history."""
+        index = bisect_right(self._ts, ts) - 1
+        if index < 0:
+            return None
+        value = self._w[index]
+        return None if math.isnan(value) else value
+
+    def interval_s(self) -> float | None:
+        """Typical time between readings: median of the recent intervals (cached)."""
+        key = self.total
+        if key == self._cadence_key:
+            return self._cadence
+        ts = self._ts[-_CADENCE_SAMPLES:]
+        if len(ts) < 2:
+            cadence = None
+        else:
+            diffs = sorted(b - a for a, b in pairwise(ts))
+            cadence = diffs[len(diffs) // 2]
+        self._cadence = cadence
+        self._cadence_key = key
+        return cadence
+
+    def updates_between(self, start: float, end: float) -> int:
+        """Readings with start < ts <= end."""
+        return bisect_right(self._ts, end) - bisect_right(self._ts, start)
+
+    def window(self, start: float, end: float) -> WindowStats:
+        """Time-weighted statistics of the held value over [start, end]."""
+        ts = self._ts
+        w = self._w
+        n = len(ts)
+        first = bisect_right(ts, start)
+        last = bisect_right(ts, end)  # readings [first, last) lie in (start, end]
+        gap = first == 0 or end <= start
+        mid = (start + end) / 2.0
+        pairs: list[tuple[float, float]] = []
+        sums = [0.0, 0.0]  # value * time in the first / second half
+        spans = [0.0, 0.0]
+        for index in range(max(first - 1, 0), last):
+            value = w[index]
+            seg_start = ts[index] if ts[index] > start else start
+            seg_end = ts[index + 1] if index + 1 < n and ts[index + 1] < end else end
+            duration = seg_end - seg_start
+            if duration <= 0.0:
+                continue
+            if value != value:  # noqa: PLR0124 - NaN marks a gap; the fast test
+                gap = True
+                continue
+            pairs.append((value, duration))
+            if seg_end <= mid:
+                sums[0] += value * duration
+                spans[0] += duration
+            elif seg_start >= mid:
+                sums[1] += value * duration
+                spans[1] += duration
+            else:
+                sums[0] += value * (mid - seg_start)
+                spans[0] += mid - seg_start
+                sums[1] += value * (seg_end - mid)
+                spans[1] += seg_end - mid
+        updates = last - first
+        if not pairs:
+            return WindowStats(start, end, None, None, 0.0, 0.0, updates, True)
+        total = spans[0] + spans[1]
+        mean = (sums[0] + sums[1]) / total
+        median = weighted_median(pairs)
+        spread = _MAD_SCALE * weighted_median([(abs(v - median), d) for v, d in pairs])
+        drift = sums[1] / spans[1] - sums[0] / spans[0] if spans[0] > 0 and spans[1] > 0 else 0.0
+        return WindowStats(start, end, mean, median, spread, drift, updates, gap)
+
+    def samples(self) -> tuple[list[float], list[float]]:
+        """Copies of the kept readings (times, watts; NaN = gap)."""
+        return list(self._ts), list(self._w)

@@ -1,0 +1,106 @@
+"""Shared base entities: the integration's own service device, and per-device entities that
+join the watched device's own device (the helper way, through `device_entry`)."""
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device import async_entity_id_to_device
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import EnergyCorrelatorCoordinator
+from .data import DeviceData
+
+
+def entry_key(entry: ConfigEntry) -> str:
+    """Prefix of every unique id of an entry (its unique id survives re-adding the entry)."""
+    return entry.unique_id or entry.entry_id
+
+
+def service_device_info(entry: ConfigEntry) -> DeviceInfo:
+    """The one service device each entry owns."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer="Energy Correlator",
+        model="Power correlation",
+    )
+
+
+@callback
+def source_key(hass: HomeAssistant, entity_id: str) -> str:
+    """Stable key of a watched entity: its registry id (survives renames), else its entity id."""
+    if (entry := er.async_get(hass).async_get(entity_id)) is not None:
+        return entry.id
+    return entity_id
+
+
+class EnergyCorrelatorEntity(CoordinatorEntity[EnergyCorrelatorCoordinator]):
+    """An entity of the integration's own service device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: EnergyCorrelatorCoordinator, description: EntityDescription
+    ) -> None:
+        """Describe the entity and link it to the entry's service device."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self.entity_description = description
+        self._attr_unique_id = f"{entry_key(entry)}_{description.key}"
+        self._attr_device_info = service_device_info(entry)
+
+
+class EnergyCorrelatorDeviceEntity(CoordinatorEntity[EnergyCorrelatorCoordinator]):
+    """An entity about one watched device, shown on that device's own page.
+
+    It remembers the source by entity-registry id, so it keeps its unique id and history when the
+    user renames the source, and reads the engine's data under whatever the entity id is now.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: EnergyCorrelatorCoordinator,
+        description: EntityDescription,
+        source: str,
+        entity_id: str,
+    ) -> None:
+        """Create it for `source` (registry id or entity id) whose entity id is `entity_id`."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self.entity_description = description
+        self._source = source
+        self._last_entity_id = entity_id
+        self._attr_unique_id = f"{entry_key(entry)}_{source}_{description.key}"
+        if (device := async_entity_id_to_device(coordinator.hass, entity_id)) is not None:
+            self.device_entry = device
+            self._attr_translation_key = description.translation_key
+        else:
+            # Without a device of its own the entity sits on our service device; its name must
+            # then say which device it is about.
+            self._attr_device_info = service_device_info(entry)
+            self._attr_translation_key = f"{description.translation_key}_named"
+            self._attr_translation_placeholders = {"source": self._source_name(entity_id)}
+
+    def _source_name(self, entity_id: str) -> str:
+        """Friendly name of the source, for entities that cannot join its device."""
+        if (state := self.coordinator.hass.states.get(entity_id)) is not None:
+            return state.name
+        return entity_id
+
+    @property
+    def source_entity_id(self) -> str:
+        """The source's current entity id (follows renames through the registry)."""
+        if (entry := er.async_get(self.coordinator.hass).async_get(self._source)) is not None:
+            self._last_entity_id = entry.entity_id
+        return self._last_entity_id
+
+    @property
+    def device_data(self) -> DeviceData | None:
+        """What the coordinator knows about the source now."""
+        return self.coordinator.data.devices.get(self.source_entity_id)

@@ -1,0 +1,338 @@
+"""Turns Home Assistant states into engine inputs (meter samples and device events).
+
+Only HA's filtered trackers are used, so an unrelated state change costs a dict lookup:
+- meters (main, circuits, devices' own power sensors) through `async_track_state_change_event`
+  and `async_track_state_report_event` — a meter repeating its value is still a sample and tells
+  the engine its cadence;
+- watched devices through `async_track_state_change_filtered` (watched domains + include list;
+  a new entity of a watched domain is picked up by the tracker's domain listener).
+Entity registry renames move the learned profile; removals stop the tracking.
+"""
+
+from collections.abc import Callable
+import math
+
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfPower,
+)
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    State,
+    callback,
+    split_entity_id,
+)
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import (
+    TrackStates,
+    async_track_state_change_event,
+    async_track_state_change_filtered,
+    async_track_state_report_event,
+)
+from homeassistant.util.unit_conversion import PowerConverter
+
+from .const import CONF_CIRCUITS, CONF_DOMAINS, CONF_EXCLUDE, CONF_INCLUDE, CONF_METER, LOGGER
+from .data import EnergyCorrelatorConfigEntry
+from .engine import Engine, classify_change
+
+_INVALID = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
+
+
+def power_from_state(state: State | None) -> float | None:
+    """A meter state in watts; None (a gap, never zero) when it is not a usable number.
+
+    Negative values are kept: a meter that nets solar export reports them, and the engine's
+    deltas stay right across zero. A missing unit is taken as watts.
+    """
+    if state is None or state.state in _INVALID:
+        return None
+    try:
+        value = float(state.state)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) or UnitOfPower.WATT
+    if unit not in PowerConverter.VALID_UNITS:
+        return None
+    return PowerConverter.convert(value, unit, UnitOfPower.WATT)
+
+
+def device_level(state: State) -> float | None:
+    """A device's current level (0 = off) from its state, None when unknown.
+
+    `classify_change` from a reference "off" state gives the level of any power-relevant state;
+    no event means the state is at the off level.
+    """
+    if state.state in _INVALID:
+        return None
+    event = classify_change(
+        state.entity_id, state.domain, "off", {}, state.state, state.attributes, 0.0
+    )
+    return event.level if event is not None else 0.0
+
+
+class StateListener:
+    """Owns every state subscription of one config entry."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyCorrelatorConfigEntry,
+        engine: Engine,
+        on_event: Callable[[], None],
+    ) -> None:
+        """Nothing is subscribed until `async_start`."""
+        self._hass = hass
+        self._entry = entry
+        self._engine = engine
+        self._on_event = on_event
+        self._main_meter: str = entry.data[CONF_METER]
+        self._circuits: list[str] = list(entry.data.get(CONF_CIRCUITS) or [])
+        self._domains: set[str] = set(entry.data.get(CONF_DOMAINS) or [])
+        self._include: set[str] = set(entry.data.get(CONF_INCLUDE) or [])
+        self._exclude: set[str] = set(entry.data.get(CONF_EXCLUDE) or [])
+        self._references: dict[str, str] = {}  # device entity -> its own power sensor
+        self._meter_unsubs: list[CALLBACK_TYPE] = []
+        self._other_unsubs: list[CALLBACK_TYPE] = []
+        self._tracker: Callable[[], None] | None = None
+        self._tracked_meters: frozenset[str] = frozenset()
+
+    @property
+    def meters(self) -> frozenset[str]:
+        """Every meter fed to the engine: main, circuits and reference sensors."""
+        return frozenset({self._main_meter, *self._circuits, *self._references.values()})
+
+    def is_watched(self, entity_id: str) -> bool:
+        """Whether a state change of this entity can be a device event."""
+        if entity_id in self._exclude or entity_id in self.meters:
+            return False
+        return entity_id in self._include or split_entity_id(entity_id)[0] in self._domains
+
+    # --- life cycle ---------------------------------------------------------------------------
+    @callback
+    def async_start(self, _hass: HomeAssistant | None = None) -> None:
+        """Subscribe and record the current meters and device levels (after HA has started)."""
+        for state in self._hass.states.async_all(self._domains):
+            self._adopt(state)
+        for entity_id in self._include:
+            if (included := self._hass.states.get(entity_id)) is not None:
+                self._adopt(included)
+        tracker = async_track_state_change_filtered(
+            self._hass,
+            TrackStates(False, set(self._include), set(self._domains)),
+            self._device_changed,
+        )
+        self._tracker = tracker.async_remove
+        self._other_unsubs.append(
+            self._hass.bus.async_listen(
+                er.EVENT_ENTITY_REGISTRY_UPDATED,
+                self._registry_updated,
+                event_filter=self._registry_filter,
+            )
+        )
+        self._subscribe_meters()
+        for meter in self.meters:
+            if (meter_state := self._hass.states.get(meter)) is not None:
+                self._add_power(meter, meter_state, meter_state.last_reported_timestamp)
+        self._on_event()
+
+    @callback
+    def async_stop(self) -> None:
+        """Drop every subscription (unload)."""
+        if self._tracker is not None:
+            self._tracker()
+            self._tracker = None
+        for unsub in (*self._meter_unsubs, *self._other_unsubs):
+            unsub()
+        self._meter_unsubs.clear()
+        self._other_unsubs.clear()
+        self._tracked_meters = frozenset()
+
+    # --- meters -------------------------------------------------------------------------------
+    @callback
+    def _subscribe_meters(self) -> None:
+        """(Re)subscribe when the set of meters changed (a new reference sensor)."""
+        meters = self.meters
+        if meters == self._tracked_meters:
+            return
+        for unsub in self._meter_unsubs:
+            unsub()
+        self._tracked_meters = meters
+        self._meter_unsubs = [
+            async_track_state_change_event(self._hass, meters, self._meter_changed),
+            async_track_state_report_event(self._hass, meters, self._meter_reported),
+        ]
+
+    @callback
+    def _meter_changed(self, event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        ts = state.last_reported_timestamp if state is not None else event.time_fired_timestamp
+        self._add_power(event.data["entity_id"], state, ts)
+
+    @callback
+    def _meter_reported(self, event: Event[EventStateReportedData]) -> None:
+        state = event.data["new_state"]
+        self._add_power(event.data["entity_id"], state, state.last_reported_timestamp)
+
+    @callback
+    def _add_power(self, meter: str, state: State | None, ts: float) -> None:
+        watts = power_from_state(state)
+        if watts is None:
+            LOGGER.debug(
+                "Meter %s has no usable reading (%s): recorded as a gap",
+                meter,
+                None if state is None else state.state,
+            )
+        self._engine.add_power(meter, ts, watts)
+
+    # --- devices ------------------------------------------------------------------------------
+    @callback
+    def _adopt(self, state: State) -> None:
+        """First sight of a watched device: its level and its own power sensor, if any."""
+        if not self.is_watched(state.entity_id):
+            return
+        if (level := device_level(state)) is not None:
+            self._engine.set_device_level(state.entity_id, state.last_updated_timestamp, level)
+        self._find_reference(state.entity_id)
+
+    @callback
+    def _find_reference(self, entity_id: str) -> None:
+        """Self-validation: a power sensor on the same HA device as the watched entity."""
+        registry = er.async_get(self._hass)
+        entry = registry.async_get(entity_id)
+        if entry is None or entry.device_id is None:
+            return
+        for other in er.async_entries_for_device(registry, entry.device_id):
+            if other.domain != "sensor" or other.entity_id == self._main_meter:
+                continue
+            device_class = other.device_class or other.original_device_class
+            if device_class is None and (state := self._hass.states.get(other.entity_id)):
+                device_class = state.attributes.get(ATTR_DEVICE_CLASS)
+            if device_class != SensorDeviceClass.POWER:
+                continue
+            if self._references.get(entity_id) != other.entity_id:
+                self._references[entity_id] = other.entity_id
+                self._engine.set_reference_meter(entity_id, other.entity_id)
+                self._subscribe_meters()
+                if (ref_state := self._hass.states.get(other.entity_id)) is not None:
+                    self._add_power(other.entity_id, ref_state, ref_state.last_reported_timestamp)
+            return
+
+    @callback
+    def _device_changed(self, event: Event[EventStateChangedData]) -> None:
+        entity_id = event.data["entity_id"]
+        if not self.is_watched(entity_id):
+            return
+        old_state = event.data["old_state"]
+        new_state = event.data["new_state"]
+        if new_state is None:
+            return
+        if old_state is None:
+            self._adopt(new_state)
+            return
+        device_event = classify_change(
+            entity_id,
+            new_state.domain,
+            old_state.state,
+            old_state.attributes,
+            new_state.state,
+            new_state.attributes,
+            new_state.last_updated_timestamp,
+        )
+        if device_event is None:
+            if old_state.state in _INVALID and (level := device_level(new_state)) is not None:
+                # Back from unavailable: a new known level, not an event with a measured delta.
+                self._engine.set_device_level(entity_id, new_state.last_updated_timestamp, level)
+            return
+        self._engine.add_event(device_event)
+        self._on_event()
+
+    # --- entity registry ----------------------------------------------------------------------
+    @callback
+    def _registry_filter(self, event_data: er.EventEntityRegistryUpdatedData) -> bool:
+        if event_data["action"] == "remove":
+            return self._follows(event_data["entity_id"])
+        if event_data["action"] == "update" and "old_entity_id" in event_data:
+            return self._follows(event_data["old_entity_id"])
+        return False
+
+    def _follows(self, entity_id: str) -> bool:
+        """Whether a registry change of this entity concerns this listener."""
+        return (
+            entity_id in self.meters
+            or entity_id in self._include
+            or entity_id in self._references
+            or split_entity_id(entity_id)[0] in self._domains
+        )
+
+    @callback
+    def _registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        data = event.data
+        if data["action"] == "remove":
+            self._removed(data["entity_id"])
+        elif data["action"] == "update" and "old_entity_id" in data:
+            self._renamed(data["old_entity_id"], data["entity_id"])
+
+    @callback
+    def _removed(self, entity_id: str) -> None:
+        """Stop following a removed entity (its learned profile stays until relearn)."""
+        self._include.discard(entity_id)
+        if self._references.pop(entity_id, None) is not None:
+            self._engine.set_reference_meter(entity_id, None)
+        for device, reference in list(self._references.items()):
+            if reference == entity_id:
+                del self._references[device]
+                self._engine.set_reference_meter(device, None)
+        self._subscribe_meters()
+        self._update_tracker()
+
+    @callback
+    def _renamed(self, old: str, new: str) -> None:
+        """Move the profile; a renamed configured meter updates the entry and reloads it."""
+        if old == self._main_meter or old in self._circuits:
+            data = dict(self._entry.data)
+            if old == self._main_meter:
+                data[CONF_METER] = new
+            data[CONF_CIRCUITS] = [new if c == old else c for c in self._circuits]
+            LOGGER.info("Meter %s was renamed to %s: reloading", old, new)
+            self._hass.config_entries.async_update_entry(self._entry, data=data)
+            self._hass.config_entries.async_schedule_reload(self._entry.entry_id)
+            return
+        self._engine.rename_entity(old, new)
+        if old in self._include:
+            self._include.discard(old)
+            self._include.add(new)
+        if old in self._exclude:
+            self._exclude.discard(old)
+            self._exclude.add(new)
+        if (reference := self._references.pop(old, None)) is not None:
+            self._references[new] = reference
+        for device, ref in list(self._references.items()):
+            if ref == old:
+                self._references[device] = new
+                self._engine.set_reference_meter(device, new)
+        self._subscribe_meters()
+        self._update_tracker()
+        self._on_event()
+
+    @callback
+    def _update_tracker(self) -> None:
+        """Re-subscribe devices after the include list changed."""
+        if self._tracker is None:
+            return
+        self._tracker()
+        tracker = async_track_state_change_filtered(
+            self._hass,
+            TrackStates(False, set(self._include), set(self._domains)),
+            self._device_changed,
+        )
+        self._tracker = tracker.async_remove

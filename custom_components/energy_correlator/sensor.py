@@ -1,0 +1,269 @@
+"""Sensors of the integration's own device; per-device sensors come from device_sensor.py."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
+
+from .coordinator import EnergyCorrelatorCoordinator
+from .data import CorrelatorData, EnergyCorrelatorConfigEntry
+from .device_sensor import async_setup_device_sensors
+from .entity import EnergyCorrelatorEntity
+
+PARALLEL_UPDATES = 0
+
+TOP_CONSUMERS_SHOWN = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrelatorSensorDescription(SensorEntityDescription):
+    """A sensor of the service device, read from the coordinator's snapshot."""
+
+    value_fn: Callable[[CorrelatorData], StateType]
+    attr_fn: Callable[[CorrelatorData], Mapping[str, Any] | None] = lambda _: None
+    exists_fn: Callable[[CorrelatorData], bool] = lambda _: True
+    resets: Literal["month"] | None = None  # state_class TOTAL with last_reset
+    currency: bool = False  # unit is hass.config.currency
+    friendly_state: bool = False  # the value is an entity id: show its friendly name
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _last_correlation_attrs(data: CorrelatorData) -> Mapping[str, Any] | None:
+    if (corr := data.last_correlation) is None:
+        return None
+    return {
+        "entity_id": corr.entity_id,
+        "domain": corr.domain,
+        "kind": str(corr.kind),
+        "previous_state": corr.previous_state,
+        "state": corr.state,
+        "power_before_w": _round(corr.power_before_w, 1),
+        "power_after_w": _round(corr.power_after_w, 1),
+        "power_delta_pct": _round(corr.power_delta_pct, 1),
+        "confidence": round(corr.confidence, 3),
+        "status": str(corr.status),
+        "time": dt_util.utc_from_timestamp(corr.ts).isoformat(),
+    }
+
+
+def _top_consumer_attrs(data: CorrelatorData) -> Mapping[str, Any]:
+    price = data.price_per_kwh
+    return {
+        "top_consumers": [
+            {
+                "entity_id": row.entity_id,
+                "learned_power_w": round(row.learned_power_w, 1),
+                "kwh_per_month": round(row.kwh_per_month, 3),
+                "cost_per_month": None if price is None else round(row.kwh_per_month * price, 2),
+            }
+            for row in data.top_consumers[:TOP_CONSUMERS_SHOWN]
+        ]
+    }
+
+
+def _has_sink(data: CorrelatorData) -> bool:
+    return data.sink is not None
+
+
+def _power(
+    key: str, value_fn: Callable[[CorrelatorData], StateType]
+) -> CorrelatorSensorDescription:
+    return CorrelatorSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=value_fn,
+    )
+
+
+def _counter(
+    key: str, value_fn: Callable[[CorrelatorData], StateType]
+) -> CorrelatorSensorDescription:
+    return CorrelatorSensorDescription(
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+    )
+
+
+SENSORS: tuple[CorrelatorSensorDescription, ...] = (
+    _power("untracked_power", lambda d: _round(d.untracked_power_w, 1)),
+    CorrelatorSensorDescription(
+        key="daily_energy",
+        translation_key="daily_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        # Like utility_meter's daily cycle: a drop at local midnight starts a new cycle.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda d: _round(d.daily_energy_kwh, 4),
+    ),
+    _power("peak_power", lambda d: _round(d.peak_power_w, 1)),
+    _power("standby_baseline", lambda d: _round(d.standby_baseline_w, 1)),
+    CorrelatorSensorDescription(
+        key="correlations_found",
+        translation_key="correlations_found",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda d: d.stats.correlations,
+    ),
+    CorrelatorSensorDescription(
+        key="last_correlation",
+        translation_key="last_correlation",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=lambda d: (
+            None if d.last_correlation is None else _round(d.last_correlation.power_delta_w, 1)
+        ),
+        attr_fn=_last_correlation_attrs,
+    ),
+    CorrelatorSensorDescription(
+        key="top_consumer",
+        translation_key="top_consumer",
+        value_fn=lambda d: d.top_consumers[0].entity_id if d.top_consumers else None,
+        attr_fn=_top_consumer_attrs,
+        friendly_state=True,
+    ),
+    CorrelatorSensorDescription(
+        key="cost_month",
+        translation_key="cost_month",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=lambda d: _round(d.cost_month, 4),
+        resets="month",
+        currency=True,
+    ),
+    # Diagnostics.
+    _counter("events_processed", lambda d: d.stats.events),
+    CorrelatorSensorDescription(
+        key="correlation_rate",
+        translation_key="correlation_rate",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: round(d.stats.correlation_rate_pct, 2),
+    ),
+    _counter("skipped_overlap", lambda d: d.stats.skipped_overlap),
+    _counter("skipped_gap", lambda d: d.stats.skipped_gap),
+    _counter("skipped_low_confidence", lambda d: d.stats.skipped_low_confidence),
+    CorrelatorSensorDescription(
+        key="sink_points_written",
+        translation_key="sink_points_written",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # changes with every batch
+        value_fn=lambda d: None if d.sink is None else d.sink.points_written,
+        exists_fn=_has_sink,
+    ),
+    CorrelatorSensorDescription(
+        key="sink_points_pending",
+        translation_key="sink_points_pending",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: None if d.sink is None else d.sink.points_pending,
+        exists_fn=_has_sink,
+    ),
+    CorrelatorSensorDescription(
+        key="sink_points_dropped",
+        translation_key="sink_points_dropped",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: None if d.sink is None else d.sink.points_dropped,
+        exists_fn=_has_sink,
+    ),
+    CorrelatorSensorDescription(
+        key="sink_last_error",
+        translation_key="sink_last_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: None if d.sink is None else (d.sink.last_error or "")[:255] or None,
+        exists_fn=_has_sink,
+    ),
+    CorrelatorSensorDescription(
+        key="sink_success_rate",
+        translation_key="sink_success_rate",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: None if d.sink is None else _round(d.sink.success_pct, 2),
+        exists_fn=_has_sink,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EnergyCorrelatorConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the service device's sensors, then the per-device ones (now and as they are learned)."""
+    coordinator = entry.runtime_data.coordinator
+    has_sink = entry.runtime_data.sink is not None
+    async_add_entities(
+        CorrelatorSensor(coordinator, description)
+        for description in SENSORS
+        if has_sink or description.exists_fn(coordinator.data)
+    )
+    async_setup_device_sensors(hass, entry, async_add_entities)
+
+
+class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
+    """A sensor whose state is a function of the coordinator's snapshot."""
+
+    entity_description: CorrelatorSensorDescription
+
+    def __init__(
+        self, coordinator: EnergyCorrelatorCoordinator, description: CorrelatorSensorDescription
+    ) -> None:
+        """Set the currency unit where the description asks for it."""
+        super().__init__(coordinator, description)
+        if description.currency:
+            self._attr_native_unit_of_measurement = coordinator.hass.config.currency
+
+    @property
+    def native_value(self) -> StateType:
+        """The description's value; entity ids shown by their friendly names."""
+        value = self.entity_description.value_fn(self.coordinator.data)
+        if (
+            self.entity_description.friendly_state
+            and isinstance(value, str)
+            and (state := self.hass.states.get(value)) is not None
+        ):
+            return state.name
+        return value
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The description's attributes."""
+        return self.entity_description.attr_fn(self.coordinator.data)
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """Start of the local month for the monthly cost (state_class total)."""
+        if self.entity_description.resets != "month":
+            return None
+        now = dt_util.as_local(dt_util.utc_from_timestamp(self.coordinator.data.now))
+        return dt_util.start_of_local_day(now.replace(day=1))

@@ -1,0 +1,79 @@
+"""Persistence of what was learned, so a restart loses nothing.
+
+One file per config entry (`.storage/energy_correlator.<entry_id>`) holding the engine's own
+`to_dict()` under "engine" and the shell's small day state (energy sensor readings since local
+midnight) under "shell". Saves are debounced while learning; the last one happens on unload and at
+Home Assistant's final write.
+"""
+
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, STORAGE_MINOR_VERSION, STORAGE_SAVE_DELAY_S, STORAGE_VERSION
+
+
+class StoredData(TypedDict, total=False):
+    """The file's payload."""
+
+    engine: dict[str, Any]
+    shell: dict[str, Any]
+
+
+class CorrelatorStore(Store[StoredData]):
+    """Typed store with a migration hook for future schema versions."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """One store per config entry."""
+        super().__init__(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            minor_version=STORAGE_MINOR_VERSION,
+            atomic_writes=True,
+        )
+        self._data_func: Callable[[], StoredData] | None = None
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> StoredData:
+        """Bring an older file up to date.
+
+        Version 1.x files are already in the current shape; minor bumps only add keys, which
+        `Engine.load_dict` ignores or defaults, so they load as they are.
+        """
+        if old_major_version == 1:
+            return StoredData(
+                engine=dict(old_data.get("engine") or {}),
+                shell=dict(old_data.get("shell") or {}),
+            )
+        raise NotImplementedError
+
+    @callback
+    def async_bind(self, data_func: Callable[[], StoredData]) -> CALLBACK_TYPE:
+        """Remember how to build the payload and save once more when Home Assistant stops.
+
+        Returns the unsubscribe of the stop hook (for the entry's unload).
+        """
+        self._data_func = data_func
+
+        @callback
+        def _on_stop(_event: Event) -> None:
+            # The final-write stage flushes a pending delayed save.
+            self.async_delay_save(data_func, 0)
+
+        return self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _on_stop)
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Debounced save (at most one write per STORAGE_SAVE_DELAY_S)."""
+        if self._data_func is not None:
+            self.async_delay_save(self._data_func, STORAGE_SAVE_DELAY_S)
+
+    async def async_save_now(self) -> None:
+        """Write immediately (unload)."""
+        if self._data_func is not None:
+            await self.async_save(self._data_func())

@@ -1,0 +1,30 @@
+"""A seeded, deterministic home simulator for engine tests and benchmarks (no HA import).
+
+`HomeSimulator(SimConfig(seed=...)).records()` yields meter samples and HA state changes in time
+order; `.truth` tells what each watched device really draws; `replay(engine, records)` feeds
+them through an engine like the HA shell would.
+"""
+
+from .models import (
+    SIM_START_TS,
+    ApplianceSpec,
+    DeviceTruth,
+    MeterSample,
+    SimConfig,
+    StateChange,
+    standard_home,
+)
+from .replay import replay
+from .simulator import HomeSimulator
+
+__all__ = [
+    "SIM_START_TS",
+    "ApplianceSpec",
+    "DeviceTruth",
+    "HomeSimulator",
+    "MeterSample",
+    "SimConfig",
+    "StateChange",
+    "replay",
+    "standard_home",
+]

@@ -1,0 +1,232 @@
+"""The listener: meter samples (W/kW, gaps, repeats), device events, new entities, renames."""
+
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
+
+from custom_components.energy_correlator.const import CONF_EXCLUDE, EVENT_CORRELATION
+from custom_components.energy_correlator.engine import Engine
+from custom_components.energy_correlator.listener import device_level, power_from_state
+from tests.conftest import METER, set_meter
+
+
+async def run_meter(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    seconds: int,
+    value: float | str,
+    unit: str = "W",
+) -> None:
+    """A 1 s meter reporting `value` for `seconds`, with the clock moving along."""
+    for _ in range(seconds):
+        freezer.tick(1)
+        set_meter(hass, value, unit)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+
+def engine_of(entry: MockConfigEntry) -> Engine:
+    """The entry's live engine."""
+    return entry.runtime_data.coordinator.engine
+
+
+@pytest.mark.parametrize(
+    ("state", "attrs", "expected"),
+    [
+        ("300", {"unit_of_measurement": "W"}, 300.0),
+        ("0.3", {"unit_of_measurement": "kW"}, 300.0),
+        ("0.002", {"unit_of_measurement": "MW"}, 2000.0),
+        ("-1500", {"unit_of_measurement": "W"}, -1500.0),
+        ("250", {}, 250.0),
+        ("unavailable", {"unit_of_measurement": "W"}, None),
+        ("unknown", {"unit_of_measurement": "W"}, None),
+        ("abc", {"unit_of_measurement": "W"}, None),
+        ("inf", {"unit_of_measurement": "W"}, None),
+        ("12", {"unit_of_measurement": "A"}, None),
+    ],
+)
+def test_power_from_state(state: str, attrs: dict[str, str], expected: float | None) -> None:
+    """W/kW/MW are converted; export stays negative; anything unusable is a gap."""
+    assert power_from_state(State("sensor.p", state, attrs)) == (
+        pytest.approx(expected) if expected is not None else None
+    )
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "state", "attrs", "expected"),
+    [
+        ("switch.a", "on", {}, 1.0),
+        ("switch.a", "off", {}, 0.0),
+        ("light.a", "on", {"brightness": 51}, pytest.approx(0.2)),
+        ("switch.a", "unavailable", {}, None),
+    ],
+)
+def test_device_level(entity_id: str, state: str, attrs: dict, expected: float | None) -> None:
+    """Levels for startup come from the same rules as events."""
+    assert device_level(State(entity_id, state, attrs)) == expected
+
+
+async def test_correlation_published_within_30s(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """A kettle switched on under a 1 s meter is on the bus within 30 s, with its delta."""
+    events = async_capture_events(hass, EVENT_CORRELATION)
+    await run_meter(hass, freezer, 40, 300)
+    switched_at = dt_util.utcnow()
+    hass.states.async_set("switch.kettle", "on")
+    await hass.async_block_till_done()
+    for _ in range(30):
+        await run_meter(hass, freezer, 1, 2300)
+        if events:
+            break
+    assert events, "no correlation within 30 s"
+    assert (dt_util.utcnow() - switched_at).total_seconds() <= 30
+    payload = events[0].data
+    assert payload["entity_id"] == "switch.kettle"
+    assert payload["domain"] == "switch"
+    assert payload["state"] == "on"
+    assert payload["previous_state"] == "off"
+    assert payload["power_before_w"] == pytest.approx(300, abs=1)
+    assert payload["power_after_w"] == pytest.approx(2300, abs=1)
+    assert payload["power_delta_w"] == pytest.approx(2000, abs=5)
+    assert payload["transition"] == "onoff"
+    assert payload["overlapped"] is False
+    assert 0 < payload["confidence"] <= 1
+    assert set(payload) >= {"power_delta_pct", "confidence"}
+
+
+async def test_kw_meter_is_converted(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """A meter in kW feeds watts, so deltas come out in W."""
+    events = async_capture_events(hass, EVENT_CORRELATION)
+    await run_meter(hass, freezer, 40, 0.3, "kW")
+    assert engine_of(init_integration).current_power_w() == pytest.approx(300)
+    hass.states.async_set("switch.heater", "on")
+    await run_meter(hass, freezer, 40, 1.8, "kW")
+    assert events
+    assert events[0].data["power_delta_w"] == pytest.approx(1500, abs=5)
+
+
+async def test_unavailable_meter_is_a_gap(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """unavailable/unknown/non-numeric never become 0 W."""
+    engine = engine_of(init_integration)
+    await run_meter(hass, freezer, 5, 300)
+    for bad in ("unavailable", "unknown", "garbage"):
+        await run_meter(hass, freezer, 2, bad)
+        assert engine.current_power_w() is None
+        assert init_integration.runtime_data.coordinator.data.meter_power_w is None
+    await run_meter(hass, freezer, 2, 450)
+    assert engine.current_power_w() == pytest.approx(450)
+
+
+async def test_repeated_value_is_a_sample(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """state_reported (same value again) reaches the engine: the cadence is learned."""
+    engine = engine_of(init_integration)
+    before = engine.stats.samples
+    await run_meter(hass, freezer, 10, 300)
+    assert engine.stats.samples >= before + 10
+    assert engine.meter_interval_s() == pytest.approx(1.0, abs=0.1)
+
+
+async def test_new_entity_in_watched_domain_is_picked_up(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """A switch created after setup is watched without a restart."""
+    events = async_capture_events(hass, EVENT_CORRELATION)
+    hass.states.async_set("switch.new_toaster", "off")
+    await run_meter(hass, freezer, 40, 300)
+    hass.states.async_set("switch.new_toaster", "on")
+    await run_meter(hass, freezer, 40, 1100)
+    assert [e.data["entity_id"] for e in events] == ["switch.new_toaster"]
+    assert events[0].data["power_delta_w"] == pytest.approx(800, abs=5)
+
+
+async def test_unwatched_and_excluded_are_ignored(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """Excluded entities and other domains are not events."""
+    data = {**mock_config_entry.data, CONF_EXCLUDE: ["switch.heater"]}
+    hass.config_entries.async_update_entry(mock_config_entry, data=data)
+    set_meter(hass, 300)
+    hass.states.async_set("switch.heater", "off")
+    hass.states.async_set("lock.door", "locked")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    engine = engine_of(mock_config_entry)
+    await run_meter(hass, freezer, 40, 300)
+    hass.states.async_set("switch.heater", "on")
+    hass.states.async_set("lock.door", "unlocked")
+    await run_meter(hass, freezer, 40, 2300)
+    assert engine.stats.events == 0
+
+
+async def test_rename_moves_the_profile(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Renaming a learned device in the entity registry keeps what was learned."""
+    entity_registry.async_get_or_create("switch", "test", "kettle-1", suggested_object_id="kettle")
+    engine = engine_of(init_integration)
+    await run_meter(hass, freezer, 40, 300)
+    hass.states.async_set("switch.kettle", "on")
+    await run_meter(hass, freezer, 40, 2300)
+    assert engine.profile("switch.kettle") is not None
+
+    entity_registry.async_update_entity("switch.kettle", new_entity_id="switch.boiler")
+    await hass.async_block_till_done()
+    assert engine.profile("switch.kettle") is None
+    moved = engine.profile("switch.boiler")
+    assert moved is not None
+    assert moved.entity_id == "switch.boiler"
+
+
+async def test_device_power_sensor_is_the_reference(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A smart plug's own power sensor is declared for self-validation and tracked."""
+    plug_entry = MockConfigEntry(domain="test")
+    plug_entry.add_to_hass(hass)
+    device = device_registry.async_get_or_create(
+        config_entry_id=plug_entry.entry_id, identifiers={("test", "plug")}
+    )
+    entity_registry.async_get_or_create(
+        "switch", "test", "plug-switch", suggested_object_id="plug", device_id=device.id
+    )
+    entity_registry.async_get_or_create(
+        "sensor",
+        "test",
+        "plug-power",
+        suggested_object_id="plug_power",
+        device_id=device.id,
+        original_device_class="power",
+    )
+    set_meter(hass, 300)
+    hass.states.async_set("switch.plug", "off")
+    hass.states.async_set("sensor.plug_power", "0.5", {"unit_of_measurement": "W"})
+    mock_config_entry.add_to_hass(hass)
+    with patch.object(Engine, "set_reference_meter", autospec=True) as spy:
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    spy.assert_any_call(engine_of(mock_config_entry), "switch.plug", "sensor.plug_power")
+    assert METER != "sensor.plug_power"

@@ -1,0 +1,167 @@
+"""Meter discovery: which sensors are candidates, how they rank, and why one is refused."""
+
+from typing import Any
+
+from homeassistant.components.energy.data import async_get_manager
+from homeassistant.core import HomeAssistant, State
+import pytest
+
+from custom_components.energy_correlator.const import CONF_ENERGY_SENSOR, CONF_METER
+from custom_components.energy_correlator.meter_discovery import (
+    async_discover_meters,
+    meter_title,
+    power_watts,
+    validate_meter,
+    validate_meter_input,
+)
+
+POWER_W = {"device_class": "power", "unit_of_measurement": "W"}
+POWER_KW = {"device_class": "power", "unit_of_measurement": "kW"}
+
+
+def _set(hass: HomeAssistant, entity_id: str, state: str, attrs: dict[str, Any]) -> None:
+    hass.states.async_set(entity_id, state, attrs)
+
+
+async def _set_grid(hass: HomeAssistant, *sources: dict[str, Any]) -> None:
+    """Energy dashboard preferences with the given grid (and other) sources."""
+    manager = await async_get_manager(hass)
+    manager.data = {
+        "energy_sources": list(sources),
+        "device_consumption": [],
+        "device_consumption_water": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "unit", "expected"),
+    [
+        ("1500", "W", 1500.0),
+        ("1.5", "kW", 1500.0),
+        ("-200", "W", -200.0),
+        ("12", "BTU/h", None),
+        ("12", None, None),
+        ("on", "W", None),
+        ("nan", "W", None),
+        ("inf", "kW", None),
+    ],
+)
+def test_power_watts(state: str, unit: str | None, expected: float | None) -> None:
+    """Only finite numeric readings in W or kW count, converted to W."""
+    attrs = {"unit_of_measurement": unit} if unit else {}
+    assert power_watts(State("sensor.x", state, attrs)) == expected
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "state", "attrs", "error"),
+    [
+        ("sensor.missing", None, {}, "meter_not_found"),
+        ("sensor.temp", "21", {"unit_of_measurement": "°C"}, "meter_not_power"),
+        ("sensor.nounit", "21", {}, "meter_not_power"),
+        ("sensor.p", "unavailable", POWER_W, "meter_unavailable"),
+        ("sensor.p", "unknown", POWER_W, "meter_unavailable"),
+        ("sensor.p", "high", POWER_W, "meter_not_numeric"),
+        ("sensor.p", "1200", POWER_W, None),
+        ("sensor.p", "1.2", POWER_KW, None),
+    ],
+)
+async def test_validate_meter(
+    hass: HomeAssistant, entity_id: str, state: str | None, attrs: dict[str, Any], error: str | None
+) -> None:
+    """Each kind of unusable meter has its own error."""
+    if state is not None:
+        _set(hass, entity_id, state, attrs)
+    assert validate_meter(hass, entity_id) == error
+
+
+async def test_validate_meter_input_energy(hass: HomeAssistant) -> None:
+    """A chosen energy sensor must exist; leaving it empty is fine."""
+    _set(hass, "sensor.p", "100", POWER_W)
+    _set(hass, "sensor.e", "12.5", {"device_class": "energy", "unit_of_measurement": "kWh"})
+    assert validate_meter_input(hass, {CONF_METER: "sensor.p"}) == {}
+    assert validate_meter_input(hass, {CONF_METER: "sensor.p", CONF_ENERGY_SENSOR: ""}) == {}
+    assert (
+        validate_meter_input(hass, {CONF_METER: "sensor.p", CONF_ENERGY_SENSOR: "sensor.e"}) == {}
+    )
+    assert validate_meter_input(
+        hass, {CONF_METER: "sensor.gone", CONF_ENERGY_SENSOR: "sensor.gone_too"}
+    ) == {CONF_METER: "meter_not_found", CONF_ENERGY_SENSOR: "energy_not_found"}
+
+
+async def test_meter_title(hass: HomeAssistant) -> None:
+    """The friendly name when the meter exists, else its entity id."""
+    _set(hass, "sensor.p", "100", {**POWER_W, "friendly_name": "House power"})
+    assert meter_title(hass, "sensor.p") == "House power"
+    assert meter_title(hass, "sensor.gone") == "sensor.gone"
+
+
+async def test_ranking_without_energy_prefs(hass: HomeAssistant) -> None:
+    """Main-meter names first, then the largest reading; non-power sensors are no candidates."""
+    _set(hass, "sensor.kettle_power", "2000", POWER_W)
+    _set(hass, "sensor.tv_power", "0.12", POWER_KW)
+    _set(hass, "sensor.plug", "unavailable", POWER_W)
+    _set(hass, "sensor.mystery", "3000", {"unit_of_measurement": "W"})  # no device class
+    _set(hass, "sensor.temperature", "21", {"unit_of_measurement": "°C"})
+    _set(hass, "sensor.watts_btu", "21", {"device_class": "power", "unit_of_measurement": "BTU/h"})
+    _set(hass, "switch.kettle", "on", {})
+    _set(hass, "sensor.meter_1", "800", {**POWER_W, "friendly_name": "Whole house"})
+    _set(hass, "sensor.total_power", "450", POWER_W)
+
+    discovery = await async_discover_meters(hass)
+
+    assert discovery.candidates == [
+        "sensor.meter_1",
+        "sensor.total_power",
+        "sensor.kettle_power",
+        "sensor.tv_power",
+        "sensor.plug",
+    ]
+    assert discovery.best == "sensor.meter_1"
+    assert discovery.energy_sensor is None
+    assert discovery.circuits_for("sensor.meter_1") == discovery.candidates[1:]
+
+
+async def test_ranking_energy_prefs_first(hass: HomeAssistant) -> None:
+    """Energy dashboard grid power sensors come first, in their order, even without a class."""
+    _set(hass, "sensor.house_power", "5000", POWER_W)
+    _set(hass, "sensor.grid_b", "10", {"unit_of_measurement": "W"})
+    _set(hass, "sensor.grid_a", "20", POWER_W)
+    _set(hass, "sensor.grid_energy", "1234", {"device_class": "energy"})
+    await _set_grid(
+        hass,
+        {"type": "solar", "stat_energy_from": "sensor.solar", "stat_rate": "sensor.solar_w"},
+        {"type": "grid", "stat_energy_from": "sensor.missing_energy", "stat_rate": "sensor.grid_b"},
+        {
+            "type": "grid",
+            "stat_energy_from": "sensor.grid_energy",
+            "power_config": {"stat_rate": "sensor.grid_a"},
+        },
+        {"type": "grid", "stat_energy_from": None, "stat_rate": "sensor.not_there"},
+    )
+
+    discovery = await async_discover_meters(hass)
+
+    assert discovery.candidates == ["sensor.grid_b", "sensor.grid_a", "sensor.house_power"]
+    assert discovery.energy_sensor == "sensor.grid_energy"
+
+
+async def test_grid_without_power(hass: HomeAssistant) -> None:
+    """A grid source with no power sensor adds nothing; no sensors at all gives no best."""
+    await _set_grid(hass, {"type": "grid", "stat_energy_from": "sensor.e"})
+
+    discovery = await async_discover_meters(hass)
+
+    assert discovery.candidates == []
+    assert discovery.best is None
+    assert discovery.energy_sensor is None
+
+
+async def test_energy_never_configured(hass: HomeAssistant) -> None:
+    """No stored Energy preferences (energy not set up) is not an error."""
+    manager = await async_get_manager(hass)
+    assert manager.data is None
+    _set(hass, "sensor.p", "1", POWER_W)
+
+    discovery = await async_discover_meters(hass)
+
+    assert discovery.candidates == ["sensor.p"]
