@@ -6,14 +6,25 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from .conftest import set_meter
 
+PLUG_ATTRS = {"unit_of_measurement": "W", "device_class": "power", "state_class": "measurement"}
+
 
 async def run(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int, watts: float
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    seconds: int,
+    watts: float,
+    plugs: dict[str, float] | None = None,
 ) -> None:
-    """Let `seconds` pass, the meter reporting `watts` every second (heartbeats run too)."""
+    """Let `seconds` pass, the meter reporting `watts` every second (heartbeats run too).
+
+    `plugs` are devices' own power sensors reporting alongside (self-validation).
+    """
     for _ in range(seconds):
         freezer.tick(1)
         set_meter(hass, watts)
+        for plug, plug_w in (plugs or {}).items():
+            hass.states.async_set(plug, str(plug_w), PLUG_ATTRS)
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
 

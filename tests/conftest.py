@@ -1,6 +1,7 @@
 """Shared fixtures. Importing the integration at module level makes `custom_components` resolve to
 this checkout before pytest-homeassistant-custom-component's own testing config."""
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -100,4 +101,5 @@ async def init_integration(
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
     return mock_config_entry

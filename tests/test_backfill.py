@@ -1,8 +1,10 @@
 """Backfill: learn from the recorder's history of the meter and a switch, idempotently."""
 
+from unittest.mock import patch
+
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
@@ -10,6 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from custom_components.energy_correlator.backfill import replay
 from custom_components.energy_correlator.const import DOMAIN
@@ -106,6 +109,25 @@ async def test_backfill_needs_the_recorder(
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "backfill", {}, blocking=True, return_response=True)
     assert err.value.translation_key == "recorder_not_available"
+
+
+async def test_backfill_reports_a_failing_database(
+    recorder_mock: Recorder, hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A database error becomes a translated HomeAssistantError; nothing is learned."""
+    await _setup(hass, mock_config_entry)
+    with (
+        patch(
+            "custom_components.energy_correlator.backfill._read_history",
+            side_effect=SQLAlchemyError("database is locked"),
+        ),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await hass.services.async_call(
+            DOMAIN, "backfill", {"days": 1}, blocking=True, return_response=True
+        )
+    assert err.value.translation_key == "history_unavailable"
+    assert err.value.translation_placeholders == {"error": "database is locked"}
 
 
 def test_replay_is_pure_and_ordered() -> None:

@@ -1,11 +1,12 @@
 """Config, options, reconfigure and reauth flows, each error continuing to success."""
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from unittest.mock import AsyncMock, patch
 
+from aiohttp import web
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -154,7 +155,7 @@ def _assert_translated(result: ConfigFlowResult, section: str = "config") -> Non
     step = strings["step"][result["step_id"]]
     assert step["title"]
     if result["type"] is FlowResultType.MENU:
-        assert set(result["menu_options"]) <= set(step["menu_options"])
+        assert set(cast(list[str], result["menu_options"])) <= set(step["menu_options"])
         return
     for marker in result["data_schema"].schema:  # type: ignore[union-attr]
         assert str(marker) in step["data"]
@@ -361,6 +362,43 @@ async def test_influxdb_errors_then_success(
     mock_validate.side_effect = None
     result = await _configure(hass, result, INFLUX_INPUT)
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.fixture
+async def influx_server() -> AsyncGenerator[str]:
+    """A local InfluxDB write endpoint: 401 for a wrong token, 404 for a wrong bucket."""
+
+    async def write(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Token {TOKEN}":
+            return web.Response(status=401)
+        if request.query.get("bucket") != INFLUX_INPUT[CONF_INFLUX_BUCKET]:
+            return web.Response(status=404)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/api/v2/write", write)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_influxdb_real_validation(hass: HomeAssistant, influx_server: str) -> None:
+    """Against a real HTTP endpoint: wrong token, wrong bucket, then success."""
+    result = await _to_menu(hass)
+    result = await _configure(hass, result, {"next_step_id": "influxdb"})
+    good = {**INFLUX_INPUT, CONF_INFLUX_URL: influx_server}
+
+    result = await _configure(hass, result, {**good, CONF_INFLUX_TOKEN: "wrong"})
+    assert result["errors"] == {CONF_INFLUX_TOKEN: "invalid_auth"}
+    result = await _configure(hass, result, {**good, CONF_INFLUX_BUCKET: "nope"})
+    assert result["errors"] == {CONF_INFLUX_BUCKET: "bucket_not_found"}
+    result = await _configure(hass, result, good)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_INFLUX_URL] == influx_server
 
 
 async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) -> None:

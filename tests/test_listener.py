@@ -3,16 +3,15 @@
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
 )
-
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.util import dt as dt_util
 
 from custom_components.energy_correlator.const import CONF_EXCLUDE, EVENT_CORRELATION
 from custom_components.energy_correlator.engine import Engine
@@ -125,7 +124,7 @@ async def test_unavailable_meter_is_a_gap(
     engine = engine_of(init_integration)
     await run_meter(hass, freezer, 5, 300)
     for bad in ("unavailable", "unknown", "garbage"):
-        await run_meter(hass, freezer, 2, bad)
+        await run_meter(hass, freezer, 6, bad)  # at least one heartbeat
         assert engine.current_power_w() is None
         assert init_integration.runtime_data.coordinator.data.meter_power_w is None
     await run_meter(hass, freezer, 2, 450)
@@ -160,12 +159,12 @@ async def test_unwatched_and_excluded_are_ignored(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
 ) -> None:
     """Excluded entities and other domains are not events."""
+    mock_config_entry.add_to_hass(hass)
     data = {**mock_config_entry.data, CONF_EXCLUDE: ["switch.heater"]}
     hass.config_entries.async_update_entry(mock_config_entry, data=data)
     set_meter(hass, 300)
     hass.states.async_set("switch.heater", "off")
     hass.states.async_set("lock.door", "locked")
-    mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     engine = engine_of(mock_config_entry)
@@ -180,11 +179,19 @@ async def test_rename_moves_the_profile(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     entity_registry: er.EntityRegistry,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
 ) -> None:
     """Renaming a learned device in the entity registry keeps what was learned."""
-    entity_registry.async_get_or_create("switch", "test", "kettle-1", suggested_object_id="kettle")
-    engine = engine_of(init_integration)
+    kettle = entity_registry.async_get_or_create(
+        "switch", "test", "kettle-1", suggested_object_id="kettle"
+    )
+    assert kettle.entity_id == "switch.kettle"
+    set_meter(hass, 300)
+    hass.states.async_set("switch.kettle", "off")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    engine = engine_of(mock_config_entry)
     await run_meter(hass, freezer, 40, 300)
     hass.states.async_set("switch.kettle", "on")
     await run_meter(hass, freezer, 40, 2300)
@@ -196,6 +203,14 @@ async def test_rename_moves_the_profile(
     moved = engine.profile("switch.boiler")
     assert moved is not None
     assert moved.entity_id == "switch.boiler"
+
+    # The new id is watched: switching it off is an event of switch.boiler.
+    events = async_capture_events(hass, EVENT_CORRELATION)
+    hass.states.async_set("switch.boiler", "on")
+    await run_meter(hass, freezer, 20, 2300)
+    hass.states.async_set("switch.boiler", "off")
+    await run_meter(hass, freezer, 40, 300)
+    assert [e.data["entity_id"] for e in events] == ["switch.boiler"]
 
 
 async def test_device_power_sensor_is_the_reference(

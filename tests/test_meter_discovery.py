@@ -1,8 +1,8 @@
 """Meter discovery: which sensors are candidates, how they rank, and why one is refused."""
 
-from typing import Any
+from typing import Any, cast
 
-from homeassistant.components.energy.data import async_get_manager
+from homeassistant.components.energy.data import EnergyPreferences, async_get_manager
 from homeassistant.core import HomeAssistant, State
 import pytest
 
@@ -26,11 +26,10 @@ def _set(hass: HomeAssistant, entity_id: str, state: str, attrs: dict[str, Any])
 async def _set_grid(hass: HomeAssistant, *sources: dict[str, Any]) -> None:
     """Energy dashboard preferences with the given grid (and other) sources."""
     manager = await async_get_manager(hass)
-    manager.data = {
-        "energy_sources": list(sources),
-        "device_consumption": [],
-        "device_consumption_water": [],
-    }
+    manager.data = cast(
+        EnergyPreferences,
+        {"energy_sources": list(sources), "device_consumption": []},
+    )
 
 
 @pytest.mark.parametrize(

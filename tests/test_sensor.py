@@ -11,9 +11,16 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.energy_correlator.const import DOMAIN
+from custom_components.energy_correlator.const import (
+    CONF_INFLUX_BUCKET,
+    CONF_INFLUX_ENABLED,
+    CONF_INFLUX_ORG,
+    CONF_INFLUX_TOKEN,
+    CONF_INFLUX_URL,
+    DOMAIN,
+)
 
-from .activity import cycles, run, switch
+from .activity import PLUG_ATTRS, cycles, run, switch
 from .conftest import LIGHTS, METER, SWITCHES, set_meter
 
 KETTLE = "switch.kettle"
@@ -89,6 +96,13 @@ async def test_diagnostic_sensors_are_diagnostic_and_sink_ones_absent(
         assert entry.entity_category is er.EntityCategory.DIAGNOSTIC
     assert registry.async_get_entity_id("sensor", DOMAIN, f"{METER}_sink_points_pending") is None
     assert hass.states.get(eid(hass, "top_consumer")).state == STATE_UNKNOWN
+
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, init_integration.entry_id), init_integration.entry_id
+    )
+    assert device is not None
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert registry.async_get(eid(hass, "untracked_power")).device_id == device.id
 
 
 async def test_learned_device_gets_its_sensors_and_tops_the_list(
@@ -206,3 +220,106 @@ async def test_energy_sensor_restores_and_never_decreases(
     await hass.services.async_call(DOMAIN, "relearn", {"entity_id": KETTLE}, blocking=True)
     await run(hass, freezer, 10, 2300)
     assert float(hass.states.get(energy.entity_id).state) >= grown
+
+
+async def test_self_validation_against_the_device_own_power_sensor(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """A smart plug on the kettle's device gives the learned power an error figure."""
+    other = MockConfigEntry(domain="demo")
+    other.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("demo", "kettle")}, name="Kettle"
+    )
+    registry = er.async_get(hass)
+    registry.async_get_or_create(
+        "switch", "demo", "kettle", suggested_object_id="kettle", device_id=device.id
+    )
+    registry.async_get_or_create(
+        "sensor",
+        "demo",
+        "kettle_power",
+        suggested_object_id="kettle_power",
+        device_id=device.id,
+        original_device_class="power",
+    )
+    hass.states.async_set("sensor.kettle_power", "0", PLUG_ATTRS)
+    await setup(hass, mock_config_entry)
+
+    plug = "sensor.kettle_power"
+    for _ in range(2):
+        for state, before, after in (("on", 300, 2300), ("off", 2300, 300)):
+            await run(hass, freezer, 35, before, {plug: (before - 300) * 1.05})
+            hass.states.async_set(KETTLE, state)
+            await run(hass, freezer, 45, after, {plug: (after - 300) * 1.05})
+
+    learned = hass.states.get("sensor.kettle_learned_power")
+    assert learned.attributes["reference_power_w"] == pytest.approx(2100, rel=0.02)
+    assert abs(learned.attributes["validation_error_pct"]) == pytest.approx(4.8, abs=1.0)
+    impact = await hass.services.async_call(
+        DOMAIN, "device_impact", {"entity_id": KETTLE}, blocking=True, return_response=True
+    )
+    assert impact is not None
+    assert impact["validation_error_pct"] == pytest.approx(
+        learned.attributes["validation_error_pct"], abs=0.05
+    )
+
+
+async def test_device_sensors_come_back_after_a_reload(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """The registry brings per-device sensors back at once, with their ids, and no doubles."""
+    await cycles(hass, freezer, KETTLE, 300, 2000, 2)
+    registry = er.async_get(hass)
+    before = {
+        e.unique_id for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+    }
+    energy_id = eid(hass, f"{KETTLE}_estimated_energy")
+    energy = float(hass.states.get(energy_id).state)
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    after = {
+        e.unique_id for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+    }
+    assert after == before
+    assert float(hass.states.get(eid(hass, f"{KETTLE}_learned_power")).state) == pytest.approx(
+        2000, rel=0.02
+    )
+    assert float(hass.states.get(energy_id).state) >= energy
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_sink_sensors_when_influxdb_is_enabled(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """With the sink on, its backlog and health show up; a dead server is counted, not hidden."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        unique_id=METER,
+        data={
+            **mock_config_entry.data,
+            CONF_INFLUX_ENABLED: True,
+            CONF_INFLUX_URL: "http://127.0.0.1:9",
+            CONF_INFLUX_TOKEN: "secret",
+            CONF_INFLUX_ORG: "home",
+            CONF_INFLUX_BUCKET: "energy",
+        },
+        options=mock_config_entry.options,
+    )
+    await setup(hass, entry)
+    await run(hass, freezer, 30, 300)
+
+    registry = er.async_get(hass)
+    assert float(hass.states.get(eid(hass, "sink_points_pending")).state) >= 0
+    assert float(hass.states.get(eid(hass, "sink_points_dropped")).state) == 0
+    assert registry.async_get(eid(hass, "sink_success_rate")).entity_category is (
+        er.EntityCategory.DIAGNOSTIC
+    )
+    for key in ("sink_points_written", "sink_last_error"):
+        assert (
+            registry.async_get(eid(hass, key)).disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        )
+    assert await hass.config_entries.async_unload(entry.entry_id)

@@ -19,6 +19,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -159,3 +160,13 @@ async def test_fridge_cycles_on_its_own(
         await run(hass, freezer, 30)
         seen.add(hass.states.get("binary_sensor.fridge_compressor").state)
     assert seen == {STATE_ON, STATE_OFF}
+
+
+def test_develop_configuration_stays_on_loopback() -> None:
+    """scripts/develop binds 127.0.0.1 through .storage/http; YAML must not undo that."""
+    conf = load_yaml_dict(CONFIG_DIR / "configuration.yaml")
+    assert "http" not in conf  # since 2026.x moved to .storage/http, written by scripts/develop
+    # default_config pulls in zeroconf, ssdp, dhcp and bluetooth, which listen on every interface.
+    for domain in ("default_config", "zeroconf", "ssdp", "dhcp", "bluetooth", "cloud"):
+        assert domain not in conf
+    assert "simulated_home" in conf

@@ -14,9 +14,10 @@ from typing import Any
 
 from homeassistant.components.recorder import get_instance, history
 from homeassistant.core import HomeAssistant, State, split_entity_id
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from sqlalchemy.exc import SQLAlchemyError
 
 from .const import CONF_CIRCUITS, CONF_DOMAINS, CONF_EXCLUDE, CONF_INCLUDE, CONF_METER, DOMAIN
 from .coordinator import EnergyCorrelatorCoordinator
@@ -207,9 +208,16 @@ async def async_backfill(
 
     end = dt_util.utcnow()
     start = end - timedelta(days=days)
-    states = await get_instance(hass).async_add_executor_job(
-        _read_history, hass, start, end, sorted({*meters, *devices})
-    )
+    try:
+        states = await get_instance(hass).async_add_executor_job(
+            _read_history, hass, start, end, sorted({*meters, *devices})
+        )
+    except SQLAlchemyError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="history_unavailable",
+            translation_placeholders={"error": str(err)},
+        ) from err
     meter_samples: dict[str, list[Sample]] = {
         m: [(s.last_updated_timestamp, power_from_state(s)) for s in states.get(m, [])]
         for m in meters

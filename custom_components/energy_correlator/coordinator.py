@@ -47,6 +47,11 @@ if TYPE_CHECKING:
 _ENERGY_FACTORS = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0}
 
 
+def _learning_counters(stats: EngineStats) -> tuple[int, ...]:
+    """The counters worth a save when they change (meter samples are not)."""
+    return (stats.events, stats.correlations, stats.learned)
+
+
 class DailyEnergy:
     """Energy since local midnight from a cumulative energy sensor's readings.
 
@@ -210,7 +215,12 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         daily_kwh = self._daily_energy(now)
         profiles = {p.entity_id: p for p in self.engine.profiles()}
         stats = replace(self.engine.stats)
-        if correlations or profiles != self._profiles or stats != self._stats:
+        if (
+            correlations
+            or profiles != self._profiles
+            or self._stats is None
+            or _learning_counters(stats) != _learning_counters(self._stats)
+        ):
             # Learning, relearn, reset or backfill happened: persist (debounced).
             self.store.async_schedule_save()
         self._to_sink(now, meter_w, daily_kwh, correlations, profiles)

@@ -81,9 +81,7 @@ async def async_get_config_entry_diagnostics(
         "coordinator": {
             "last_update_success": coordinator.last_update_success,
             "update_interval_s": (
-                coordinator.update_interval.total_seconds()
-                if coordinator.update_interval
-                else None
+                coordinator.update_interval.total_seconds() if coordinator.update_interval else None
             ),
         },
         "sink": asdict(sink.stats) if sink is not None else None,

@@ -16,15 +16,14 @@ import random
 import time
 
 import aiohttp
-from influxdb_client import WritePrecision
-from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
-from influxdb_client.rest import ApiException
-
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util.ssl import client_context, client_context_no_verify
+from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
+from influxdb_client.client.write_api_async import WriteApiAsync
+from influxdb_client.rest import ApiException
 
 from .const import DOMAIN, LOGGER, REPAIR_AFTER
 from .data import SinkStats
@@ -35,6 +34,7 @@ from .influx_points import circuit_line, correlation_line, meter_line, profile_l
 ISSUE_UNREACHABLE = "influxdb_unreachable"
 ISSUE_BUCKET_NOT_FOUND = "influxdb_bucket_not_found"
 ISSUE_POINTS_DROPPED = "influxdb_points_dropped"
+DROP_REPORT_INTERVAL_S = 300.0
 
 
 class _Failure(StrEnum):
@@ -102,6 +102,7 @@ class InfluxSink:
         self._backlog = Backlog(max_backlog_points)
         self._file = BacklogFile(hass, entry.entry_id)
         self._client: InfluxDBClientAsync | None = None
+        self._write_api: WriteApiAsync | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
@@ -133,6 +134,7 @@ class InfluxSink:
             timeout=int(self.write_timeout_s * 1000),
             ssl_context=client_context() if self._verify_ssl else client_context_no_verify(),
         )
+        self._write_api = self._client.write_api()
         restored = await self._file.async_load()
         if restored:
             self._persisted = True
@@ -238,8 +240,11 @@ class InfluxSink:
                     if not await self._write_batch():
                         await self._after_failure()
                         break
-                    if self._persisted:
-                        await self._persist_if_due()
+                    if self._persisted:  # keep the file close to the shrinking backlog
+                        if not len(self._backlog):
+                            await self._persist()
+                        else:
+                            await self._persist_if_due()
                     if self._backlog.queued < self._batch_limit:
                         break  # the tail waits for size or age
         finally:
@@ -261,24 +266,23 @@ class InfluxSink:
 
     async def _write_batch(self) -> bool:
         """Write the oldest batch; True when it left the backlog (written or dropped as bad)."""
-        assert self._client is not None
+        assert self._write_api is not None
         batch = self._backlog.take(self._batch_limit)
         if not batch:
             return True
         self._attempts += 1
         try:
-            await self._client.write_api().write(
+            await self._write_api.write(
                 bucket=self._bucket,
                 org=self._org,
-                record="\n".join(batch),
-                write_precision=WritePrecision.NS,
+                record="\n".join(batch),  # the client's default precision is ns, like ours
             )
         except (ApiException, aiohttp.ClientError, TimeoutError, OSError) as err:
             return self._handle_failure(err)
         except asyncio.CancelledError:
             self._backlog.give_back()
             raise
-        except Exception as err:  # noqa: BLE001 - a library bug must not end the writer
+        except Exception as err:
             LOGGER.exception("InfluxDB: unexpected error while writing")
             return self._handle_failure(err)
         self._on_success(self._backlog.complete())
@@ -365,16 +369,17 @@ class InfluxSink:
             return
         self._dropped += count
         now = time.monotonic()
-        if now - self._last_drop_log >= 300 or self._last_drop_log == 0:
-            self._last_drop_log = now
-            LOGGER.warning(
-                "InfluxDB: dropped %d points (%s); %d dropped in total, %d pending (cap %d)",
-                count,
-                why,
-                self._dropped,
-                len(self._backlog),
-                self._backlog.cap,
-            )
+        if self._last_drop_log and now - self._last_drop_log < DROP_REPORT_INTERVAL_S:
+            return  # at the cap every new point drops one: report at most every few minutes
+        self._last_drop_log = now
+        LOGGER.warning(
+            "InfluxDB: dropped %d points (%s); %d dropped in total, %d pending (cap %d)",
+            count,
+            why,
+            self._dropped,
+            len(self._backlog),
+            self._backlog.cap,
+        )
         self._create_issue(
             ISSUE_POINTS_DROPPED,
             {"count": str(self._dropped), "cap": str(self._backlog.cap)},

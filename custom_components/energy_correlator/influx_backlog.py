@@ -116,9 +116,7 @@ class BacklogFile:
     def _load(self) -> list[str]:
         try:
             with self.path.open(encoding="utf-8") as handle:
-                lines = [
-                    line.rstrip("\n") for line in handle if line.strip() and line[0] != "#"
-                ]
+                lines = [line.rstrip("\n") for line in handle if line.strip() and line[0] != "#"]
         except FileNotFoundError:
             return []
         valid = []

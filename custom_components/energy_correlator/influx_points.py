@@ -105,7 +105,10 @@ def correlation_line(correlation: Correlation) -> str | None:
             ("power_delta_w", correlation.power_delta_w),
             ("power_delta_pct", correlation.power_delta_pct),
             ("confidence", correlation.confidence),
-            ("overlapped", 1.0 if correlation.overlapping or correlation.status == Status.OVERLAP else 0.0),
+            (
+                "overlapped",
+                1.0 if correlation.overlapping or correlation.status == Status.OVERLAP else 0.0,
+            ),
         ),
         correlation.ts,
     )

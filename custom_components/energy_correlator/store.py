@@ -36,6 +36,7 @@ class CorrelatorStore(Store[StoredData]):
             atomic_writes=True,
         )
         self._data_func: Callable[[], StoredData] | None = None
+        self._save_due: float | None = None  # loop time of the pending debounced save
 
     async def _async_migrate_func(
         self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
@@ -69,9 +70,18 @@ class CorrelatorStore(Store[StoredData]):
 
     @callback
     def async_schedule_save(self) -> None:
-        """Debounced save (at most one write per STORAGE_SAVE_DELAY_S)."""
-        if self._data_func is not None:
-            self.async_delay_save(self._data_func, STORAGE_SAVE_DELAY_S)
+        """Save within STORAGE_SAVE_DELAY_S: at most one write per delay, never postponed.
+
+        (`async_delay_save` alone pushes the write back on every call, so a home that learns
+        continuously would only be saved at shutdown.) The payload is built at write time.
+        """
+        if self._data_func is None:
+            return
+        now = self.hass.loop.time()
+        if self._save_due is not None and now < self._save_due:
+            return
+        self._save_due = now + STORAGE_SAVE_DELAY_S
+        self.async_delay_save(self._data_func, STORAGE_SAVE_DELAY_S)
 
     async def async_save_now(self) -> None:
         """Write immediately (unload)."""

@@ -1,0 +1,217 @@
+"""The heartbeat: precise publication, price, alerts, daily energy, the sink hand-off."""
+
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.energy_correlator.const import (
+    CONF_CIRCUITS,
+    CONF_ENERGY_SENSOR,
+    EVENT_CORRELATION,
+    OPT_HIGH_POWER_DURATION_S,
+    OPT_HIGH_POWER_W,
+    OPT_PRICE_ENTITY,
+    OPT_PRICE_PER_KWH,
+    OPT_SCAN_INTERVAL_S,
+)
+from custom_components.energy_correlator.coordinator import (
+    DailyEnergy,
+    EnergyCorrelatorCoordinator,
+)
+from custom_components.energy_correlator.data import SinkStats
+from custom_components.energy_correlator.engine import Correlation, ProfileSummary
+from tests.conftest import METER, set_meter
+from tests.test_listener import run_meter
+
+
+async def setup_entry(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    *,
+    data: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+) -> EnergyCorrelatorCoordinator:
+    """Set the entry up with changed data/options; meter at 300 W, kettle off."""
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, **(data or {})}, options={**entry.options, **(options or {})}
+    )
+    set_meter(hass, 300)
+    hass.states.async_set("switch.kettle", "off")
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: EnergyCorrelatorCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+class RecordingSink:
+    """Stands in for InfluxSink: records what the heartbeat hands over."""
+
+    def __init__(self) -> None:
+        """Nothing recorded yet."""
+        self.meter: list[tuple[float, str, float | None, float | None]] = []
+        self.circuits: list[tuple[float, str, str, float, float | None]] = []
+        self.correlations: list[Correlation] = []
+        self.profiles: list[ProfileSummary] = []
+
+    def record_meter(self, ts: float, meter: str, power: float | None, kwh: float | None) -> None:
+        self.meter.append((ts, meter, power, kwh))
+
+    def record_circuit(
+        self, ts: float, circuit: str, meter: str, power: float, pct: float | None
+    ) -> None:
+        self.circuits.append((ts, circuit, meter, power, pct))
+
+    def record_correlation(self, correlation: Correlation) -> None:
+        self.correlations.append(correlation)
+
+    def record_profile(self, ts: float, profile: ProfileSummary) -> None:
+        self.profiles.append(profile)
+
+    @property
+    def stats(self) -> SinkStats:
+        return SinkStats(points_written=len(self.meter))
+
+
+async def test_published_before_the_next_heartbeat(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """With a 10 min heartbeat, the one-shot timer still publishes within 30 s of the event."""
+    await setup_entry(hass, mock_config_entry, options={OPT_SCAN_INTERVAL_S: 600})
+    events = async_capture_events(hass, EVENT_CORRELATION)
+    await run_meter(hass, freezer, 40, 300)
+    switched_at = dt_util.utcnow()
+    hass.states.async_set("switch.kettle", "on")
+    for _ in range(30):
+        await run_meter(hass, freezer, 1, 2300)
+        if events:
+            break
+    assert events
+    assert (dt_util.utcnow() - switched_at).total_seconds() <= 30
+
+
+async def test_devices_and_snapshot_after_learning(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """Learned devices appear in the snapshot with their level and estimated power."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    for _ in range(4):
+        await run_meter(hass, freezer, 40, 300)
+        hass.states.async_set("switch.kettle", "on")
+        await run_meter(hass, freezer, 40, 2300)
+        hass.states.async_set("switch.kettle", "off")
+    await run_meter(hass, freezer, 40, 300)
+    data = coordinator.data
+    assert data.last_correlation is not None
+    assert data.last_correlation.entity_id == "switch.kettle"
+    assert data.stats.correlations >= 8
+    kettle = data.devices["switch.kettle"]
+    assert kettle.profile.learned_power_w == pytest.approx(2000, rel=0.05)
+    assert kettle.level == 0
+    assert data.meter_power_w == pytest.approx(300)
+
+
+@pytest.mark.parametrize(
+    ("price_state", "expected"),
+    [("0.42", 0.42), ("unavailable", 0.25)],
+)
+async def test_price_entity_or_fixed(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    price_state: str,
+    expected: float,
+) -> None:
+    """The price entity wins when numeric; otherwise the fixed price option."""
+    hass.states.async_set("sensor.tibber_price", price_state)
+    coordinator = await setup_entry(
+        hass,
+        mock_config_entry,
+        options={OPT_PRICE_ENTITY: "sensor.tibber_price", OPT_PRICE_PER_KWH: 0.25},
+    )
+    assert coordinator.data.price_per_kwh == pytest.approx(expected)
+
+
+async def test_high_consumption_needs_to_last(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """Above the threshold counts only once it lasted the configured duration."""
+    coordinator = await setup_entry(
+        hass, mock_config_entry, options={OPT_HIGH_POWER_W: 3000, OPT_HIGH_POWER_DURATION_S: 30}
+    )
+    assert coordinator.data.high_consumption is False
+    await run_meter(hass, freezer, 10, 4000)
+    assert coordinator.data.high_consumption is False
+    await run_meter(hass, freezer, 30, 4000)
+    assert coordinator.data.high_consumption is True
+    await run_meter(hass, freezer, 6, 1000)
+    assert coordinator.data.high_consumption is False
+    await run_meter(hass, freezer, 6, "unavailable")
+    assert coordinator.data.high_consumption is None
+
+
+async def test_phantom_load_from_baseline(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Phantom load: last night's baseline above the threshold; unknown without a baseline."""
+    coordinator = await setup_entry(hass, mock_config_entry)
+    assert coordinator.data.phantom_load is None
+    for baseline, expected in ((250.0, True), (120.0, False)):
+        with patch.object(coordinator.engine, "standby_baseline_w", return_value=baseline):
+            await coordinator.async_refresh()
+        assert coordinator.data.phantom_load is expected
+        assert coordinator.data.standby_baseline_w == baseline
+
+
+def test_daily_energy_counts_increases_and_resets() -> None:
+    """Increases within a local day add up; a sensor reset counts from its new value."""
+    daily = DailyEnergy()
+    assert daily.update("2026-11-23", 100.0) == 0
+    assert daily.update("2026-11-23", 101.5) == pytest.approx(1.5)
+    assert daily.update("2026-11-23", None) == pytest.approx(1.5)
+    assert daily.update("2026-11-23", 0.5) == pytest.approx(2.0)  # the sensor reset
+    assert daily.update("2026-11-24", 1.0) == pytest.approx(0.5)  # a new day
+    restored = DailyEnergy()
+    restored.load(daily.as_dict())
+    assert restored.update("2026-11-24", 2.0) == pytest.approx(1.5)
+
+
+async def test_daily_energy_from_energy_sensor(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """With an energy sensor configured, today's energy comes from its readings (Wh -> kWh)."""
+    hass.states.async_set("sensor.home_energy", "1000000", {"unit_of_measurement": "Wh"})
+    coordinator = await setup_entry(
+        hass, mock_config_entry, data={CONF_ENERGY_SENSOR: "sensor.home_energy"}
+    )
+    hass.states.async_set("sensor.home_energy", "1002500", {"unit_of_measurement": "Wh"})
+    await run_meter(hass, freezer, 6, 300)
+    assert coordinator.data.daily_energy_kwh == pytest.approx(2.5)
+
+
+async def test_points_handed_to_the_sink(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """Every heartbeat records the meter and circuits; correlations and changed profiles."""
+    hass.states.async_set("sensor.kitchen_power", "100", {"unit_of_measurement": "W"})
+    coordinator = await setup_entry(
+        hass, mock_config_entry, data={CONF_CIRCUITS: ["sensor.kitchen_power"]}
+    )
+    sink = RecordingSink()
+    coordinator.sink = sink  # type: ignore[assignment]
+    await run_meter(hass, freezer, 40, 300)
+    hass.states.async_set("switch.kettle", "on")
+    await run_meter(hass, freezer, 40, 2300)
+    assert sink.meter
+    assert sink.meter[-1][1:3] == (METER, pytest.approx(2300))
+    assert sink.circuits[-1][1:4] == ("sensor.kitchen_power", METER, pytest.approx(100))
+    assert [c.entity_id for c in sink.correlations] == ["switch.kettle"]
+    assert "switch.kettle" in {p.entity_id for p in sink.profiles}
+    profiles_recorded = len(sink.profiles)
+    await run_meter(hass, freezer, 10, 2300)
+    assert len(sink.profiles) == profiles_recorded  # unchanged profiles are not repeated
+    assert coordinator.data.sink == SinkStats(points_written=len(sink.meter))

@@ -1,0 +1,108 @@
+"""Diagnostics: everything a bug report needs, and never the InfluxDB token."""
+
+import json
+import logging
+from unittest.mock import AsyncMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.diagnostics import REDACTED
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.energy_correlator.const import (
+    CONF_INFLUX_BUCKET,
+    CONF_INFLUX_ENABLED,
+    CONF_INFLUX_ORG,
+    CONF_INFLUX_TOKEN,
+    CONF_INFLUX_URL,
+    CONF_METER,
+)
+from custom_components.energy_correlator.diagnostics import redact_url
+from tests.conftest import METER, set_meter
+from tests.test_listener import run_meter
+
+TOKEN = "sup3r-s3cret-influx-token=="
+URL_PASSWORD = "hunter2-url-password"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8086", "http://127.0.0.1:8086"),
+        ("https://user:pw@influx.lan:8086/api", f"https://{REDACTED}@influx.lan:8086/api"),
+        ("http://127.0.0.1:8086/?token=abc", f"http://127.0.0.1:8086/?{REDACTED}"),
+    ],
+)
+def test_redact_url(url: str, expected: str) -> None:
+    """Credentials in the URL go, the host stays."""
+    assert redact_url(url) == expected
+
+
+async def test_diagnostics_content_and_redaction(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Config, engine stats, profiles, correlations and sink state; the token appears nowhere."""
+    caplog.set_level(logging.DEBUG)
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={
+            **mock_config_entry.data,
+            CONF_INFLUX_ENABLED: True,
+            CONF_INFLUX_URL: f"http://admin:{URL_PASSWORD}@127.0.0.1:8086",
+            CONF_INFLUX_TOKEN: TOKEN,
+            CONF_INFLUX_ORG: "home",
+            CONF_INFLUX_BUCKET: "energy",
+        },
+    )
+    set_meter(hass, 300)
+    hass.states.async_set("switch.kettle", "off")
+    with (
+        patch("custom_components.energy_correlator.InfluxSink.async_start", AsyncMock()),
+        patch("custom_components.energy_correlator.InfluxSink.async_stop", AsyncMock()),
+    ):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        await run_meter(hass, freezer, 40, 300)
+        hass.states.async_set("switch.kettle", "on")
+        await run_meter(hass, freezer, 40, 2300)
+
+        result = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+
+        assert result["config"][CONF_METER] == METER
+        assert result["config"][CONF_INFLUX_TOKEN] == REDACTED
+        assert result["config"][CONF_INFLUX_URL] == f"http://{REDACTED}@127.0.0.1:8086"
+        assert result["engine"]["stats"]["correlations"] >= 1
+        assert result["engine"]["meter_power_w"] == pytest.approx(2300)
+        assert [p["entity_id"] for p in result["profiles"]] == ["switch.kettle"]
+        assert result["recent_correlations"][0]["entity_id"] == "switch.kettle"
+        assert result["sink"] is not None
+        assert "points_pending" in result["sink"]
+        assert result["coordinator"]["last_update_success"] is True
+
+        dumped = json.dumps(result)
+        assert TOKEN not in dumped
+        assert URL_PASSWORD not in dumped
+        assert TOKEN not in caplog.text
+        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_diagnostics_without_sink(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """No InfluxDB: the sink section is empty and the config has no InfluxDB secrets."""
+    result = await get_diagnostics_for_config_entry(hass, hass_client, init_integration)
+    assert result["sink"] is None
+    assert result["profiles"] == []
+    assert result["options"] == dict(init_integration.options)

@@ -1,0 +1,161 @@
+"""Persistence: debounced saves while learning, and nothing learned is lost over a restart."""
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant import loader
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import UnsupportedStorageVersionError
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_test_home_assistant,
+)
+
+from custom_components.energy_correlator.const import (
+    DOMAIN,
+    STORAGE_MINOR_VERSION,
+    STORAGE_SAVE_DELAY_S,
+    STORAGE_VERSION,
+)
+from custom_components.energy_correlator.engine import Engine, ProfileSummary
+from custom_components.energy_correlator.store import CorrelatorStore
+from tests.conftest import set_meter
+from tests.test_listener import run_meter
+
+
+def same_entry(entry: MockConfigEntry) -> MockConfigEntry:
+    """The same config entry as a new object (for a second Home Assistant instance)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=entry.entry_id,
+        unique_id=entry.unique_id,
+        title=entry.title,
+        data=dict(entry.data),
+        options=dict(entry.options),
+    )
+
+
+async def start_entry(hass: HomeAssistant, entry: MockConfigEntry) -> Engine:
+    """Set up the entry with a 300 W meter and the kettle off; returns its engine."""
+    set_meter(hass, 300)
+    hass.states.async_set("switch.kettle", "off")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    engine: Engine = entry.runtime_data.coordinator.engine
+    return engine
+
+
+async def teach_kettle(hass: HomeAssistant, freezer: FrozenDateTimeFactory, times: int) -> None:
+    """Switch a 2 kW kettle on and off under a 1 s meter."""
+    for _ in range(times):
+        await run_meter(hass, freezer, 40, 300)
+        hass.states.async_set("switch.kettle", "on")
+        await run_meter(hass, freezer, 40, 2300)
+        hass.states.async_set("switch.kettle", "off")
+    await run_meter(hass, freezer, 40, 300)
+
+
+async def test_debounced_save_while_learning(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Learning is written within the save delay, without waiting for an unload."""
+    await start_entry(hass, mock_config_entry)
+    key = f"{DOMAIN}.{mock_config_entry.entry_id}"
+    await teach_kettle(hass, freezer, 2)
+    await run_meter(hass, freezer, int(STORAGE_SAVE_DELAY_S) + 1, 300)
+    assert key in hass_storage
+    stored = hass_storage[key]
+    assert stored["version"] == STORAGE_VERSION
+    assert stored["minor_version"] == STORAGE_MINOR_VERSION
+    assert "engine" in stored["data"]
+    assert "daily_energy" in stored["data"]["shell"]
+
+
+async def test_restart_loses_no_learning(
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Stop Home Assistant and start it again on the same storage: the profile is still there."""
+    async with async_test_home_assistant() as hass:
+        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        engine = await start_entry(hass, mock_config_entry)
+        await teach_kettle(hass, freezer, 4)
+        learned = engine.profile("switch.kettle")
+        assert learned is not None
+        assert learned.learned_power_w == pytest.approx(2000, rel=0.05)
+        correlations = engine.stats.correlations
+        await hass.async_stop()
+
+    async with async_test_home_assistant() as hass:
+        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        entry = same_entry(mock_config_entry)
+        engine = await start_entry(hass, entry)
+        restored: ProfileSummary | None = engine.profile("switch.kettle")
+        assert restored is not None
+        assert restored.learned_power_w == pytest.approx(learned.learned_power_w)
+        assert restored.events == learned.events
+        assert engine.stats.correlations == correlations
+        assert entry.runtime_data.coordinator.data.devices["switch.kettle"]
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_stop()
+
+
+async def test_older_minor_version_loads(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A file of an older minor version goes through the migration and loads."""
+    engine = await start_entry(hass, mock_config_entry)
+    await teach_kettle(hass, freezer, 3)
+    saved = engine.to_dict()
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
+        "version": STORAGE_VERSION,
+        "minor_version": 0,
+        "key": f"{DOMAIN}.{mock_config_entry.entry_id}",
+        "data": {"engine": saved},
+    }
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    reloaded = mock_config_entry.runtime_data.coordinator.engine
+    assert reloaded.profile("switch.kettle") == engine.profile("switch.kettle")
+
+
+async def test_unknown_major_version_is_refused(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """A file from a future major version is not silently misread."""
+    hass_storage[f"{DOMAIN}.x"] = {
+        "version": STORAGE_VERSION + 1,
+        "minor_version": 0,
+        "key": f"{DOMAIN}.x",
+        "data": {},
+    }
+    with pytest.raises(UnsupportedStorageVersionError):
+        await CorrelatorStore(hass, "x").async_load()
+
+
+async def test_final_write_at_stop(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Home Assistant stopping flushes the latest state even inside the debounce delay."""
+    engine = await start_entry(hass, mock_config_entry)
+    await teach_kettle(hass, freezer, 1)
+    async_fire_time_changed(hass)
+    await hass.async_stop()
+    stored = hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"]["data"]["engine"]
+    fresh = Engine(engine.config)
+    fresh.load_dict(stored)
+    assert fresh.stats.correlations == engine.stats.correlations
