@@ -3,6 +3,7 @@
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -13,7 +14,12 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.energy_correlator.const import CONF_EXCLUDE, EVENT_CORRELATION
+from custom_components.energy_correlator.const import (
+    CONF_EXCLUDE,
+    CONF_INCLUDE,
+    CONF_METER,
+    EVENT_CORRELATION,
+)
 from custom_components.energy_correlator.engine import Engine
 from custom_components.energy_correlator.listener import device_level, power_from_state
 from tests.conftest import METER, set_meter
@@ -175,6 +181,24 @@ async def test_unwatched_and_excluded_are_ignored(
     assert engine.stats.events == 0
 
 
+async def test_included_entity_outside_watched_domains(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """An explicitly included entity is watched even when its domain is not."""
+    mock_config_entry.add_to_hass(hass)
+    data = {**mock_config_entry.data, CONF_INCLUDE: ["input_boolean.boiler"]}
+    hass.config_entries.async_update_entry(mock_config_entry, data=data)
+    set_meter(hass, 300)
+    hass.states.async_set("input_boolean.boiler", "off")
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    events = async_capture_events(hass, EVENT_CORRELATION)
+    await run_meter(hass, freezer, 40, 300)
+    hass.states.async_set("input_boolean.boiler", "on")
+    await run_meter(hass, freezer, 40, 3300)
+    assert [e.data["entity_id"] for e in events] == ["input_boolean.boiler"]
+
+
 async def test_rename_moves_the_profile(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -243,5 +267,54 @@ async def test_device_power_sensor_is_the_reference(
     with patch.object(Engine, "set_reference_meter", autospec=True) as spy:
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
-    spy.assert_any_call(engine_of(mock_config_entry), "switch.plug", "sensor.plug_power")
-    assert METER != "sensor.plug_power"
+    engine = engine_of(mock_config_entry)
+    spy.assert_any_call(engine, "switch.plug", "sensor.plug_power")
+    assert engine.current_power_w("sensor.plug_power") == pytest.approx(0.5)
+
+    with patch.object(Engine, "set_reference_meter", autospec=True) as spy:
+        entity_registry.async_update_entity("sensor.plug_power", new_entity_id="sensor.plug_w")
+        await hass.async_block_till_done()
+        spy.assert_called_once_with(engine, "switch.plug", "sensor.plug_w")
+        entity_registry.async_update_entity("switch.plug", new_entity_id="switch.socket")
+        await hass.async_block_till_done()
+        spy.assert_called_with(engine, "switch.socket", "sensor.plug_w")
+        entity_registry.async_remove("sensor.plug_w")
+        await hass.async_block_till_done()
+        spy.assert_called_with(engine, "switch.socket", None)
+
+
+async def test_back_from_unavailable_sets_the_level(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """unavailable -> on is no event (no measured delta) but the engine learns the level."""
+    engine = engine_of(init_integration)
+    hass.states.async_set("switch.heater", "unavailable")
+    await run_meter(hass, freezer, 2, 300)
+    hass.states.async_set("switch.heater", "on")
+    await run_meter(hass, freezer, 2, 300)
+    assert engine.device_level("switch.heater") == 1.0
+    assert engine.stats.events == 0
+
+
+async def test_meter_rename_updates_the_entry(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Renaming the configured meter rewrites the entry and reloads it on the new id."""
+    entity_registry.async_get_or_create(
+        "sensor", "test", "grid-power", suggested_object_id="home_power"
+    )
+    set_meter(hass, 300)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    old_coordinator = mock_config_entry.runtime_data.coordinator
+
+    entity_registry.async_update_entity(METER, new_entity_id="sensor.grid_power")
+    await hass.async_block_till_done()
+    assert mock_config_entry.data[CONF_METER] == "sensor.grid_power"
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    coordinator = mock_config_entry.runtime_data.coordinator
+    assert coordinator is not old_coordinator
+    assert coordinator.engine.config.main_meter == "sensor.grid_power"

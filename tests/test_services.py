@@ -7,6 +7,7 @@ from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.util import dt as dt_util
 import probatio
 import pytest
@@ -177,3 +178,27 @@ async def test_schema_rejects_bad_values(
         await call(hass, "top_consumers", period="year")
     with pytest.raises(probatio.Invalid):
         await call(hass, "get_correlations", limit=0)
+
+
+async def test_services_yaml_describes_every_action(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """services.yaml parses and names the same fields the schemas accept."""
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    assert set(descriptions) == {
+        "get_correlations",
+        "device_impact",
+        "top_consumers",
+        "backfill",
+        "relearn",
+        "reset_statistics",
+    }
+    assert set(descriptions["get_correlations"]["fields"]) == {
+        "config_entry_id",
+        "entity_id",
+        "since",
+        "min_delta_w",
+        "limit",
+    }
+    assert descriptions["device_impact"]["fields"]["entity_id"]["required"] is True
+    assert descriptions["backfill"]["fields"]["days"]["default"] == 7

@@ -183,10 +183,14 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
             self.hass, self._async_due, dt_util.utc_from_timestamp(due)
         )
 
-    async def _async_due(self, _now: datetime) -> None:
+    @callback
+    def _async_due(self, _now: datetime) -> None:
+        """A window closed: publish now (an entry task, so an unload cancels it)."""
         self._due_unsub = None
         self._due_at = None
-        await self.async_refresh()
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} window closed", eager_start=True
+        )
 
     @callback
     def _cancel_due(self) -> None:

@@ -3,7 +3,8 @@
 Points are rendered to line protocol strings as soon as they are recorded: a string is the
 smallest form to keep in the backlog, persists as-is, and replays without re-encoding. Every
 field is written as a float so a field's type never conflicts across versions; tags are escaped
-like influxdb-client's own `Point` does; timestamps are integer nanoseconds (precision "ns").
+like influxdb-client's own `Point` does, plus backslashes (doubled: the client leaves a trailing
+backslash that then escapes the separator); timestamps are integer nanoseconds (precision "ns").
 """
 
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ MEASUREMENT_CORRELATION = "event_energy_correlation"
 MEASUREMENT_PROFILE = "device_power_profile"
 METER_TYPE = "home_assistant"
 
-# Same table as influxdb_client.client.write.point._ESCAPE_KEY / _ESCAPE_MEASUREMENT.
+# influxdb_client.client.write.point._ESCAPE_KEY / _ESCAPE_MEASUREMENT, plus the backslash.
 _ESCAPE_KEY = str.maketrans(
     {"\\": "\\\\", ",": r"\,", " ": r"\ ", "=": r"\=", "\n": r"\n", "\t": r"\t", "\r": r"\r"}
 )

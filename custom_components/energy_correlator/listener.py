@@ -113,7 +113,7 @@ class StateListener:
 
     def is_watched(self, entity_id: str) -> bool:
         """Whether a state change of this entity can be a device event."""
-        if entity_id in self._exclude or entity_id in self.meters:
+        if entity_id in self._exclude or entity_id in self._tracked_meters:
             return False
         return entity_id in self._include or split_entity_id(entity_id)[0] in self._domains
 
@@ -121,6 +121,7 @@ class StateListener:
     @callback
     def async_start(self, _hass: HomeAssistant | None = None) -> None:
         """Subscribe and record the current meters and device levels (after HA has started)."""
+        self._subscribe_meters()
         for state in self._hass.states.async_all(self._domains):
             self._adopt(state)
         for entity_id in self._include:
@@ -139,8 +140,7 @@ class StateListener:
                 event_filter=self._registry_filter,
             )
         )
-        self._subscribe_meters()
-        for meter in self.meters:
+        for meter in (self._main_meter, *self._circuits):  # references were read by _adopt
             if (meter_state := self._hass.states.get(meter)) is not None:
                 self._add_power(meter, meter_state, meter_state.last_reported_timestamp)
         self._on_event()
@@ -316,6 +316,7 @@ class StateListener:
             self._exclude.add(new)
         if (reference := self._references.pop(old, None)) is not None:
             self._references[new] = reference
+            self._engine.set_reference_meter(new, reference)
         for device, ref in list(self._references.items()):
             if ref == old:
                 self._references[device] = new

@@ -1,0 +1,173 @@
+"""Sink reactions to answers VictoriaMetrics never gives (fake server on 127.0.0.1)."""
+
+import asyncio
+from collections.abc import Callable
+import logging
+from pathlib import Path
+import time
+from unittest.mock import patch
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.energy_correlator.const import DOMAIN
+from custom_components.energy_correlator.influx import (
+    ISSUE_BUCKET_NOT_FOUND,
+    ISSUE_POINTS_DROPPED,
+    InfluxSink,
+)
+
+from .victoria import (
+    TOKEN,
+    FakeInflux,
+    fake_influx_fixture,  # noqa: F401 - the `fake_influx` fixture
+    make_sink,
+    wait_until_drained,
+)
+
+BASE = float(round(time.time()) - 3600)
+
+
+@pytest.fixture
+def entry(hass: HomeAssistant, tmp_path: Path) -> MockConfigEntry:
+    """A config entry; the backlog file goes to a temporary config dir."""
+    hass.config.config_dir = str(tmp_path)
+    entry = MockConfigEntry(domain=DOMAIN, title="Home", data={})
+    entry.add_to_hass(hass)
+    return entry
+
+
+def _record(sink: InfluxSink, count: int, bad: int | None = None) -> None:
+    for i in range(count):
+        meter = "sensor.bad" if i == bad else "sensor.home_power"
+        sink.record_meter(BASE + i, meter, float(i), None)
+
+
+async def _wait_for(predicate: Callable[[], object], within_s: float = 10.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not predicate() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+    assert predicate()
+
+
+@pytest.mark.parametrize("status", [400, 422])
+async def test_bad_point_is_isolated_dropped_and_counted(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    fake_influx: FakeInflux,
+    issue_registry: ir.IssueRegistry,
+    status: int,
+) -> None:
+    """One bad point among good ones: the good ones are written once, the bad one dropped."""
+    fake_influx.status_for = lambda body: status if "sensor.bad" in body else 204
+    sink = make_sink(hass, entry, fake_influx.url)
+    await sink.async_start()
+    _record(sink, 40, bad=17)
+    await wait_until_drained(sink)
+    await sink.async_stop()
+    values = sorted(int(line.split("=")[-1].split(".")[0]) for line in fake_influx.accepted)
+    assert values == [i for i in range(40) if i != 17]
+    assert sink.stats.points_written == 39
+    assert sink.stats.points_dropped == 1
+    assert issue_registry.async_get_issue(DOMAIN, f"{ISSUE_POINTS_DROPPED}_{entry.entry_id}")
+
+
+async def test_request_too_large_splits_the_batch(
+    hass: HomeAssistant, entry: MockConfigEntry, fake_influx: FakeInflux
+) -> None:
+    """413 halves the batch until the server takes it; nothing is dropped."""
+    fake_influx.status_for = lambda body: 413 if body.count("\n") >= 8 else 204
+    sink = make_sink(hass, entry, fake_influx.url)
+    await sink.async_start()
+    _record(sink, 50)
+    await wait_until_drained(sink)
+    await sink.async_stop()
+    assert len(fake_influx.accepted) == 50
+    assert sink.stats.points_dropped == 0
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_auth_failure_starts_reauth_and_keeps_points(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    fake_influx: FakeInflux,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+) -> None:
+    """401/403 start one reauth flow; points stay until the server accepts them again."""
+    caplog.set_level(logging.DEBUG)
+    fake_influx.status_for = lambda _body: status
+    sink = make_sink(hass, entry, fake_influx.url)
+    with patch.object(entry, "async_start_reauth") as start_reauth:
+        await sink.async_start()
+        _record(sink, 10)
+        await _wait_for(lambda: len(fake_influx.requests) >= 3)
+        start_reauth.assert_called_once_with(hass)
+        assert sink.stats.points_pending == 10
+        assert sink.stats.last_error is not None
+        assert sink.stats.last_error.startswith("invalid_auth")
+        fake_influx.status_for = lambda _body: 204
+        await wait_until_drained(sink)
+        await sink.async_stop()
+    assert len(fake_influx.accepted) == 10
+    assert fake_influx.requests[0].headers["Authorization"] == f"Token {TOKEN}"
+    assert TOKEN not in caplog.text
+
+
+async def test_bucket_not_found_raises_and_clears_repair(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    fake_influx: FakeInflux,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """404 raises `influxdb_bucket_not_found` and keeps retrying; success clears it."""
+    fake_influx.status_for = lambda _body: 404
+    issue_id = f"{ISSUE_BUCKET_NOT_FOUND}_{entry.entry_id}"
+    sink = make_sink(hass, entry, fake_influx.url, bucket="gone")
+    await sink.async_start()
+    _record(sink, 5)
+    await _wait_for(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None)
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {"title": "Home", "bucket": "gone", "org": "home"}
+    assert sink.stats.points_pending == 5
+    fake_influx.status_for = lambda _body: 204
+    await wait_until_drained(sink)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await sink.async_stop()
+    assert fake_influx.requests[-1].query["bucket"] == "gone"
+
+
+async def test_server_errors_back_off_and_retry(
+    hass: HomeAssistant, entry: MockConfigEntry, fake_influx: FakeInflux
+) -> None:
+    """5xx and 429 are transient: same batch retried with growing delays, written once."""
+    answers = iter([503, 429, 500])
+    fake_influx.status_for = lambda _body: next(answers, 204)
+    sink = make_sink(hass, entry, fake_influx.url)
+    await sink.async_start()
+    _record(sink, 7)
+    await wait_until_drained(sink)
+    await sink.async_stop()
+    assert len(fake_influx.requests) == 4
+    assert len(fake_influx.accepted) == 7
+    assert sink.stats.success_pct == 25.0
+    assert sink.stats.points_dropped == 0
+
+
+async def test_stop_persists_when_the_final_flush_fails(
+    hass: HomeAssistant, entry: MockConfigEntry, fake_influx: FakeInflux, tmp_path: Path
+) -> None:
+    """async_stop tries once more, then saves everything pending for the next start."""
+    fake_influx.status_for = lambda _body: 503
+    sink = make_sink(hass, entry, fake_influx.url)
+    await sink.async_start()
+    _record(sink, 12)
+    await _wait_for(lambda: len(fake_influx.requests) >= 1)
+    await sink.async_stop()
+    saved = tmp_path / ".storage" / f"energy_correlator.{entry.entry_id}.influx"
+    assert len(saved.read_text().splitlines()) == 13  # header + 12 points
+    sink.record_meter(BASE, "sensor.home_power", 1.0, None)  # after stop: ignored
+    assert sink.stats.points_pending == 12

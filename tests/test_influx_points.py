@@ -1,0 +1,69 @@
+"""Line protocol rendering and the in-memory backlog (no server, no hass)."""
+
+import math
+
+from influxdb_client import Point, WritePrecision
+import pytest
+
+from custom_components.energy_correlator.influx_backlog import Backlog
+from custom_components.energy_correlator.influx_points import (
+    escape_tag,
+    line_timestamp,
+    meter_line,
+    render,
+    to_ns,
+)
+
+
+@pytest.mark.parametrize("value", ["a b", "a,b", "a=b", "ü温", "new\nline", "tab\t"])
+def test_tags_escaped_like_influxdb_client(value: str) -> None:
+    """Our escaping matches the client library's `Point` byte for byte."""
+    ours = render("m", (("t", value),), (("f", 1.5),), 1.0)
+    theirs = (
+        Point("m").tag("t", value).field("f", 1.5).time(10**9, WritePrecision.NS).to_line_protocol()
+    )
+    assert ours == theirs
+    assert escape_tag("x y") == "x\\ y"
+
+
+def test_backslashes_escaped_unlike_influxdb_client() -> None:
+    """The client leaves a trailing backslash that escapes the next separator; we double it."""
+    assert escape_tag("trailing\\") == "trailing\\\\"
+    assert escape_tag("a\\b") == "a\\\\b"
+
+
+def test_every_field_is_a_float_and_missing_ones_are_left_out() -> None:
+    """Integers become floats; None, NaN and inf never reach the server."""
+    line = render("m", (("b", "2"), ("a", "1")), (("n", 7), ("x", None), ("y", math.nan)), 2.5)
+    assert line == "m,a=1,b=2 n=7.0 2500000000"
+    assert render("m", (), (("x", None), ("y", math.inf)), 1.0) is None
+
+
+def test_empty_tags_are_left_out() -> None:
+    """Line protocol has no empty tag values."""
+    assert render("m", (("a", ""), ("b", None)), (("f", 1.5),), 0.0) == "m f=1.5 0"
+
+
+def test_timestamps_are_exact_nanoseconds() -> None:
+    """Float seconds become integer ns without float noise below the microsecond."""
+    assert to_ns(1_795_426_965.123456) == 1_795_426_965_123_456_000
+    line = meter_line(1_795_426_965.5, "sensor.p", 1.0, 2.0)
+    assert line is not None
+    assert line_timestamp(line) == 1_795_426_965_500_000_000
+
+
+def test_backlog_cap_drops_oldest_queued_never_inflight() -> None:
+    """In-flight lines survive the cap; a failed batch goes back to the front in order."""
+    backlog = Backlog(5)
+    for i in range(5):
+        assert backlog.append(str(i)) == 0
+    assert backlog.take(2) == ["0", "1"]
+    assert backlog.append("5") == 1  # drops "2", the oldest queued
+    assert backlog.snapshot() == ["0", "1", "3", "4", "5"]
+    assert backlog.give_back() == 0
+    assert backlog.head(5) == ["0", "1", "3", "4", "5"]
+    assert backlog.prepend(["a", "b"]) == 2  # restored lines are older: they go first
+    assert backlog.snapshot() == ["0", "1", "3", "4", "5"]  # ...and are the first to go
+    assert backlog.take(3) == ["0", "1", "3"]
+    assert backlog.complete(1) == 1  # "0" written; the rest returns to the front
+    assert backlog.snapshot() == ["1", "3", "4", "5"]
