@@ -4,6 +4,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import loader
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import UnsupportedStorageVersionError
 import pytest
@@ -159,3 +160,18 @@ async def test_final_write_at_stop(
     fresh = Engine(engine.config)
     fresh.load_dict(stored)
     assert fresh.stats.correlations == engine.stats.correlations
+
+
+async def test_unload_after_stop_is_quiet(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Unloading after Home Assistant began stopping neither fails nor logs an error."""
+    await start_entry(hass, mock_config_entry)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    assert "Unable to remove" not in caplog.text
+    assert f"{DOMAIN}.{mock_config_entry.entry_id}" in hass_storage

@@ -60,13 +60,24 @@ class CorrelatorStore(Store[StoredData]):
         Returns the unsubscribe of the stop hook (for the entry's unload).
         """
         self._data_func = data_func
+        fired = False
 
         @callback
         def _on_stop(_event: Event) -> None:
+            nonlocal fired
+            fired = True
             # The final-write stage flushes a pending delayed save.
             self.async_delay_save(data_func, 0)
 
-        return self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _on_stop)
+        unsub = self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _on_stop)
+
+        @callback
+        def _unbind() -> None:
+            # A fired one-time listener is already gone; removing it again would log an error.
+            if not fired:
+                unsub()
+
+        return _unbind
 
     @callback
     def async_schedule_save(self) -> None:
