@@ -10,7 +10,10 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_test_home_assistant,
+)
 
 from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.engine.models import (
@@ -19,10 +22,10 @@ from custom_components.energy_correlator.engine.models import (
     Status,
     TransitionKind,
 )
-from custom_components.energy_correlator.influx import (
+from custom_components.energy_correlator.influx import InfluxSink
+from custom_components.energy_correlator.influx_repairs import (
     ISSUE_POINTS_DROPPED,
     ISSUE_UNREACHABLE,
-    InfluxSink,
 )
 
 from .victoria import (
@@ -326,3 +329,34 @@ async def test_token_never_logged(
     assert "InfluxDB write to" in caplog.text  # the failure was logged...
     assert TOKEN not in caplog.text  # ...without the token
     assert TOKEN not in repr(sink.stats)
+
+
+# A second test instance leaves HA's own daily registry clean-up timer behind (not ours).
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_real_hass_restart_during_outage_loses_nothing(
+    victoria: Victoria, tmp_path: Path
+) -> None:
+    """Two Home Assistant runs on one config dir: the second writes what the first could not."""
+    async with async_test_home_assistant(config_dir=str(tmp_path)) as first:
+        entry = MockConfigEntry(domain=DOMAIN, title="Home", data={}, entry_id="restart")
+        entry.add_to_hass(first)
+        sink = make_sink(first, entry, victoria.url)
+        await sink.async_start()
+        _record_meter_points(sink, 0, 40)
+        await wait_until_drained(sink)
+        await victoria.stop()
+        _record_meter_points(sink, 40, 240)
+        await asyncio.sleep(0.3)
+        await first.async_stop()  # cancels the writer, fires EVENT_HOMEASSISTANT_STOP
+        assert sink.stats.points_pending == 200
+
+    await victoria.start()
+    async with async_test_home_assistant(config_dir=str(tmp_path)) as second:
+        entry = MockConfigEntry(domain=DOMAIN, title="Home", data={}, entry_id="restart")
+        entry.add_to_hass(second)
+        sink = make_sink(second, entry, victoria.url)
+        await sink.async_start()
+        _record_meter_points(sink, 240, 260)
+        await wait_until_drained(sink)
+        _assert_exactly_once(await victoria.wait_for_samples(260), range(260))
+        await sink.async_stop()

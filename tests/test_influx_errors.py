@@ -13,10 +13,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_correlator.const import DOMAIN
-from custom_components.energy_correlator.influx import (
+from custom_components.energy_correlator.influx import InfluxSink
+from custom_components.energy_correlator.influx_backlog import BacklogFile
+from custom_components.energy_correlator.influx_repairs import (
     ISSUE_BUCKET_NOT_FOUND,
     ISSUE_POINTS_DROPPED,
-    InfluxSink,
 )
 
 from .victoria import (
@@ -171,3 +172,105 @@ async def test_stop_persists_when_the_final_flush_fails(
     assert len(saved.read_text().splitlines()) == 13  # header + 12 points
     sink.record_meter(BASE, "sensor.home_power", 1.0, None)  # after stop: ignored
     assert sink.stats.points_pending == 12
+
+
+async def test_write_in_flight_survives_cancellation(
+    hass: HomeAssistant, entry: MockConfigEntry, fake_influx: FakeInflux, tmp_path: Path
+) -> None:
+    """HA stop cancels background tasks first: the request finishes, is counted, not redone."""
+    fake_influx.delay_s = 0.3
+    sink = make_sink(hass, entry, fake_influx.url)
+    await sink.async_start()
+    _record(sink, 20)
+    await _wait_for(lambda: len(fake_influx.requests) == 1)
+    assert sink._task is not None
+    sink._task.cancel()  # what hass.async_stop does to background tasks
+    await sink.async_stop()
+    assert len(fake_influx.requests) == 1
+    assert len(fake_influx.accepted) == 20
+    assert sink.stats.points_written == 20
+    assert sink.stats.points_pending == 0
+    assert not (tmp_path / ".storage" / f"energy_correlator.{entry.entry_id}.influx").exists()
+
+
+async def test_garbage_values_never_raise(
+    hass: HomeAssistant, entry: MockConfigEntry, fake_influx: FakeInflux
+) -> None:
+    """The record callbacks run on the loop: a bad value is counted, never raised."""
+    sink = make_sink(hass, entry, fake_influx.url)
+    await sink.async_start()
+    sink.record_meter(BASE, "sensor.p", "garbage", None)  # type: ignore[arg-type]
+    sink.record_circuit(BASE, "sensor.c", "sensor.p", None, None)  # type: ignore[arg-type]
+    sink.record_meter(BASE, "sensor.p", float("nan"), None)  # no finite field: nothing
+    await sink.async_stop()
+    assert sink.stats.points_dropped == 1
+    assert sink.stats.points_pending == 0
+    assert fake_influx.accepted == []
+
+
+async def test_stop_gives_up_on_a_hanging_server_and_saves(
+    hass: HomeAssistant, entry: MockConfigEntry, fake_influx: FakeInflux, tmp_path: Path
+) -> None:
+    """The final flush is brief: a server that does not answer cannot hold the stop."""
+    fake_influx.delay_s = 2.0
+    sink = make_sink(hass, entry, fake_influx.url)
+    sink.stop_flush_timeout_s = 0.2
+    await sink.async_start()
+    _record(sink, 9)
+    await _wait_for(lambda: len(fake_influx.requests) == 1)
+    started = time.monotonic()
+    await sink.async_stop()
+    assert time.monotonic() - started < 1.5
+    assert sink.stats.points_pending == 9
+    saved = tmp_path / ".storage" / f"energy_correlator.{entry.entry_id}.influx"
+    assert len(saved.read_text().splitlines()) == 10
+
+
+async def test_unexpected_library_error_is_logged_once_and_retried(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    fake_influx: FakeInflux,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug in the client library does not end the writer or lose the batch."""
+    sink = make_sink(hass, entry, fake_influx.url)
+    await sink.async_start()
+    assert sink._write_api is not None
+    real_write = sink._write_api.write
+    calls = 0
+
+    async def flaky_write(**kwargs: object) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls <= 2:
+            raise RuntimeError("library bug")
+        return await real_write(**kwargs)  # type: ignore[arg-type]
+
+    with patch.object(sink._write_api, "write", flaky_write):
+        _record(sink, 6)
+        await wait_until_drained(sink)
+    await sink.async_stop()
+    assert len(fake_influx.accepted) == 6
+    assert caplog.text.count("unexpected error while writing") == 1
+
+
+async def test_backlog_file_errors_are_logged_not_raised(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    fake_influx: FakeInflux,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unreadable or unwritable backlog file costs the replay, not the sink."""
+    fake_influx.status_for = lambda _body: 503
+    sink = make_sink(hass, entry, fake_influx.url)
+    with (
+        patch.object(BacklogFile, "_read", side_effect=PermissionError("denied")),
+        patch.object(BacklogFile, "_save", side_effect=OSError("disk full")),
+    ):
+        await sink.async_start()
+        _record(sink, 3)
+        await _wait_for(lambda: len(fake_influx.requests) >= 2)
+        await sink.async_stop()
+    assert "cannot read the saved backlog" in caplog.text
+    assert "could not save the backlog" in caplog.text
+    assert sink.stats.points_pending == 3

@@ -14,8 +14,10 @@ import re
 from typing import Any
 
 from awesomeversion import AwesomeVersion
+from homeassistant.components.automation import config as automation_config
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.brands.const import ALLOWED_IMAGES
+from homeassistant.components.script import config as script_config
 from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
 from homeassistant.config_entries import ConfigFlow, OptionsFlow
 from homeassistant.const import __version__ as HA_VERSION
@@ -619,3 +621,24 @@ def test_every_form_field_has_a_label_and_a_description() -> None:
                     if not _has(f"selector.{key}.options.{value}"):
                         missing.append(f"selector.{key}.options.{value}")
     assert not missing, "missing in translations/en.json:\n" + "\n".join(sorted(set(missing)))
+
+
+# --- README ----------------------------------------------------------------------------------
+
+
+async def test_readme_automation_and_script_examples_are_valid(hass: HomeAssistant) -> None:
+    """Users paste these; HA's own validators (triggers, conditions, templates) must accept them."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", readme, re.S)]
+    automations = [a for b in blocks for a in (b or {}).get("automation", [])]
+    scripts = [(k, v) for b in blocks for k, v in (b or {}).get("script", {}).items()]
+    assert len(automations) >= 3
+    assert scripts
+    for automation in automations:
+        assert await automation_config.async_validate_config_item(hass, "readme", automation)
+    for object_id, script in scripts:
+        assert await script_config.async_validate_config_item(hass, object_id, script)
+    # The actions and attributes the examples use exist.
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text("utf-8"))
+    for action in re.findall(r"action: energy_correlator\.(\w+)", readme):
+        assert action in services, action

@@ -195,11 +195,13 @@ class FakeInflux:
         self.accepted: list[str] = []  # lines of writes answered 2xx
         self.requests: list[web.Request] = []
         self.url = ""
+        self.delay_s = 0.0  # answer slowly (a write in flight while the sink stops)
         self._runner: web.AppRunner | None = None
 
     async def _write(self, request: web.Request) -> web.Response:
         self.requests.append(request)
         body = (await request.read()).decode()
+        await asyncio.sleep(self.delay_s)
         status = self.status_for(body)
         if 200 <= status < 300:
             self.accepted.extend(line for line in body.split("\n") if line)

@@ -11,59 +11,31 @@ counted, logged and surfaced.
 import asyncio
 from collections.abc import Callable
 import contextlib
-from enum import StrEnum
 import random
 import time
+from typing import Any
 
-import aiohttp
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util.ssl import client_context, client_context_no_verify
 from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
 from influxdb_client.client.write_api_async import WriteApiAsync
-from influxdb_client.rest import ApiException
 
 from .const import DOMAIN, LOGGER, REPAIR_AFTER
 from .data import SinkStats
 from .engine.models import Correlation, ProfileSummary
 from .influx_backlog import Backlog, BacklogFile
+from .influx_errors import WRITE_ERRORS, Failure, classify
 from .influx_points import circuit_line, correlation_line, meter_line, profile_line
+from .influx_repairs import (
+    ISSUE_BUCKET_NOT_FOUND,
+    ISSUE_POINTS_DROPPED,
+    ISSUE_UNREACHABLE,
+    SinkIssues,
+)
 
-ISSUE_UNREACHABLE = "influxdb_unreachable"
-ISSUE_BUCKET_NOT_FOUND = "influxdb_bucket_not_found"
-ISSUE_POINTS_DROPPED = "influxdb_points_dropped"
 DROP_REPORT_INTERVAL_S = 300.0
-
-
-class _Failure(StrEnum):
-    """How a failed write is handled (the value is what `last_error` shows)."""
-
-    BAD_DATA = "bad_data"  # 400/422: some point is invalid -> isolate it and drop it
-    TOO_LARGE = "request_too_large"  # 413: smaller batches
-    AUTH = "invalid_auth"  # 401/403: reauth, keep retrying slowly
-    BUCKET = "bucket_not_found"  # 404: repair issue, keep retrying
-    TRANSIENT = "cannot_connect"  # network, timeouts, 429, 5xx: back off and retry
-
-
-def _classify(err: Exception) -> tuple[_Failure, str]:
-    """Map a write exception to its handling and a short, token-free description."""
-    if isinstance(err, ApiException):
-        status = err.status or 0
-        text = f"HTTP {status} {err.reason or ''}".strip()
-        if status in (400, 422):
-            return _Failure.BAD_DATA, text
-        if status == 413:
-            return _Failure.TOO_LARGE, text
-        if status in (401, 403):
-            return _Failure.AUTH, text
-        if status == 404:
-            return _Failure.BUCKET, text
-        return _Failure.TRANSIENT, text
-    if isinstance(err, TimeoutError):
-        return _Failure.TRANSIENT, "timeout"
-    return _Failure.TRANSIENT, f"{type(err).__name__}: {err}"
 
 
 class InfluxSink:
@@ -104,7 +76,9 @@ class InfluxSink:
         self._client: InfluxDBClientAsync | None = None
         self._write_api: WriteApiAsync | None = None
         self._task: asyncio.Task[None] | None = None
+        self._write: asyncio.Future[bool] | None = None  # the request in flight
         self._wake = asyncio.Event()
+        self._stop_event = asyncio.Event()
         self._stopping = False
         self._stopped = False
         self._unsub_stop: Callable[[], None] | None = None
@@ -118,7 +92,7 @@ class InfluxSink:
         self._failing_since: float | None = None
         self._failures = 0  # consecutive failed attempts (drives the back-off)
         self._reauth_started = False
-        self._issues: set[str] = set()
+        self._issues = SinkIssues(hass, entry)
         self._persisted = False  # the file may hold lines
         self._last_persist = 0.0
         self._last_drop_log = 0.0
@@ -135,7 +109,11 @@ class InfluxSink:
             ssl_context=client_context() if self._verify_ssl else client_context_no_verify(),
         )
         self._write_api = self._client.write_api()
-        restored = await self._file.async_load()
+        try:
+            restored = await self._file.async_load()
+        except OSError as err:
+            LOGGER.error("InfluxDB: cannot read the saved backlog %s: %s", self._file.path, err)
+            restored = []
         if restored:
             self._persisted = True
             self._count_dropped(self._backlog.prepend(restored), "backlog cap")
@@ -146,6 +124,8 @@ class InfluxSink:
         self._unsub_stop = self._hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_hass_stop
         )
+        # Also when setup fails after this point: the backlog must be saved either way.
+        self._entry.async_on_unload(self.async_stop)
 
     async def async_stop(self) -> None:
         """Stop the writer, try briefly to write what is pending, persist the rest."""
@@ -155,17 +135,26 @@ class InfluxSink:
         if self._unsub_stop is not None:
             self._unsub_stop()
             self._unsub_stop = None
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._backlog.give_back()  # a cancelled write keeps its batch
+        self._wake.set()
+        self._stop_event.set()
         try:
             async with asyncio.timeout(self.stop_flush_timeout_s):
-                while len(self._backlog) and await self._write_batch():
+                if self._task is not None:  # on HA stop it is cancelled already
+                    await asyncio.wait({self._task})
+                    self._task = None
+                if self._write is not None:  # a write cut off by the cancellation
+                    await asyncio.wait({self._write})
+                    self._settle()
+                while self._write_api and len(self._backlog) and await self._write_batch():
                     pass
         except TimeoutError:
-            self._backlog.give_back()
+            pass
+        for task in (self._task, self._write):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._write = None
+        self._backlog.give_back()  # whatever was in flight stays pending
         await self._persist()
         if self._client is not None:
             await self._client.close()
@@ -182,7 +171,7 @@ class InfluxSink:
         self, ts: float, meter_entity: str, total_power_w: float | None, daily_kwh: float | None
     ) -> None:
         """Queue one `smart_meter` point."""
-        self._enqueue(meter_line(ts, meter_entity, total_power_w, daily_kwh))
+        self._enqueue(meter_line, ts, meter_entity, total_power_w, daily_kwh)
 
     @callback
     def record_circuit(
@@ -194,21 +183,29 @@ class InfluxSink:
         percentage: float | None,
     ) -> None:
         """Queue one `smart_meter_circuit` point."""
-        self._enqueue(circuit_line(ts, circuit_entity, meter_entity, power_w, percentage))
+        self._enqueue(circuit_line, ts, circuit_entity, meter_entity, power_w, percentage)
 
     @callback
     def record_correlation(self, correlation: Correlation) -> None:
         """Queue one `event_energy_correlation` point (at the event's time)."""
-        self._enqueue(correlation_line(correlation))
+        self._enqueue(correlation_line, correlation)
 
     @callback
     def record_profile(self, ts: float, profile: ProfileSummary) -> None:
         """Queue one `device_power_profile` point."""
-        self._enqueue(profile_line(ts, profile))
+        self._enqueue(profile_line, ts, profile)
 
-    def _enqueue(self, line: str | None) -> None:
-        if line is None or self._stopped:
+    def _enqueue(self, render: Callable[..., str | None], *args: Any) -> None:
+        if self._stopped:
+            return  # nothing would write or save it; the coordinator stops first
+        try:
+            line = render(*args)
+        except (TypeError, ValueError, AttributeError, OverflowError) as err:
+            LOGGER.debug("InfluxDB: cannot render %s%r: %s", render.__name__, args, err)
+            self._count_dropped(1, "not a valid point")
             return
+        if line is None:
+            return  # no finite field: nothing to write
         dropped = self._backlog.append(line)
         if dropped:
             self._count_dropped(dropped, "backlog cap")
@@ -248,7 +245,8 @@ class InfluxSink:
                     if self._backlog.queued < self._batch_limit:
                         break  # the tail waits for size or age
         finally:
-            self._backlog.give_back()
+            if self._write is None:  # a running write is settled by async_stop
+                self._backlog.give_back()
 
     async def _wait_for_batch(self) -> None:
         if self._backlog.queued >= self._batch_limit:
@@ -262,7 +260,9 @@ class InfluxSink:
         """Persist when due, then sleep an exponential back-off with jitter (half fixed)."""
         await self._persist_if_due()
         delay = min(self.retry_max_s, self.retry_initial_s * 2 ** min(self._failures - 1, 30))
-        await asyncio.sleep(delay / 2 + random.uniform(0, delay / 2))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay / 2 + random.uniform(0, delay / 2)):
+                await self._stop_event.wait()
 
     async def _write_batch(self) -> bool:
         """Write the oldest batch; True when it left the backlog (written or dropped as bad)."""
@@ -271,22 +271,34 @@ class InfluxSink:
         if not batch:
             return True
         self._attempts += 1
-        try:
-            await self._write_api.write(
+        # Shielded: cancelling the writer (HA stop) must not cut a request off half-way, or a
+        # batch the server stored could be written twice; async_stop settles it instead.
+        self._write = asyncio.ensure_future(
+            self._write_api.write(
                 bucket=self._bucket,
                 org=self._org,
                 record="\n".join(batch),  # the client's default precision is ns, like ours
             )
-        except (ApiException, aiohttp.ClientError, TimeoutError, OSError) as err:
-            return self._handle_failure(err)
-        except asyncio.CancelledError:
+        )
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self._write)
+        return self._settle()
+
+    def _settle(self) -> bool:
+        """Account for the finished write; True when its batch left the backlog."""
+        write, self._write = self._write, None
+        assert write is not None
+        if write.cancelled():
             self._backlog.give_back()
-            raise
-        except Exception as err:
-            LOGGER.exception("InfluxDB: unexpected error while writing")
-            return self._handle_failure(err)
-        self._on_success(self._backlog.complete())
-        return True
+            return False
+        err = write.exception()
+        if err is None:
+            self._on_success(self._backlog.complete())
+            return True
+        if not isinstance(err, WRITE_ERRORS) and self._failing_since is None:
+            # A library bug must not end the writer: log it once per failure streak.
+            LOGGER.error("InfluxDB: unexpected error while writing", exc_info=err)
+        return self._handle_failure(err)
 
     def _on_success(self, count: int) -> None:
         self._written += count
@@ -302,21 +314,20 @@ class InfluxSink:
         self._failures = 0
         self._last_error = None
         self._reauth_started = False
-        for key in (ISSUE_UNREACHABLE, ISSUE_BUCKET_NOT_FOUND):
-            self._delete_issue(key)
+        self._issues.delete(ISSUE_UNREACHABLE, ISSUE_BUCKET_NOT_FOUND)
 
-    def _handle_failure(self, err: Exception) -> bool:
+    def _handle_failure(self, err: BaseException) -> bool:
         """Account for a failed write; True when the batch is settled anyway (bad point)."""
-        kind, text = _classify(err)
+        kind, text = classify(err)
         text = text.replace(self._token, "**REDACTED**") if self._token else text
         batch_len = len(self._backlog.inflight)
-        if kind in (_Failure.BAD_DATA, _Failure.TOO_LARGE) and batch_len > 1:
+        if kind in (Failure.BAD_DATA, Failure.TOO_LARGE) and batch_len > 1:
             # Bisect: halve the batch until the bad point is alone; no back-off needed.
             self._count_dropped(self._backlog.give_back(), "backlog cap")
             self._batch_limit = max(1, batch_len // 2)
             self._last_error = kind.value
             return True
-        if kind in (_Failure.BAD_DATA, _Failure.TOO_LARGE):
+        if kind in (Failure.BAD_DATA, Failure.TOO_LARGE):
             (line,) = self._backlog.inflight
             self._backlog.complete()
             self._count_dropped(1, "rejected by the server")
@@ -337,13 +348,13 @@ class InfluxSink:
             )
         else:
             LOGGER.debug("InfluxDB write failed again (%s)", self._last_error)
-        if kind is _Failure.AUTH and not self._reauth_started:
+        if kind is Failure.AUTH and not self._reauth_started:
             self._reauth_started = True
             self._entry.async_start_reauth(self._hass)
-        elif kind is _Failure.BUCKET:
-            self._create_issue(ISSUE_BUCKET_NOT_FOUND, {"bucket": self._bucket, "org": self._org})
-        elif kind is _Failure.TRANSIENT and now - self._failing_since >= self.repair_after_s:
-            self._create_issue(ISSUE_UNREACHABLE, {"url": self._url})
+        elif kind is Failure.BUCKET:
+            self._issues.create(ISSUE_BUCKET_NOT_FOUND, bucket=self._bucket, org=self._org)
+        elif kind is Failure.TRANSIENT and now - self._failing_since >= self.repair_after_s:
+            self._issues.create(ISSUE_UNREACHABLE, url=self._url)
         return False
 
     # ---- persistence, drops and repairs ----------------------------------------------------
@@ -380,32 +391,4 @@ class InfluxSink:
             len(self._backlog),
             self._backlog.cap,
         )
-        self._create_issue(
-            ISSUE_POINTS_DROPPED,
-            {"count": str(self._dropped), "cap": str(self._backlog.cap)},
-            severity=ir.IssueSeverity.WARNING,
-        )
-
-    def _create_issue(
-        self,
-        key: str,
-        placeholders: dict[str, str],
-        severity: ir.IssueSeverity = ir.IssueSeverity.ERROR,
-    ) -> None:
-        if key in self._issues and key != ISSUE_POINTS_DROPPED:
-            return
-        self._issues.add(key)
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            f"{key}_{self._entry.entry_id}",
-            is_fixable=False,
-            severity=severity,
-            translation_key=key,
-            translation_placeholders={"title": self._entry.title, **placeholders},
-        )
-
-    def _delete_issue(self, key: str) -> None:
-        if key in self._issues:
-            self._issues.discard(key)
-            ir.async_delete_issue(self._hass, DOMAIN, f"{key}_{self._entry.entry_id}")
+        self._issues.create(ISSUE_POINTS_DROPPED, count=self._dropped, cap=self._backlog.cap)

@@ -5,12 +5,14 @@ rejected it as bad (400), or when the cap forces the oldest out; the last two ar
 batch being written is held apart ("in flight") so the cap never drops a point that may already
 be on the wire, and a failed batch goes back to the front in its original order.
 
-The persisted form is plain line protocol in `.storage` (one point a line): written and read in
-the executor line by line, so even a large backlog never holds the event loop for long, unlike one
-big JSON document.
+The persisted form is plain line protocol in `.storage` (one point a line), written in small
+chunks and parsed in slices, so even a large backlog never holds the event loop for long, unlike
+one big JSON document serialised in a single call.
 """
 
+import asyncio
 from collections import deque
+import heapq
 from itertools import islice
 import os
 from pathlib import Path
@@ -20,7 +22,8 @@ from homeassistant.core import HomeAssistant
 from .influx_points import line_timestamp
 
 _HEADER = "# energy_correlator influxdb backlog v1 (line protocol, precision ns)\n"
-_CHUNK = 2_000  # lines per write() call: bounds how long one C call holds the GIL
+_CHUNK = 2_000  # lines per write() call / per merge step: bounds each stretch on one thread
+_LOAD_SLICE_BYTES = 256 * 1024  # about 2 000 lines parsed and sorted between two yields
 
 
 class Backlog:
@@ -97,6 +100,25 @@ class Backlog:
         return dropped
 
 
+def _sorted_lines(text: str) -> list[str]:
+    """The lines we wrote, sorted by timestamp; comments and torn lines are skipped.
+
+    Only strings and ints are kept (no (key, line) tuples): the garbage collector does not track
+    them, so a large backlog does not provoke a full collection that would pause the loop.
+    """
+    lines: list[str] = []
+    keys: list[int] = []
+    for line in text.split("\n"):
+        if not line or line[0] == "#":
+            continue
+        try:
+            keys.append(line_timestamp(line))
+        except ValueError:
+            continue  # a torn or foreign line; nothing we wrote
+        lines.append(line)
+    return [lines[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
+
+
 class BacklogFile:
     """The backlog as a line protocol file in `.storage`, replaced atomically on each save."""
 
@@ -106,27 +128,37 @@ class BacklogFile:
         self.path = Path(hass.config.path(".storage", f"energy_correlator.{entry_id}.influx"))
 
     async def async_load(self) -> list[str]:
-        """Persisted lines sorted by time (stable), or [] when there is no file."""
-        return await self._hass.async_add_executor_job(self._load)
+        """Persisted lines sorted by time, or [] when there is no file.
+
+        The executor only reads bytes (I/O releases the GIL); parsing and sorting run on the
+        loop in slices with yields in between: CPU-bound Python in a worker thread would make the
+        loop wait for the GIL in 5 ms steps, a long C call would hold it for the whole call.
+        """
+        data = await self._hass.async_add_executor_job(self._read)
+        blocks: list[list[str]] = []
+        start = 0
+        while start < len(data):
+            end = data.find(b"\n", min(start + _LOAD_SLICE_BYTES, len(data)))
+            end = len(data) if end < 0 else end + 1
+            blocks.append(_sorted_lines(data[start:end].decode("utf-8", "replace")))
+            start = end
+            await asyncio.sleep(0)
+        merged = heapq.merge(*blocks, key=line_timestamp)
+        lines: list[str] = []
+        while chunk := list(islice(merged, _CHUNK)):
+            lines += chunk
+            await asyncio.sleep(0)
+        return lines
 
     async def async_save(self, lines: list[str]) -> None:
         """Replace the file with `lines`; no lines removes it."""
         await self._hass.async_add_executor_job(self._save, lines)
 
-    def _load(self) -> list[str]:
+    def _read(self) -> bytes:
         try:
-            with self.path.open(encoding="utf-8") as handle:
-                lines = [line.rstrip("\n") for line in handle if line.strip() and line[0] != "#"]
+            return self.path.read_bytes()
         except FileNotFoundError:
-            return []
-        valid = []
-        for line in lines:
-            try:
-                valid.append((line_timestamp(line), line))
-            except ValueError:
-                continue  # a torn or foreign line; nothing we wrote
-        valid.sort(key=lambda item: item[0])
-        return [line for _, line in valid]
+            return b""
 
     def _save(self, lines: list[str]) -> None:
         if not lines:

@@ -132,5 +132,7 @@ def main() -> None:
         )
     ratio = rows[0][2] / rows[0][3]
     verdict = "PASS" if ratio >= 0.95 else "FAIL"
-    print(f"\nHA event throughput with/without the integration (unrelated events): {ratio:.3f} "
-          f"(target >= 0.95): {verdict}")
+    print(
+        f"\nHA event throughput with/without the integration (unrelated events): {ratio:.3f} "
+        f"(target >= 0.95): {verdict}"
+    )

@@ -25,6 +25,7 @@ DEFAULT_WINDOW_S = 20.0
 DEFAULT_MIN_CONFIDENCE = 0.3
 MAX_CLUSTER_S = 60.0
 TOO_SLOW_CONFIDENCE = 0.1
+SLOW_TOLERANCE = 1.1  # a 10 s meter still fits 3 readings in a 30 s window despite jitter
 
 # (event, delta_w, confidence, reference before, reference after) -> taught?
 type Teacher = Callable[[DeviceEvent, float, float, float | None, float | None], bool]
@@ -208,7 +209,7 @@ class Correlator:
             cutters.append(events[following].entity_id)
         if now < after_end + s.guard_s:
             return after_end + s.guard_s
-        too_slow = cadence is not None and s.min_updates * cadence > min(
+        too_slow = cadence is not None and s.min_updates * cadence > SLOW_TOLERANCE * min(
             s.before_cap_s, s.after_cap_s
         )
         min_length = max((cadence or 1.0) * s.min_updates, 0.25 * s.window_s)

@@ -1,10 +1,13 @@
-"""Per-device level, time on and estimated energy (integrated from learned power over time)."""
+"""Per-device level, time on and estimated energy (integrated from learned power over time).
+
+Energy is booked lazily: at each level change, and before the device's profile changes (the
+engine books it first), so the open interval is always valued at the power that held during
+it. Reads add the open interval without booking it; nothing walks all devices per tick.
+"""
 
 from collections.abc import Callable, Iterator
 import math
 from typing import Any
-
-MAX_STEP_S = 86_400.0  # a longer silence (restart, clock jump) is not integrated
 
 type PowerAt = Callable[[str, float], float | None]
 
@@ -79,14 +82,19 @@ class DeviceLedger:
                 state.since = ts
             return
         step = ts - since
-        if step <= MAX_STEP_S:
-            power = self._power_at(entity_id, state.level) or 0.0
-            state.energy_kwh += power * step / 3_600_000.0
-            state.observed_s += step
-            if state.level > 0.0:
-                state.on_s += step
-                state.on_level_s += state.level * step
+        power = self._power_at(entity_id, state.level) or 0.0
+        state.energy_kwh += power * step / 3_600_000.0
+        state.observed_s += step
+        if state.level > 0.0:
+            state.on_s += step
+            state.on_level_s += state.level * step
         state.since = ts
+
+    def book(self, entity_id: str, ts: float) -> None:
+        """Book one device's energy up to `ts` (before its learned power changes)."""
+        state = self.devices.get(entity_id)
+        if state is not None:
+            self._account(entity_id, state, ts)
 
     def set_level(self, entity_id: str, ts: float, level: float) -> None:
         """The device is at `level` from `ts` on (energy so far is booked at the old level)."""
@@ -97,30 +105,47 @@ class DeviceLedger:
         self._account(entity_id, state, ts)
         state.level = level
 
+    def energy_at(self, entity_id: str, now: float | None) -> float:
+        """Booked energy plus what the current level added since (without booking it)."""
+        state = self.devices.get(entity_id)
+        if state is None:
+            return 0.0
+        since = state.since
+        if now is None or since is None or now <= since:
+            return state.energy_kwh
+        power = self._power_at(entity_id, state.level) or 0.0
+        return state.energy_kwh + power * (now - since) / 3_600_000.0
+
     def advance(self, now: float) -> None:
         """Book every device's energy up to `now`."""
         for entity_id, state in self.devices.items():
             self._account(entity_id, state, now)
 
-    def on_fraction(self, state: DeviceState) -> float:
-        """Share of the observed time the device was on."""
-        return state.on_s / state.observed_s if state.observed_s > 0 else float(state.level > 0)
-
-    def mean_on_level(self, state: DeviceState) -> float:
-        """Average level while on (1 when never seen on)."""
-        if state.on_s > 0:
-            return state.on_level_s / state.on_s
-        return state.level if state.level > 0 else 1.0
+    def usage(self, state: DeviceState, now: float) -> tuple[float, float]:
+        """(share of the observed time on, mean level while on), the open interval included."""
+        observed, on_s, on_level_s = state.observed_s, state.on_s, state.on_level_s
+        if state.since is not None and now > state.since:
+            step = now - state.since
+            observed += step
+            if state.level > 0.0:
+                on_s += step
+                on_level_s += state.level * step
+        fraction = on_s / observed if observed > 0 else float(state.level > 0)
+        if on_s > 0:
+            return fraction, on_level_s / on_s
+        return fraction, state.level if state.level > 0 else 1.0
 
     def rename(self, old: str, new: str) -> None:
         """Move a device's state to its new entity id."""
         if old in self.devices:
             self.devices[new] = self.devices.pop(old)
 
-    def reset(self) -> None:
-        """Zero energy and times, keep levels."""
+    def reset(self, now: float | None) -> None:
+        """Zero energy and times, keep levels; counting restarts at `now`."""
         for state in self.devices.values():
             state.energy_kwh = state.observed_s = state.on_s = state.on_level_s = 0.0
+            if state.since is not None and now is not None:
+                state.since = max(state.since, now)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""

@@ -71,6 +71,7 @@ class Engine:
         self._stats = EngineStats()
         self._sample_base = 0  # series counters at the last reset_statistics
         self._rejected_base = 0
+        self._now: float | None = None  # the latest tick
 
     def _new_series(self, meter_id: str) -> PowerSeries:
         series = PowerSeries(self.config.horizon_s, MAX_SERIES_SAMPLES)
@@ -130,6 +131,8 @@ class Engine:
             previous_level=correlation.previous_level,
             level=correlation.level,
         )
+        if self._now is not None:
+            self._devices.book(event.entity_id, self._now)
         return self._book.teach(event, delta)
 
     def _teach(
@@ -140,6 +143,8 @@ class Engine:
         ref_before: float | None,
         ref_after: float | None,
     ) -> bool:
+        if self._now is not None:
+            self._devices.book(event.entity_id, self._now)
         return self._book.teach(event, delta, ref_before, ref_after)
 
     def _reference_series(self, entity_id: str) -> PowerSeries | None:
@@ -161,6 +166,7 @@ class Engine:
         if price_per_kwh is not None and not math.isfinite(price_per_kwh):
             price_per_kwh = None
         self._baseline.price = price_per_kwh
+        self._now = now
         self._main.feed()
         self._baseline.advance_to(now)
         closed = self._correlator.close_due(
@@ -175,7 +181,6 @@ class Engine:
             if counter is not None:
                 setattr(stats, counter, getattr(stats, counter) + 1)
             self._recent.append(correlation)
-        self._devices.advance(now)
         self._correlator.forget_before(now - self.config.horizon_s)
         return closed
 
@@ -204,8 +209,7 @@ class Engine:
 
     def device_energy_kwh(self, entity_id: str) -> float:
         """Estimated energy used by a device since it was first seen (monotonic)."""
-        state = self._devices.get(entity_id)
-        return 0.0 if state is None else state.energy_kwh
+        return self._devices.energy_at(entity_id, self._now)
 
     def top_consumers(self, now: float, limit: int = 10) -> list[TopConsumer]:
         """Devices ranked by estimated kWh per day."""
@@ -214,8 +218,8 @@ class Engine:
             summary = self._book.summary(entity_id)
             if summary is None or summary.learned_power_w is None:
                 continue
-            on_fraction = self._devices.on_fraction(state)
-            on_power = summary.power_at(self._devices.mean_on_level(state))
+            on_fraction, mean_level = self._devices.usage(state, now)
+            on_power = summary.power_at(mean_level)
             mean_power = on_power * on_fraction + (summary.standby_w or 0.0) * (1 - on_fraction)
             kwh_per_day = mean_power * 24.0 / 1000.0
             rows.append(
@@ -338,6 +342,8 @@ class Engine:
 
     def forget(self, entity_ids: Iterable[str] | None = None) -> None:
         """Drop profiles (all when None): the relearn action."""
+        if self._now is not None:
+            self._devices.advance(self._now)
         self._book.forget(None if entity_ids is None else list(entity_ids))
 
     def reset_statistics(self) -> None:
@@ -347,7 +353,7 @@ class Engine:
         self._rejected_base = sum(s.rejected + s.invalid for s in self._series.values())
         self._main.feed()
         self._baseline.reset()
-        self._devices.reset()
+        self._devices.reset(self._now)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able state (profiles, counters, accumulators, nights, recent correlations)."""

@@ -34,7 +34,7 @@ def bucket_of(level: float) -> float:
 class _Bucket:
     """Observations at one level bucket: value (W), time, exact level, direction (+1 on, -1 off)."""
 
-    __slots__ = ("directions", "levels", "run", "times", "values")
+    __slots__ = ("_stats", "directions", "levels", "run", "times", "values")
 
     def __init__(self) -> None:
         self.values = array("d")
@@ -42,8 +42,17 @@ class _Bucket:
         self.levels = array("d")
         self.directions = array("b")
         self.run: list[tuple[float, float, float, int]] = []  # recent rejected values
+        self._stats: tuple[float, float, int] | None = None
+
+    @property
+    def stats(self) -> tuple[float, float, int]:
+        """(centre, spread, agreeing) of the values (cached until they change)."""
+        if self._stats is None:
+            self._stats = robust_centre(self.values)
+        return self._stats
 
     def append(self, value: float, ts: float, level: float, direction: int) -> None:
+        self._stats = None
         self.values.append(value)
         self.times.append(ts)
         self.levels.append(level)
@@ -56,11 +65,12 @@ class _Bucket:
         for column in (self.values, self.times, self.levels, self.directions):
             del column[:]
         self.run = []
+        self._stats = None
 
     def offer(self, value: float, ts: float, level: float, direction: int) -> bool:
         """Add a value if it agrees with the bucket; a consistent disagreeing run takes over."""
         if len(self.values) >= MIN_FOR_REJECTION:
-            centre, spread, _ = robust_centre(self.values)
+            centre, spread, _ = self.stats
             tolerance = max(4.0 * spread, 0.15 * abs(centre), 3.0)
             if abs(value - centre) > tolerance:
                 self.run.append((value, ts, level, direction))
@@ -191,7 +201,7 @@ class KindProfile:
         points: dict[float, tuple[float, float, float, int]] = {}
         for key, bucket in self.buckets.items():
             if bucket.values:
-                centre, spread, kept = robust_centre(bucket.values)
+                centre, spread, kept = bucket.stats
                 level = sum(bucket.levels) / len(bucket.levels)
                 points[key] = (level, centre, spread, kept)
         derived: dict[float, list[tuple[float, float]]] = {}
@@ -222,8 +232,8 @@ class KindProfile:
         if bucket is not None:
             on_values = [v for v, d in zip(bucket.values, bucket.directions, strict=True) if d > 0]
             off_values = [v for v, d in zip(bucket.values, bucket.directions, strict=True) if d < 0]
-        on_delta = robust_centre(on_values)[0] if on_values else None
-        off_delta = robust_centre(off_values)[0] if off_values else None
+        on_delta = median(on_values) if on_values else None
+        off_delta = median(off_values) if off_values else None
         confidence = _confidence(centre, spread, kept, on_delta, off_delta)
         curve: tuple[tuple[float, float], ...] = ()
         if self.kind in _CURVE_KINDS:

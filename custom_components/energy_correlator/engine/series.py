@@ -12,13 +12,15 @@ which keeps the per-sample path fast enough to replay weeks of 1 Hz history in s
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 import math
+from operator import mul, sub
 
 _NAN = math.nan
 _isfinite = math.isfinite
 _MIN_TRIM = 256
 _CADENCE_SAMPLES = 33
+_CADENCE_REFRESH = 8  # re-estimate the cadence after this many readings...
+_CADENCE_REFRESH_S = 60.0  # ...but not more often than this (it changes slowly)
 _MAD_SCALE = 1.4826
 
 type SampleConsumer = Callable[[list[float], list[float], int, int], None]
@@ -38,24 +40,13 @@ class WindowStats:
     gap: bool  # part of the window had no value (unavailable, or before the first sample)
 
 
-def weighted_median(pairs: list[tuple[float, float]]) -> float:
-    """Median of (value, weight) pairs; the lower median on an exact tie."""
-    pairs.sort()
-    half = sum(weight for _, weight in pairs) / 2.0
-    running = 0.0
-    for value, weight in pairs:
-        running += weight
-        if running >= half:
-            return value
-    return pairs[-1][0]
-
-
 class PowerSeries:
     """One meter's recent readings (sample-and-hold) with window statistics."""
 
     __slots__ = (
         "_cadence",
         "_cadence_key",
+        "_cadence_ts",
         "_consumed",
         "_offset",
         "_trim_at",
@@ -80,7 +71,8 @@ class PowerSeries:
         self._consumed = 0  # absolute index up to which `consumer` has seen the readings
         self._trim_at = _MIN_TRIM
         self._cadence: float | None = None
-        self._cadence_key = -1
+        self._cadence_key = -_CADENCE_REFRESH
+        self._cadence_ts = -math.inf
         self.last_ts = -math.inf
         self.rejected = 0  # out of order, or a non-finite time
         self.invalid = 0  # NaN/inf readings (kept as gaps)
@@ -169,14 +161,18 @@ class PowerSeries:
     def interval_s(self) -> float | None:
         """Typical time between readings: median of the recent intervals (cached)."""
         key = self.total
-        if key == self._cadence_key:
+        if self._cadence is not None and (
+            0 <= key - self._cadence_key < _CADENCE_REFRESH
+            or self.last_ts - self._cadence_ts < _CADENCE_REFRESH_S
+        ):
             return self._cadence
-        ts = self._ts[-_CADENCE_SAMPLES:]
-        if len(ts) < 2:
-            cadence = None
+        tail = self._ts[-_CADENCE_SAMPLES:]
+        if len(tail) < _CADENCE_REFRESH:
+            cadence = None  # too few readings to say; asked again on the next call
         else:
-            diffs = sorted(b - a for a, b in pairwise(ts))
+            diffs = sorted(map(sub, tail[1:], tail[:-1], strict=True))
             cadence = diffs[len(diffs) // 2]
+        self._cadence_ts = self.last_ts
         self._cadence = cadence
         self._cadence_key = key
         return cadence
@@ -186,47 +182,52 @@ class PowerSeries:
         return bisect_right(self._ts, end) - bisect_right(self._ts, start)
 
     def window(self, start: float, end: float) -> WindowStats:
-        """Time-weighted statistics of the held value over [start, end]."""
+        """Time-weighted statistics of the held value over [start, end].
+
+        Median and mean weigh each value by how long it held; spread (MAD) and drift (second
+        half of the readings vs the first) count readings, which is close enough for noise.
+        """
         ts = self._ts
-        w = self._w
-        n = len(ts)
         first = bisect_right(ts, start)
         last = bisect_right(ts, end)  # readings [first, last) lie in (start, end]
-        gap = first == 0 or end <= start
-        mid = (start + end) / 2.0
-        pairs: list[tuple[float, float]] = []
-        sums = [0.0, 0.0]  # value * time in the first / second half
-        spans = [0.0, 0.0]
-        for index in range(max(first - 1, 0), last):
-            value = w[index]
-            seg_start = ts[index] if ts[index] > start else start
-            seg_end = ts[index + 1] if index + 1 < n and ts[index + 1] < end else end
-            duration = seg_end - seg_start
-            if duration <= 0.0:
-                continue
-            if value != value:  # noqa: PLR0124 - NaN marks a gap; the fast test
-                gap = True
-                continue
-            pairs.append((value, duration))
-            if seg_end <= mid:
-                sums[0] += value * duration
-                spans[0] += duration
-            elif seg_start >= mid:
-                sums[1] += value * duration
-                spans[1] += duration
-            else:
-                sums[0] += value * (mid - seg_start)
-                spans[0] += mid - seg_start
-                sums[1] += value * (seg_end - mid)
-                spans[1] += seg_end - mid
         updates = last - first
-        if not pairs:
+        head = first - 1 if first > 0 else 0
+        values = self._w[head:last]
+        if end <= start or not values:
             return WindowStats(start, end, None, None, 0.0, 0.0, updates, True)
-        total = spans[0] + spans[1]
-        mean = (sums[0] + sums[1]) / total
-        median = weighted_median(pairs)
-        spread = _MAD_SCALE * weighted_median([(abs(v - median), d) for v, d in pairs])
-        drift = sums[1] / spans[1] - sums[0] / spans[0] if spans[0] > 0 and spans[1] > 0 else 0.0
+        starts = ts[head:last]
+        starts[0] = max(starts[0], start)
+        ends = starts[1:]
+        ends.append(end)
+        durations = list(map(sub, ends, starts, strict=True))
+        gap = first == 0
+        # Gaps are always stored as the one _NAN object, so `in` finds them by identity.
+        if _NAN in values:
+            gap = True
+            kept = [(v, d) for v, d in zip(values, durations, strict=True) if v == v]  # noqa: PLR0124
+            if not kept:
+                return WindowStats(start, end, None, None, 0.0, 0.0, updates, True)
+            values = [v for v, _ in kept]
+            durations = [d for _, d in kept]
+        total = sum(durations)
+        if total <= 0.0:
+            return WindowStats(start, end, None, None, 0.0, 0.0, updates, True)
+        mean = sum(map(mul, values, durations, strict=True)) / total
+        half = total / 2.0
+        running = 0.0
+        median = values[-1]
+        for value, duration in sorted(zip(values, durations, strict=True)):
+            running += duration
+            if running >= half:
+                median = value
+                break
+        count = len(values)
+        deviations = sorted([abs(v - median) for v in values])
+        spread = _MAD_SCALE * deviations[count // 2]
+        split = count // 2
+        drift = (
+            sum(values[split:]) / (count - split) - sum(values[:split]) / split if split else 0.0
+        )
         return WindowStats(start, end, mean, median, spread, drift, updates, gap)
 
     def samples(self) -> tuple[list[float], list[float]]:
