@@ -236,3 +236,33 @@ def test_window_length_follows_cadence() -> None:
     assert len(correlator) == 1
     correlator.clear()
     assert correlator.next_due() is None
+
+
+def test_long_chain_of_toggles_is_one_overlap() -> None:
+    """Toggles every 5 s for over a minute: no clean window for any of them."""
+    engine = make_engine()
+    home = Home()
+    events = []
+    for k in range(16):
+        home.switch(T0 + 100.0 + 5.0 * k, 50.0)
+        events.append(event(f"switch.d{k}", T0 + 100.0 + 5.0 * k, 0, 1))
+    out = run(engine, home.power, events, T0, T0 + 400.0)
+    assert len(out) == 16
+    assert all(c.status is Status.OVERLAP for c in out)
+    assert not any(c.learned for c in out)
+
+
+def test_reference_meter_with_gap_is_ignored() -> None:
+    """A reference sensor that is unavailable in a window gives no reference delta."""
+    engine = make_engine()
+    engine.set_reference_meter("switch.a", "sensor.plug")
+    home = Home()
+    home.switch(T0 + 100.0, 100.0)
+
+    def power(t: float) -> float:
+        engine.add_power("sensor.plug", t, None if t < T0 + 110.0 else 100.0)
+        return home.power(t)
+
+    (correlation,) = run(engine, power, [event("switch.a", T0 + 100.0, 0, 1)], T0, T0 + 300.0)
+    assert correlation.status is Status.OK
+    assert correlation.reference_delta_w is None

@@ -88,6 +88,8 @@ def test_reads_of_meter_and_aggregates() -> None:
     assert 0.3 < top[0].on_fraction < 1.0
     assert top[0].kwh_per_month == pytest.approx(top[0].kwh_per_day * 30)
     assert engine.top_consumers(now, limit=0) == []
+    engine.set_device_level("switch.unlearned", now, 1.0)
+    assert [row.entity_id for row in engine.top_consumers(now)] == ["switch.heater"]
 
 
 def test_circuits_define_untracked_power() -> None:
@@ -313,5 +315,10 @@ def test_device_ledger_bookkeeping() -> None:
     assert state.observed_s == 7200.0
     restored = DeviceLedger.parse(json.loads(json.dumps(ledger.to_dict())))
     assert restored["switch.a"].since is None
+    reloaded = DeviceLedger(lambda _e, level: 100.0 * level)
+    reloaded.devices = restored
+    reloaded.book("switch.a", 9000.0)  # a restored device starts counting from here
+    assert restored["switch.a"].since == 9000.0
+    assert restored["switch.a"].observed_s == 7200.0
     with pytest.raises(ValueError, match="finite"):
         DeviceState.from_dict({"on_s": math.inf})

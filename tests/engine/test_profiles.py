@@ -8,7 +8,10 @@ from custom_components.energy_correlator.engine import TransitionKind
 from custom_components.energy_correlator.engine.book import ProfileBook
 from custom_components.energy_correlator.engine.profiles import (
     CONFIDENT,
+    MAX_OBSERVATIONS,
     KindProfile,
+    _extrapolate_full,
+    _interpolate,
     bucket_of,
 )
 from custom_components.energy_correlator.engine.stats import median, percentile, robust_centre
@@ -183,3 +186,18 @@ def test_book_merges_kinds_and_manages_devices() -> None:
     assert book.summary("fan.y") is None
     restored.forget(None)
     assert len(restored) == 0
+
+
+def test_observations_are_bounded_and_helpers_are_safe() -> None:
+    """A bucket keeps its most recent values; degenerate curves still give a number."""
+    profile = KindProfile(TransitionKind.ONOFF)
+    for k in range(MAX_OBSERVATIONS + 8):
+        profile.add(0.0, 1.0, 100.0, float(k))
+    bucket = profile.buckets[1.0]
+    assert len(bucket.values) == MAX_OBSERVATIONS
+    assert bucket.times[0] == 8.0
+    assert _extrapolate_full([(0.5, 10.0), (0.5, 12.0)]) == pytest.approx(22.0)
+    assert _extrapolate_full([(0.0, 10.0), (0.0, 12.0)]) == pytest.approx(11.0)
+    assert _extrapolate_full([(0.0, 10.0)]) == 10.0
+    assert _interpolate(((0.5, 10.0), (1.0, 20.0)), 1.5) == 20.0
+    assert _interpolate(((0.0, 3.0), (1.0, 20.0)), 0.0) == 3.0

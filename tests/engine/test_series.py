@@ -79,9 +79,13 @@ def test_out_of_order_and_duplicates() -> None:
 
 
 def test_empty_or_inverted_window() -> None:
-    """A zero-length window has no statistics."""
+    """A zero-length window, or one ending at the first reading, has no statistics."""
     series = _series([(0.0, 100.0), (1.0, 100.0)])
     assert series.window(0.5, 0.5).median is None
+    late = _series([(10.0, 100.0)])
+    stats = late.window(5.0, 10.0)
+    assert stats.median is None
+    assert stats.gap
 
 
 def test_cadence_is_median_interval() -> None:

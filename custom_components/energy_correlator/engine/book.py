@@ -65,11 +65,21 @@ class ProfileBook:
         return summary
 
     def power_at(self, entity_id: str, level: float) -> float | None:
-        """Learned power at `level`; None while nothing is learned."""
-        summary = self.summary(entity_id)
-        if summary is None or summary.learned_power_w is None:
+        """Learned power at `level`; None while nothing is learned.
+
+        Uses only the primary kind's learned shape (no full summary): energy booking calls
+        this after every profile change, so it stays cheap.
+        """
+        kinds = self._profiles.get(entity_id)
+        if not kinds:
             return None
-        return summary.power_at(level)
+        primary = _primary(kinds)
+        if primary.shape.learned_w is None:
+            return None
+        standby = _standby(primary, kinds) or 0.0
+        if level <= 0.0:
+            return standby
+        return primary.delta_at(level) + standby
 
     def rename(self, old: str, new: str) -> None:
         """Move a device's profiles to its new entity id."""
@@ -113,14 +123,25 @@ class ProfileBook:
         self._summaries.clear()
 
 
-def _summarize(entity_id: str, kinds: dict[TransitionKind, KindProfile]) -> ProfileSummary:
-    primary = max(
-        kinds.values(), key=lambda p: (p.estimate.learned_w is not None, p.events, str(p.kind))
-    )
-    estimate = primary.estimate
+def _primary(kinds: dict[TransitionKind, KindProfile]) -> KindProfile:
+    """The kind that defines the device's power: learned, most events, then by name."""
+    if len(kinds) == 1:
+        return next(iter(kinds.values()))
+    return max(kinds.values(), key=lambda p: (p.shape.learned_w is not None, p.events, str(p.kind)))
+
+
+def _standby(primary: KindProfile, kinds: dict[TransitionKind, KindProfile]) -> float | None:
+    """Standby from the primary kind's own sensor readings, else from any kind's."""
     standby = primary.standby_w
     if standby is None:
         standby = next((p.standby_w for p in kinds.values() if p.standby_w is not None), None)
+    return standby
+
+
+def _summarize(entity_id: str, kinds: dict[TransitionKind, KindProfile]) -> ProfileSummary:
+    primary = _primary(kinds)
+    estimate = primary.estimate
+    standby = _standby(primary, kinds)
     offset = standby or 0.0
     learned = None if estimate.learned_w is None else estimate.learned_w + offset
     reference = primary.reference_w

@@ -6,12 +6,13 @@ correlate.py, profiles.py, baseline.py; this class wires them together.
 
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, replace
 import math
 from typing import Any
 
 from .baseline import Baseline
 from .book import ProfileBook
+from .checks import parse_stats, validate_config, validate_event
 from .correlate import Correlator, CorrelatorSettings
 from .devices import DeviceLedger
 from .models import (
@@ -35,23 +36,12 @@ _SKIP_COUNTERS = {
 }
 
 
-def _validate_config(config: EngineConfig) -> None:
-    if not isinstance(config.main_meter, str) or not config.main_meter:
-        raise ValueError("main_meter must be a non-empty entity id")
-    if not math.isfinite(config.horizon_s) or config.horizon_s <= 0:
-        raise ValueError(f"horizon_s must be > 0, got {config.horizon_s!r}")
-    if config.recent_correlations < 0:
-        raise ValueError("recent_correlations must be >= 0")
-    if not 0.0 <= config.standby_percentile <= 100.0:
-        raise ValueError("standby_percentile must be within 0..100")
-
-
 class Engine:
     """Learns device power from meter samples and device events. Time is always an argument."""
 
     def __init__(self, config: EngineConfig) -> None:
         """Create an empty engine for one main meter (+ circuits)."""
-        _validate_config(config)
+        validate_config(config)
         self.config = config
         self._correlator = Correlator(CorrelatorSettings.from_config(config))
         self._baseline = Baseline(
@@ -101,7 +91,7 @@ class Engine:
 
     def add_event(self, event: DeviceEvent) -> None:
         """A watched device changed; its correlation becomes due once its after-window closes."""
-        _validate_event(event)
+        validate_event(event)
         self._stats.events += 1
         self._devices.set_level(event.entity_id, event.ts, event.level)
         self._correlator.add(event, self._main.interval_s())
@@ -379,7 +369,7 @@ class Engine:
             profiles = ProfileBook.parse(dict(data.get("profiles", {})))
             devices = DeviceLedger.parse(dict(data.get("devices", {})))
             references = {str(k): str(v) for k, v in dict(data.get("references", {})).items()}
-            stats = _parse_stats(dict(data.get("stats", {})), self._stats)
+            stats = parse_stats(dict(data.get("stats", {})), self._stats)
             recent = [Correlation.from_dict(item) for item in data.get("recent", [])]
             probe = Baseline(self.config.timezone)
             probe.load_dict(dict(data.get("baseline", {})))
@@ -393,26 +383,3 @@ class Engine:
         self._rejected_base = sum(s.rejected + s.invalid for s in self._series.values())
         self._recent = deque(recent, maxlen=self.config.recent_correlations)
         self._baseline.load_dict(dict(data.get("baseline", {})))
-
-
-def _parse_stats(data: dict[str, Any], current: EngineStats) -> EngineStats:
-    values = {}
-    for item in fields(EngineStats):
-        raw = data.get(item.name, getattr(current, item.name))
-        value = int(raw)
-        if value < 0:
-            raise ValueError(f"stats.{item.name} must be >= 0")
-        values[item.name] = value
-    return EngineStats(**values)
-
-
-def _validate_event(event: DeviceEvent) -> None:
-    if not isinstance(event, DeviceEvent):
-        raise TypeError(f"expected a DeviceEvent, got {type(event).__name__}")
-    if not event.entity_id:
-        raise ValueError("event without an entity id")
-    if not math.isfinite(event.ts):
-        raise ValueError(f"event time must be finite, got {event.ts!r}")
-    for level in (event.previous_level, event.level):
-        if not 0.0 <= level <= 1.0:
-            raise ValueError(f"event level must be within 0..1, got {level!r}")

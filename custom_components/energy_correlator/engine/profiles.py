@@ -114,6 +114,18 @@ def _agree(values: list[float]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class _Shape:
+    """Learned power at full level and the curve, from the main bucket's statistics."""
+
+    learned_w: float | None
+    curve: tuple[tuple[float, float], ...]
+    centre: float
+    spread: float
+    kept: int
+    main_key: float
+
+
+@dataclass(frozen=True, slots=True)
 class KindEstimate:
     """What one kind profile currently says (recomputed only when it changes)."""
 
@@ -131,6 +143,7 @@ class KindProfile:
 
     __slots__ = (
         "_estimate",
+        "_shape",
         "buckets",
         "events",
         "kind",
@@ -150,6 +163,7 @@ class KindProfile:
         self.events = 0
         self.last_seen: float | None = None
         self._estimate: KindEstimate | None = None
+        self._shape: _Shape | None = None
 
     def add(self, previous_level: float, level: float, delta_w: float, ts: float) -> bool:
         """Teach one measured delta; False when it disagrees with what was learned."""
@@ -167,6 +181,7 @@ class KindProfile:
             self.events += 1
             self.last_seen = ts if self.last_seen is None else max(self.last_seen, ts)
         self._estimate = None
+        self._shape = None
         return accepted
 
     def add_reference(self, previous_level: float, level: float, ref_delta_w: float) -> None:
@@ -175,12 +190,14 @@ class KindProfile:
             self.reference.append(abs(ref_delta_w))
             del self.reference[:-MAX_REFERENCE]
             self._estimate = None
+            self._shape = None
 
     def add_standby(self, watts: float) -> None:
         """The device's own sensor while the device is off."""
         self.standby.append(watts)
         del self.standby[:-MAX_REFERENCE]
         self._estimate = None
+        self._shape = None
 
     def _bucket(self, level: float) -> _Bucket:
         key = bucket_of(level)
@@ -217,17 +234,38 @@ class KindProfile:
             points[key] = (level, centre, spread, kept)
         return points
 
-    def _compute(self) -> KindEstimate:
+    @property
+    def shape(self) -> _Shape:
+        """Learned power and curve only: the cheap part of the estimate (cached)."""
+        if self._shape is None:
+            self._shape = self._compute_shape()
+        return self._shape
+
+    def _compute_shape(self) -> _Shape:
         points = self._points()
         if not points:
-            return KindEstimate(None, 0.0, None, None, 0.0, (), 0)
+            return _Shape(None, (), 0.0, 0.0, 0, 0.0)
         main_key = max(points)
         _, centre, spread, kept = points[main_key]
         if main_key >= 1.0 or self.kind not in _CURVE_KINDS:
             learned = centre
         else:
             learned = _extrapolate_full([(lv, w) for lv, w, _, _ in points.values()])
-        bucket = self.buckets.get(main_key)
+        curve: tuple[tuple[float, float], ...] = ()
+        if self.kind in _CURVE_KINDS:
+            pairs = sorted((lv, w) for lv, w, _, _ in points.values())
+            if pairs[-1][0] < 1.0:
+                pairs.append((1.0, learned))
+            curve = tuple(pairs)
+        return _Shape(learned, curve, centre, spread, kept, main_key)
+
+    def _compute(self) -> KindEstimate:
+        shape = self.shape
+        learned, curve = shape.learned_w, shape.curve
+        centre, spread, kept = shape.centre, shape.spread, shape.kept
+        if learned is None:
+            return KindEstimate(None, 0.0, None, None, 0.0, (), 0)
+        bucket = self.buckets.get(shape.main_key)
         on_values = off_values = None
         if bucket is not None:
             on_values = [v for v, d in zip(bucket.values, bucket.directions, strict=True) if d > 0]
@@ -235,12 +273,6 @@ class KindProfile:
         on_delta = median(on_values) if on_values else None
         off_delta = median(off_values) if off_values else None
         confidence = _confidence(centre, spread, kept, on_delta, off_delta)
-        curve: tuple[tuple[float, float], ...] = ()
-        if self.kind in _CURVE_KINDS:
-            pairs = sorted((lv, w) for lv, w, _, _ in points.values())
-            if pairs[-1][0] < 1.0:
-                pairs.append((1.0, learned))
-            curve = tuple(pairs)
         return KindEstimate(learned, confidence, on_delta, off_delta, spread, curve, kept)
 
     @property
@@ -255,12 +287,12 @@ class KindProfile:
 
     def delta_at(self, level: float) -> float:
         """Expected power above standby at `level` (0 when off or unknown)."""
-        estimate = self.estimate
-        if level <= 0.0 or estimate.learned_w is None:
+        shape = self.shape
+        if level <= 0.0 or shape.learned_w is None:
             return 0.0
-        if not estimate.curve:
-            return estimate.learned_w
-        return _interpolate(estimate.curve, level)
+        if not shape.curve:
+            return shape.learned_w
+        return _interpolate(shape.curve, level)
 
     def expected_delta(self, previous_level: float, level: float) -> float | None:
         """The power step this profile predicts for a transition; None unless confident."""
