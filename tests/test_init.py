@@ -172,10 +172,13 @@ async def test_influx_sink_started_and_stopped(
 async def test_remove_entry_deletes_store(
     hass: HomeAssistant, hass_storage: dict, init_integration: MockConfigEntry
 ) -> None:
-    """Removing the entry removes its learned data."""
+    """Removing the entry removes its learned data and its backfill ledger."""
     key = f"{DOMAIN}.{init_integration.entry_id}"
+    ledger = f"{key}.backfill"
+    hass_storage[ledger] = {"version": 1, "minor_version": 1, "key": ledger, "data": {}}
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert key in hass_storage
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+    assert ledger not in hass_storage

@@ -4,6 +4,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import loader
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import UnsupportedStorageVersionError
@@ -175,3 +176,40 @@ async def test_unload_after_stop_is_quiet(
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     assert "Unable to remove" not in caplog.text
     assert f"{DOMAIN}.{mock_config_entry.entry_id}" in hass_storage
+
+
+async def test_unreadable_learning_is_kept_aside_and_setup_goes_on(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A corrupt file never blocks setup and is not overwritten: a copy is kept beside it."""
+    key = f"{DOMAIN}.{mock_config_entry.entry_id}"
+    broken = {"engine": {"profiles": "not a list"}, "shell": {}}
+    hass_storage[key] = {
+        "version": STORAGE_VERSION,
+        "minor_version": STORAGE_MINOR_VERSION,
+        "key": key,
+        "data": broken,
+    }
+    engine = await start_entry(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert engine.profiles() == []
+    assert hass_storage[f"{key}.unreadable"]["data"] == broken
+    assert "could not be read" in caplog.text
+
+
+async def test_newer_file_gives_a_clear_setup_error(
+    hass: HomeAssistant, hass_storage: dict[str, Any], mock_config_entry: MockConfigEntry
+) -> None:
+    """Learning written by a newer release is refused with a translated error, not misread."""
+    key = f"{DOMAIN}.{mock_config_entry.entry_id}"
+    hass_storage[key] = {"version": STORAGE_VERSION + 1, "minor_version": 1, "key": key, "data": {}}
+    set_meter(hass, 300)
+    mock_config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert mock_config_entry.reason is not None
+    assert "newer version" in mock_config_entry.reason
+    assert hass_storage[key]["version"] == STORAGE_VERSION + 1  # untouched

@@ -2,10 +2,12 @@
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError, UnsupportedStorageVersionError
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
+from .backfill import async_remove_backfill_ledger
 from .const import (
     CONF_CIRCUITS,
     CONF_INFLUX_BUCKET,
@@ -23,6 +25,7 @@ from .const import (
     DEFAULT_MIN_DELTA_W,
     DEFAULT_SETTLE_S,
     DOMAIN,
+    LOGGER,
     OPT_AFTER_WINDOW_S,
     OPT_BACKLOG_MAX_POINTS,
     OPT_BEFORE_WINDOW_S,
@@ -78,12 +81,37 @@ def _sink(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> InfluxSink
     )
 
 
+async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: CorrelatorStore) -> None:
+    """Load what was learned; an unreadable file is kept aside and learning starts afresh."""
+    try:
+        stored = await store.async_load()
+    except UnsupportedStorageVersionError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="storage_too_new",
+            translation_placeholders={"path": store.path},
+        ) from err
+    if not stored:
+        return
+    try:
+        coordinator.restore(stored)
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        kept = await store.async_keep_unreadable(stored)
+        LOGGER.error(
+            "Learned data in %s could not be read (%s); a copy is kept in %s and learning "
+            "starts afresh",
+            store.path,
+            err,
+            kept,
+        )
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
     """Engine from the options, learning from the store, heartbeat, listener, platforms."""
     engine = Engine(engine_config(hass, entry))
     store = CorrelatorStore(hass, entry.entry_id)
     coordinator = EnergyCorrelatorCoordinator(hass, entry, engine, store)
-    coordinator.restore(await store.async_load())
+    await _async_restore(coordinator, store)
     entry.async_on_unload(store.async_bind(coordinator.stored_data))
 
     sink: InfluxSink | None = None
@@ -121,3 +149,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
 async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
     """Delete the learned data with the entry."""
     await CorrelatorStore(hass, entry.entry_id).async_remove()
+    await async_remove_backfill_ledger(hass, entry.entry_id)

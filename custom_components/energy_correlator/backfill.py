@@ -141,6 +141,10 @@ class BackfillLedger:
         """Read the ledger (empty when there is none)."""
         self.ranges = await self._store.async_load() or {}
 
+    async def async_remove(self) -> None:
+        """Delete the ledger file."""
+        await self._store.async_remove()
+
     async def async_save(self) -> None:
         """Write the ledger now (an action's result must survive a restart)."""
         await self._store.async_save(self.ranges)
@@ -166,6 +170,11 @@ class BackfillLedger:
             self.ranges.clear()
         for entity_id in entity_ids or ():
             self.ranges.pop(entity_id, None)
+
+
+async def async_remove_backfill_ledger(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the ledger with its config entry."""
+    await BackfillLedger(hass, entry_id).async_remove()
 
 
 async def async_forget_backfill(

@@ -44,14 +44,13 @@ class CorrelatorStore(Store[StoredData]):
         """Bring an older file up to date.
 
         Version 1.x files are already in the current shape; minor bumps only add keys, which
-        `Engine.load_dict` ignores or defaults, so they load as they are.
+        `Engine.load_dict` ignores or defaults, so they load as they are. (A newer major version
+        never reaches here: `Store` refuses it with UnsupportedStorageVersionError.)
         """
-        if old_major_version == 1:
-            return StoredData(
-                engine=dict(old_data.get("engine") or {}),
-                shell=dict(old_data.get("shell") or {}),
-            )
-        raise NotImplementedError
+        return StoredData(
+            engine=dict(old_data.get("engine") or {}),
+            shell=dict(old_data.get("shell") or {}),
+        )
 
     @callback
     def async_bind(self, data_func: Callable[[], StoredData]) -> CALLBACK_TYPE:
@@ -93,6 +92,17 @@ class CorrelatorStore(Store[StoredData]):
             return
         self._save_due = now + STORAGE_SAVE_DELAY_S
         self.async_delay_save(self._data_func, STORAGE_SAVE_DELAY_S)
+
+    async def async_keep_unreadable(self, payload: StoredData) -> str:
+        """Copy a payload the engine could not read to a side file, so nothing is lost."""
+        backup: Store[StoredData] = Store(
+            self.hass,
+            STORAGE_VERSION,
+            f"{self.key}.unreadable",
+            minor_version=STORAGE_MINOR_VERSION,
+        )
+        await backup.async_save(payload)
+        return backup.path
 
     async def async_save_now(self) -> None:
         """Write immediately (unload)."""
