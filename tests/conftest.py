@@ -14,28 +14,9 @@ from custom_components.energy_correlator.const import (
     CONF_INCLUDE,
     CONF_INFLUX_ENABLED,
     CONF_METER,
-    DEFAULT_AFTER_WINDOW_S,
-    DEFAULT_BACKLOG_MAX_POINTS,
-    DEFAULT_BEFORE_WINDOW_S,
-    DEFAULT_HIGH_POWER_DURATION_S,
-    DEFAULT_HIGH_POWER_W,
-    DEFAULT_MIN_DELTA_W,
-    DEFAULT_PHANTOM_THRESHOLD_W,
-    DEFAULT_PRICE_PER_KWH,
-    DEFAULT_SCAN_INTERVAL_S,
-    DEFAULT_SETTLE_S,
     DOMAIN,
-    OPT_AFTER_WINDOW_S,
-    OPT_BACKLOG_MAX_POINTS,
-    OPT_BEFORE_WINDOW_S,
-    OPT_HIGH_POWER_DURATION_S,
-    OPT_HIGH_POWER_W,
-    OPT_MIN_DELTA_W,
-    OPT_PHANTOM_THRESHOLD_W,
-    OPT_PRICE_PER_KWH,
-    OPT_SCAN_INTERVAL_S,
-    OPT_SETTLE_S,
 )
+from custom_components.energy_correlator.flow_schemas import DEFAULT_OPTIONS
 
 METER = "sensor.home_power"
 SWITCHES = ("switch.kettle", "switch.heater")
@@ -64,18 +45,7 @@ def mock_config_entry() -> MockConfigEntry:
             CONF_CIRCUITS: [],
             CONF_INFLUX_ENABLED: False,
         },
-        options={
-            OPT_MIN_DELTA_W: DEFAULT_MIN_DELTA_W,
-            OPT_BEFORE_WINDOW_S: DEFAULT_BEFORE_WINDOW_S,
-            OPT_AFTER_WINDOW_S: DEFAULT_AFTER_WINDOW_S,
-            OPT_SETTLE_S: DEFAULT_SETTLE_S,
-            OPT_SCAN_INTERVAL_S: DEFAULT_SCAN_INTERVAL_S,
-            OPT_PHANTOM_THRESHOLD_W: DEFAULT_PHANTOM_THRESHOLD_W,
-            OPT_HIGH_POWER_W: DEFAULT_HIGH_POWER_W,
-            OPT_HIGH_POWER_DURATION_S: DEFAULT_HIGH_POWER_DURATION_S,
-            OPT_PRICE_PER_KWH: DEFAULT_PRICE_PER_KWH,
-            OPT_BACKLOG_MAX_POINTS: DEFAULT_BACKLOG_MAX_POINTS,
-        },
+        options=dict(DEFAULT_OPTIONS),
     )
 
 
