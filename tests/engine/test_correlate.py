@@ -266,3 +266,45 @@ def test_reference_meter_with_gap_is_ignored() -> None:
     (correlation,) = run(engine, power, [event("switch.a", T0 + 100.0, 0, 1)], T0, T0 + 300.0)
     assert correlation.status is Status.OK
     assert correlation.reference_delta_w is None
+
+
+def test_late_reported_event_is_kept_in_time_order() -> None:
+    """An event older than the last one is inserted in order, and both correlate."""
+    engine = make_engine()
+    home = Home()
+    home.switch(T0 + 100.0, 300.0)
+    home.switch(T0 + 200.0, 500.0)
+    events = [event("switch.b", T0 + 200.0, 0, 1), event("switch.a", T0 + 100.0, 0, 1)]
+    out = run(engine, home.power, events, T0, T0 + 400.0)
+    deltas = {c.entity_id: c.power_delta_w for c in out}
+    assert deltas == {"switch.a": pytest.approx(300.0), "switch.b": pytest.approx(500.0)}
+
+
+def test_remembered_events_are_forgotten_in_batches() -> None:
+    """Old events are dropped once enough have piled up, never those pending ones need."""
+    correlator = Correlator(CorrelatorSettings.from_config(EngineConfig(main_meter=METER)))
+    for k in range(70):
+        correlator.add(event(f"switch.d{k}", T0 + 100.0 * k, 0, 1), 1.0)
+    correlator.forget_before(T0)  # due for a clean-up, but nothing is that old
+    assert len(correlator._times) == 70
+    correlator.forget_before(T0 + 10_000.0)  # below the next batch: nothing to do
+    assert len(correlator._times) == 70
+    for k in range(70, 140):
+        correlator.add(event(f"switch.d{k}", T0 + 100.0 * k, 0, 1), 1.0)
+    correlator.forget_before(T0 + 100_000.0)  # pending events keep everything near them
+    assert len(correlator._times) == 140
+    correlator.clear()
+    for k in range(70):
+        correlator.add(event(f"switch.d{k}", T0 + 100.0 * k, 0, 1), 1.0)
+    correlator._pending.clear()  # as if all were closed
+    correlator.forget_before(T0 + 6_000.0)
+    assert correlator._times[0] == T0 + 6_000.0
+
+
+def test_event_reported_out_of_order_is_inserted_in_place() -> None:
+    """HA may deliver an older event after a newer one: the remembered events stay sorted."""
+    correlator = Correlator(CorrelatorSettings.from_config(EngineConfig(main_meter=METER)))
+    correlator.add(event("switch.b", T0 + 200.0, 0, 1), 1.0)
+    correlator.add(event("switch.a", T0 + 100.0, 0, 1), 1.0)
+    assert correlator._times == [T0 + 100.0, T0 + 200.0]
+    assert [e.entity_id for e in correlator._events] == ["switch.a", "switch.b"]

@@ -1,6 +1,7 @@
 """Learned profiles: robust centre, agreement, forgetting, curves, summaries."""
 
 import json
+import random
 
 import pytest
 
@@ -14,7 +15,14 @@ from custom_components.energy_correlator.engine.profiles import (
     _interpolate,
     bucket_of,
 )
-from custom_components.energy_correlator.engine.stats import median, percentile, robust_centre
+from custom_components.energy_correlator.engine.stats import (
+    MAD_SCALE,
+    _within as within,
+    median,
+    percentile,
+    robust_centre,
+    robust_centre_sorted,
+)
 
 from .helpers import event
 
@@ -201,3 +209,76 @@ def test_observations_are_bounded_and_helpers_are_safe() -> None:
     assert _extrapolate_full([(0.0, 10.0)]) == 10.0
     assert _interpolate(((0.5, 10.0), (1.0, 20.0)), 1.5) == 20.0
     assert _interpolate(((0.0, 3.0), (1.0, 20.0)), 0.0) == 3.0
+
+
+def _plain_robust_centre(values: list[float]) -> tuple[float, float, int]:
+    """The textbook definition robust_centre must match exactly (no shortcuts)."""
+    first = median(values)
+    spread = MAD_SCALE * median([abs(v - first) for v in values])
+    if spread > 0.0:
+        kept = [v for v in values if abs(v - first) <= 3.0 * spread]
+    else:
+        kept = [v for v in values if v == first] if len(values) > 2 else list(values)
+    if len(kept) == len(values):
+        return first, spread, len(kept)
+    centre = median(kept)
+    return centre, MAD_SCALE * median([abs(v - centre) for v in kept]), len(kept)
+
+
+def test_robust_centre_of_sorted_values_is_exact() -> None:
+    """The sorted fast path gives bit-identical results to the plain definition."""
+    rng = random.Random(7)
+    for trial in range(3000):
+        count = rng.randint(1, 34)
+        if trial % 3 == 0:
+            values = [rng.gauss(100.0, 5.0) for _ in range(count)]
+        elif trial % 3 == 1:
+            values = [float(rng.randint(0, 4)) for _ in range(count)]
+        else:
+            values = [
+                rng.gauss(100.0, 2.0) + (400.0 if rng.random() < 0.2 else 0.0) for _ in range(count)
+            ]
+        expected = _plain_robust_centre(values)
+        assert robust_centre(values) == expected
+        assert robust_centre_sorted(sorted(values)) == expected
+
+
+def test_bucket_keeps_its_values_sorted_while_evicting() -> None:
+    """The sorted copy follows appends and evictions of the oldest value."""
+    profile = KindProfile(TransitionKind.ONOFF)
+    rng = random.Random(3)
+    for k in range(3 * MAX_OBSERVATIONS):
+        profile.add(0.0, 1.0, 100.0 + rng.uniform(-5.0, 5.0), float(k))
+    bucket = profile.buckets[1.0]
+    assert bucket.ordered == sorted(bucket.values)
+
+
+def test_media_steps_between_levels_fill_the_idle_level() -> None:
+    """A non-curve kind with relative steps: the highest level defines power, no curve."""
+    profile = KindProfile(TransitionKind.MEDIA)
+    for k in range(3):
+        profile.add(0.0, 1.0, 120.0, float(k))
+        profile.add(1.0, 0.5, -100.0, float(k) + 0.5)
+    shape = profile.shape
+    assert shape.learned_w == 120.0
+    assert shape.curve == ()
+    assert profile.delta_at(0.5) == 120.0
+
+
+@pytest.mark.parametrize(
+    ("centre", "limit", "value"),
+    [
+        # centre -/+ limit rounds so that bisecting alone would misplace this value
+        (16.852976499963688, 77.84448305739957, -60.99150655743589),
+        (671.5302078397394, 43.27727402343743, 628.252933816302),
+        (-109.22561189039709, 72.15428169404592, -37.07133019635116),
+        (527.5492379532282, 25.50764750491643, 553.0568854581446),
+    ],
+)
+def test_values_within_the_limit_survive_rounding(
+    centre: float, limit: float, value: float
+) -> None:
+    """The kept slice applies |v - centre| <= limit exactly, even at a rounding boundary."""
+    ordered = sorted([centre - 2 * limit, value, centre, centre + 2 * limit])
+    low, high = within(ordered, centre, limit)
+    assert ordered[low:high] == [v for v in ordered if abs(v - centre) <= limit]

@@ -44,6 +44,7 @@ def test_window_before_history_is_a_gap() -> None:
     empty = PowerSeries()
     stats = empty.window(0.0, 1.0)
     assert stats.median is None
+    assert stats.mean is None
     assert stats.gap
     assert empty.last_value is None
     assert empty.interval_s() is None

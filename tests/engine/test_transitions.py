@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.energy_correlator.engine import TransitionKind, classify_change
+from custom_components.energy_correlator.engine import TransitionKind, classify_change, level_of
 
 
 def _classify(
@@ -129,3 +129,43 @@ def test_event_fields() -> None:
     assert event is not None
     assert (event.entity_id, event.domain, event.ts) == ("switch.k", "switch", 12.5)
     assert (event.previous_state, event.state) == ("off", "on")
+
+
+@pytest.mark.parametrize(
+    ("domain", "state", "attrs", "expected"),
+    [
+        ("switch", "on", {}, 1.0),
+        ("switch", "off", {}, 0.0),
+        ("switch", "unavailable", {}, None),
+        ("switch", "unknown", {}, None),
+        ("light", "on", {"brightness": 51}, 0.2),
+        ("light", "on", {}, 1.0),
+        ("light", "off", {"brightness": None}, 0.0),
+        ("fan", "on", {"percentage": 50}, 0.5),
+        ("climate", "heat", {"hvac_action": "heating"}, 1.0),
+        ("climate", "heat", {"hvac_action": "idle"}, 0.0),
+        ("climate", "heat", {}, None),  # the mode alone says nothing about power
+        ("water_heater", "off", {}, 0.0),
+        ("media_player", "playing", {}, 1.0),
+        ("media_player", "paused", {}, 0.5),
+        ("media_player", "standby", {}, 0.0),
+        ("vacuum", "cleaning", {}, 1.0),
+        ("vacuum", "docked", {}, 0.0),
+        ("cover", "opening", {}, 1.0),
+        ("sensor", "12.5", {}, None),  # not a power-relevant domain
+    ],
+)
+def test_level_of_one_state(
+    domain: str, state: str, attrs: dict[str, Any], expected: float | None
+) -> None:
+    """The level of a single state (startup levels); None when it cannot be known."""
+    assert level_of(domain, state, attrs) == pytest.approx(expected)
+
+
+def test_level_of_agrees_with_classify_change() -> None:
+    """An event's levels are the levels of its two states."""
+    old_attrs, new_attrs = {"brightness": 255}, {"brightness": 102}
+    event = classify_change("light.a", "light", "on", old_attrs, "on", new_attrs, 1.0)
+    assert event is not None
+    assert level_of("light", "on", old_attrs) == event.previous_level
+    assert level_of("light", "on", new_attrs) == event.level

@@ -11,7 +11,7 @@ from .models import (
     TopConsumer,
     TransitionKind,
 )
-from .transitions import classify_change
+from .transitions import classify_change, level_of
 
 __all__ = [
     "Correlation",
@@ -24,4 +24,5 @@ __all__ = [
     "TopConsumer",
     "TransitionKind",
     "classify_change",
+    "level_of",
 ]

@@ -65,6 +65,7 @@ class Baseline:
         self._day_end = math.inf
         self._night_start = math.inf
         self._night_end = math.inf
+        self._edge = math.inf  # the earliest of the three: where integration must split
         self._in_night = False
         self._night: dict[int, float] = {}
         self.nights: deque[tuple[str, float]] = deque(maxlen=NIGHTS_KEPT)
@@ -102,8 +103,8 @@ class Baseline:
         if ts <= position:
             return
         watts = self._pos_w
-        while ts >= self._boundary:
-            edge = self._boundary
+        while ts >= self._edge:
+            edge = self._edge
             self._integrate(position, edge, watts)
             position = edge
             self._cross(edge)
@@ -124,10 +125,6 @@ class Baseline:
             self._night[key] = self._night.get(key, 0.0) + (end - start)
 
     # --- local calendar ------------------------------------------------------------------
-    @property
-    def _boundary(self) -> float:
-        return min(self._day_end, self._night_start, self._night_end)
-
     def _next_at_hour(self, local: datetime, hour: int) -> float:
         candidate = datetime.combine(local.date(), time(hour), tzinfo=self._zone)
         if candidate.timestamp() <= local.timestamp():
@@ -142,6 +139,7 @@ class Baseline:
         self._day_end = max(next_day.timestamp(), ts + 1.0)
         self._night_start = max(self._next_at_hour(local, self._night_hours[0]), ts + 1.0)
         self._night_end = max(self._next_at_hour(local, self._night_hours[1]), ts + 1.0)
+        self._edge = min(self._day_end, self._night_start, self._night_end)
         return local
 
     def _start(self, ts: float) -> None:

@@ -13,6 +13,8 @@ class ProfileBook:
         """No profiles yet."""
         self._profiles: dict[str, dict[TransitionKind, KindProfile]] = {}
         self._summaries: dict[str, ProfileSummary | None] = {}
+        # entity_id -> (primary kind profile, standby W): what power_at needs, per lesson
+        self._power: dict[str, tuple[KindProfile, float]] = {}
 
     def __len__(self) -> int:
         """Devices with at least one profile."""
@@ -46,6 +48,10 @@ class ProfileBook:
             elif event.level <= 0.0:
                 profile.add_standby(ref_after)
         self._summaries.pop(event.entity_id, None)
+        self._power.pop(event.entity_id, None)
+        # The device's next level change books energy at the new power: work it out now,
+        # while this profile's observations are still in the CPU cache.
+        self.power_at(event.entity_id, 1.0)
         return accepted
 
     def expected_delta(self, event: DeviceEvent) -> float | None:
@@ -68,15 +74,19 @@ class ProfileBook:
         """Learned power at `level`; None while nothing is learned.
 
         Uses only the primary kind's learned shape (no full summary): energy booking calls
-        this after every profile change, so it stays cheap.
+        this at every level change, so the primary kind and standby are kept per device
+        until its next lesson.
         """
-        kinds = self._profiles.get(entity_id)
-        if not kinds:
-            return None
-        primary = _primary(kinds)
+        entry = self._power.get(entity_id)
+        if entry is None:
+            kinds = self._profiles.get(entity_id)
+            if not kinds:
+                return None
+            primary = _primary(kinds)
+            entry = self._power[entity_id] = (primary, _standby(primary, kinds) or 0.0)
+        primary, standby = entry
         if primary.shape.learned_w is None:
             return None
-        standby = _standby(primary, kinds) or 0.0
         if level <= 0.0:
             return standby
         return primary.delta_at(level) + standby
@@ -85,18 +95,21 @@ class ProfileBook:
         """Move a device's profiles to its new entity id."""
         if old in self._profiles:
             self._profiles[new] = self._profiles.pop(old)
-        self._summaries.pop(old, None)
-        self._summaries.pop(new, None)
+        for cache in (self._summaries, self._power):
+            cache.pop(old, None)
+            cache.pop(new, None)
 
     def forget(self, entity_ids: list[str] | None) -> None:
         """Drop the profiles of these devices (all when None)."""
         if entity_ids is None:
             self._profiles.clear()
             self._summaries.clear()
+            self._power.clear()
             return
         for entity_id in entity_ids:
             self._profiles.pop(entity_id, None)
             self._summaries.pop(entity_id, None)
+            self._power.pop(entity_id, None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -121,6 +134,7 @@ class ProfileBook:
         """Install parsed profiles."""
         self._profiles = profiles
         self._summaries.clear()
+        self._power.clear()
 
 
 def _primary(kinds: dict[TransitionKind, KindProfile]) -> KindProfile:
@@ -133,7 +147,7 @@ def _primary(kinds: dict[TransitionKind, KindProfile]) -> KindProfile:
 def _standby(primary: KindProfile, kinds: dict[TransitionKind, KindProfile]) -> float | None:
     """Standby from the primary kind's own sensor readings, else from any kind's."""
     standby = primary.standby_w
-    if standby is None:
+    if standby is None and len(kinds) > 1:
         standby = next((p.standby_w for p in kinds.values() if p.standby_w is not None), None)
     return standby
 

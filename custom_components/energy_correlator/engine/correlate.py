@@ -13,7 +13,7 @@ an overlap and does not teach.
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import heapq
 import math
 
@@ -25,6 +25,9 @@ DEFAULT_WINDOW_S = 20.0
 DEFAULT_MIN_CONFIDENCE = 0.3
 MAX_CLUSTER_S = 60.0
 TOO_SLOW_CONFIDENCE = 0.1
+_FORGET_BATCH = 64
+_sqrt = math.sqrt
+_exp = math.exp
 SLOW_TOLERANCE = 1.1  # a 10 s meter still fits 3 readings in a 30 s window despite jitter
 
 # (event, delta_w, confidence, reference before, reference after) -> taught?
@@ -34,11 +37,8 @@ type Compensator = Callable[[DeviceEvent], float | None]
 type ReferenceLookup = Callable[[str], PowerSeries | None]
 
 
-@dataclass(order=True, slots=True)
-class _Pending:
-    due: float
-    seq: int
-    event: DeviceEvent = field(compare=False)
+# (due, sequence, event): plain tuples keep the heap's comparisons in C
+type _Pending = tuple[float, int, DeviceEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +93,7 @@ class Correlator:
         self._events: list[DeviceEvent] = []
         self._pending: list[_Pending] = []
         self._seq = 0
+        self._forget_at = _FORGET_BATCH  # remembered events that trigger the next clean-up
 
     def __len__(self) -> int:
         """Events still waiting for their windows."""
@@ -100,17 +101,23 @@ class Correlator:
 
     def add(self, event: DeviceEvent, cadence: float | None) -> None:
         """Remember an event for overlaps and schedule its correlation."""
-        index = bisect_right(self._times, event.ts)
-        self._times.insert(index, event.ts)
-        self._events.insert(index, event)
+        ts = event.ts
+        times = self._times
+        if not times or ts >= times[-1]:
+            times.append(ts)
+            self._events.append(event)
+        else:
+            index = bisect_right(times, ts)
+            times.insert(index, ts)
+            self._events.insert(index, event)
         s = self.settings
-        due = event.ts + s.settle_s + self.window_length(cadence, s.after_cap_s) + s.guard_s
+        due = ts + s.settle_s + self.window_length(cadence, s.after_cap_s) + s.guard_s
         self._seq += 1
-        heapq.heappush(self._pending, _Pending(due, self._seq, event))
+        heapq.heappush(self._pending, (due, self._seq, event))
 
     def next_due(self) -> float | None:
         """When the earliest pending correlation may close."""
-        return self._pending[0].due if self._pending else None
+        return self._pending[0][0] if self._pending else None
 
     def window_length(self, cadence: float | None, cap: float) -> float:
         """Long enough for min_updates readings at this cadence (and the nominal length)."""
@@ -120,25 +127,33 @@ class Correlator:
         return min(cap, max(s.window_s, (s.min_updates + 0.5) * cadence))
 
     def forget_before(self, ts: float) -> None:
-        """Drop remembered events older than `ts` that no pending correlation needs."""
+        """Drop remembered events older than `ts` that no pending correlation needs.
+
+        Runs in batches (whenever the list has grown by _FORGET_BATCH): old events only sit
+        outside every window's reach, so keeping them a little longer changes nothing.
+        """
+        if len(self._times) < self._forget_at:
+            return
         if self._pending:
-            ts = min(ts, min(item.event.ts for item in self._pending) - MAX_CLUSTER_S * 2)
+            ts = min(ts, min(item[2].ts for item in self._pending) - MAX_CLUSTER_S * 2)
         cut = bisect_left(self._times, ts)
         if cut:
             del self._times[:cut]
             del self._events[:cut]
+        self._forget_at = len(self._times) + _FORGET_BATCH
 
     def rename(self, old: str, new: str) -> None:
         """Follow an entity's rename in the remembered events."""
         self._events = [_renamed(e, old, new) for e in self._events]
-        for item in self._pending:
-            item.event = _renamed(item.event, old, new)
+        # the keys (due, sequence) do not change, so the list stays a valid heap
+        self._pending = [(due, seq, _renamed(e, old, new)) for due, seq, e in self._pending]
 
     def clear(self) -> None:
         """Drop everything pending."""
         self._times.clear()
         self._events.clear()
         self._pending.clear()
+        self._forget_at = _FORGET_BATCH
 
     def close_due(
         self,
@@ -151,12 +166,11 @@ class Correlator:
         """Correlate every event whose windows are complete at `now`."""
         out: list[Correlation] = []
         pending = self._pending
-        while pending and pending[0].due <= now:
-            item = heapq.heappop(pending)
-            result = self._correlate(item.event, now, series, compensate, teach, reference)
+        while pending and pending[0][0] <= now:
+            _, seq, event = heapq.heappop(pending)
+            result = self._correlate(event, now, series, compensate, teach, reference)
             if isinstance(result, float):
-                item.due = result
-                heapq.heappush(pending, item)
+                heapq.heappush(pending, (result, seq, event))
             else:
                 out.append(result)
         return out
@@ -287,21 +301,23 @@ class Correlator:
     ) -> float:
         """SNR of the step against the windows' noise, times update, drift, direction factors."""
         s = self.settings
-        n_before = max(before.updates, 1)
-        n_after = max(after.updates, 1)
-        noise = 1.25 * math.sqrt(before.spread**2 / n_before + after.spread**2 / n_after)
+        updates_before, updates_after = before.updates, after.updates
+        spread_before, spread_after = before.spread, after.spread
+        n_before = updates_before if updates_before > 1 else 1
+        n_after = updates_after if updates_after > 1 else 1
+        noise = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
         noise += 0.5 + 0.05 * abs(compensated)
-        snr = abs(delta) / noise
-        snr_factor = 1.0 - math.exp(-snr / 3.0)
-        update_factor = min(1.0, min(before.updates, after.updates) / (2.0 * s.min_updates))
-        drift_noise_before = 2.0 * before.spread / math.sqrt(n_before / 2.0)
-        drift_noise_after = 2.0 * after.spread / math.sqrt(n_after / 2.0)
+        size = abs(delta)
+        snr_factor = 1.0 - _exp(-size / noise / 3.0)
+        update_factor = min(1.0, min(updates_before, updates_after) / (2.0 * s.min_updates))
+        drift_noise_before = 2.0 * spread_before / _sqrt(n_before / 2.0)
+        drift_noise_after = 2.0 * spread_after / _sqrt(n_after / 2.0)
         excess = max(
             abs(before.drift) - drift_noise_before, abs(after.drift) - drift_noise_after, 0.0
         )
-        drift_factor = 1.0 / (1.0 + 2.0 * excess / max(abs(delta), s.min_delta_w))
+        drift_factor = 1.0 / (1.0 + 2.0 * excess / max(size, s.min_delta_w))
         direction = event.level - event.previous_level
-        direction_factor = 0.2 if delta * direction < 0 and abs(delta) > noise else 1.0
+        direction_factor = 0.2 if delta * direction < 0 and size > noise else 1.0
         return max(0.0, min(1.0, snr_factor * update_factor * drift_factor * direction_factor))
 
 

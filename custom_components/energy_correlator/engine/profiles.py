@@ -9,13 +9,14 @@ is relearned). Values are in "delta space" (power above the device's own standby
 """
 
 from array import array
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 from itertools import pairwise
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from .models import TransitionKind
-from .stats import median, robust_centre
+from .stats import median, robust_centre, robust_centre_sorted
 
 MAX_OBSERVATIONS = 32  # per level bucket
 MAX_RELATIVE = 32
@@ -32,15 +33,20 @@ def bucket_of(level: float) -> float:
 
 
 class _Bucket:
-    """Observations at one level bucket: value (W), time, exact level, direction (+1 on, -1 off)."""
+    """Observations at one level bucket: value (W), time, exact level, direction (+1 on, -1 off).
 
-    __slots__ = ("_stats", "directions", "levels", "run", "times", "values")
+    The values are also kept in ascending order, updated on every change, so the robust centre
+    after each lesson needs no sort of its own.
+    """
+
+    __slots__ = ("_stats", "directions", "levels", "ordered", "run", "times", "values")
 
     def __init__(self) -> None:
         self.values = array("d")
         self.times = array("d")
         self.levels = array("d")
         self.directions = array("b")
+        self.ordered: list[float] = []
         self.run: list[tuple[float, float, float, int]] = []  # recent rejected values
         self._stats: tuple[float, float, int] | None = None
 
@@ -48,8 +54,13 @@ class _Bucket:
     def stats(self) -> tuple[float, float, int]:
         """(centre, spread, agreeing) of the values (cached until they change)."""
         if self._stats is None:
-            self._stats = robust_centre(self.values)
+            self._stats = robust_centre_sorted(self.ordered)
         return self._stats
+
+    @property
+    def point(self) -> tuple[float, float, float, int]:
+        """(mean level, centre, spread, agreeing): one point of a level curve."""
+        return (sum(self.levels) / len(self.levels), *self.stats)
 
     def append(self, value: float, ts: float, level: float, direction: int) -> None:
         self._stats = None
@@ -57,13 +68,16 @@ class _Bucket:
         self.times.append(ts)
         self.levels.append(level)
         self.directions.append(direction)
+        insort(self.ordered, value)
         if len(self.values) > MAX_OBSERVATIONS:
+            del self.ordered[bisect_left(self.ordered, self.values[0])]
             for column in (self.values, self.times, self.levels, self.directions):
                 del column[0]
 
     def clear(self) -> None:
         for column in (self.values, self.times, self.levels, self.directions):
             del column[:]
+        self.ordered = []
         self.run = []
         self._stats = None
 
@@ -113,9 +127,11 @@ def _agree(values: list[float]) -> bool:
     return max(values) - min(values) <= max(0.2 * abs(centre), 6.0)
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """Learned power at full level and the curve, from the main bucket's statistics."""
+class _Shape(NamedTuple):
+    """Learned power at full level and the curve, from the main bucket's statistics.
+
+    A NamedTuple: rebuilt after every lesson, and cheaper to build than a frozen dataclass.
+    """
 
     learned_w: float | None
     curve: tuple[tuple[float, float], ...]
@@ -218,9 +234,9 @@ class KindProfile:
         points: dict[float, tuple[float, float, float, int]] = {}
         for key, bucket in self.buckets.items():
             if bucket.values:
-                centre, spread, kept = bucket.stats
-                level = sum(bucket.levels) / len(bucket.levels)
-                points[key] = (level, centre, spread, kept)
+                points[key] = bucket.point
+        if not self.relative:
+            return points
         derived: dict[float, list[tuple[float, float]]] = {}
         for start, end, delta, _ in self.relative:
             start_key, end_key = bucket_of(start), bucket_of(end)
@@ -242,6 +258,14 @@ class KindProfile:
         return self._shape
 
     def _compute_shape(self) -> _Shape:
+        if not self.relative and self.kind not in _CURVE_KINDS:
+            # on/off-like kinds: the highest bucket alone defines the power (no mean levels)
+            keys = [key for key, bucket in self.buckets.items() if bucket.values]
+            if not keys:
+                return _Shape(None, (), 0.0, 0.0, 0, 0.0)
+            main_key = max(keys)
+            centre, spread, kept = self.buckets[main_key].stats
+            return _Shape(centre, (), centre, spread, kept, main_key)
         points = self._points()
         if not points:
             return _Shape(None, (), 0.0, 0.0, 0, 0.0)

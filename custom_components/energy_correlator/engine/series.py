@@ -9,11 +9,13 @@ The buffer is two plain lists trimmed in amortised chunks: appending is a couple
 which keeps the per-sample path fast enough to replay weeks of 1 Hz history in seconds.
 """
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from itertools import accumulate
 import math
 from operator import mul, sub
+
+from .stats import kth_deviation
 
 _NAN = math.nan
 _isfinite = math.isfinite
@@ -26,18 +28,57 @@ _MAD_SCALE = 1.4826
 type SampleConsumer = Callable[[list[float], list[float], int, int], None]
 
 
-@dataclass(frozen=True, slots=True)
 class WindowStats:
-    """Statistics of the held power over [start, end]."""
+    """Statistics of the held power over [start, end].
 
-    start: float
-    end: float
-    mean: float | None  # time-weighted, over the valid part
-    median: float | None  # time-weighted
-    spread: float  # robust spread: time-weighted MAD * 1.4826
-    drift: float  # mean of the second half minus mean of the first half
-    updates: int  # meter reports inside (start, end]
-    gap: bool  # part of the window had no value (unavailable, or before the first sample)
+    A plain slotted class built once per window on the correlation path; the time-weighted mean
+    (which only callers outside that path read) is computed on first access.
+    """
+
+    __slots__ = (
+        "_durations",
+        "_mean",
+        "_values",
+        "drift",
+        "end",
+        "gap",
+        "median",
+        "spread",
+        "start",
+        "updates",
+    )
+
+    def __init__(
+        self,
+        start: float,
+        end: float,
+        median: float | None,  # time-weighted
+        spread: float,  # robust spread: MAD * 1.4826 over the readings
+        drift: float,  # mean of the second half of the readings minus mean of the first half
+        updates: int,  # meter reports inside (start, end]
+        gap: bool,  # part of the window had no value (unavailable, or before the first sample)
+        values: list[float] | None = None,
+        durations: list[float] | None = None,
+    ) -> None:
+        """Record the statistics; `values` and `durations` (valid part) give the mean later."""
+        self.start = start
+        self.end = end
+        self.median = median
+        self.spread = spread
+        self.drift = drift
+        self.updates = updates
+        self.gap = gap
+        self._values = values
+        self._durations = durations
+        self._mean: float | None = None
+
+    @property
+    def mean(self) -> float | None:
+        """Time-weighted mean over the valid part (None when nothing in the window is valid)."""
+        if self._mean is None and self._values and self._durations:
+            total = sum(self._durations)
+            self._mean = sum(map(mul, self._values, self._durations, strict=True)) / total
+        return self._mean
 
 
 class PowerSeries:
@@ -45,8 +86,8 @@ class PowerSeries:
 
     __slots__ = (
         "_cadence",
-        "_cadence_key",
-        "_cadence_ts",
+        "_cadence_limit",
+        "_cadence_until",
         "_consumed",
         "_offset",
         "_trim_at",
@@ -71,8 +112,8 @@ class PowerSeries:
         self._consumed = 0  # absolute index up to which `consumer` has seen the readings
         self._trim_at = _MIN_TRIM
         self._cadence: float | None = None
-        self._cadence_key = -_CADENCE_REFRESH
-        self._cadence_ts = -math.inf
+        self._cadence_limit = 0  # the cached cadence holds while fewer readings were taken...
+        self._cadence_until = -math.inf  # ...or until the newest reading reaches this time
         self.last_ts = -math.inf
         self.rejected = 0  # out of order, or a non-finite time
         self.invalid = 0  # NaN/inf readings (kept as gaps)
@@ -160,10 +201,8 @@ class PowerSeries:
 
     def interval_s(self) -> float | None:
         """Typical time between readings: median of the recent intervals (cached)."""
-        key = self.total
         if self._cadence is not None and (
-            0 <= key - self._cadence_key < _CADENCE_REFRESH
-            or self.last_ts - self._cadence_ts < _CADENCE_REFRESH_S
+            self.last_ts < self._cadence_until or self._offset + len(self._ts) < self._cadence_limit
         ):
             return self._cadence
         tail = self._ts[-_CADENCE_SAMPLES:]
@@ -172,9 +211,9 @@ class PowerSeries:
         else:
             diffs = sorted(map(sub, tail[1:], tail[:-1], strict=True))
             cadence = diffs[len(diffs) // 2]
-        self._cadence_ts = self.last_ts
         self._cadence = cadence
-        self._cadence_key = key
+        self._cadence_until = self.last_ts + _CADENCE_REFRESH_S
+        self._cadence_limit = self.total + _CADENCE_REFRESH
         return cadence
 
     def updates_between(self, start: float, end: float) -> int:
@@ -182,10 +221,12 @@ class PowerSeries:
         return bisect_right(self._ts, end) - bisect_right(self._ts, start)
 
     def window(self, start: float, end: float) -> WindowStats:
-        """Time-weighted statistics of the held value over [start, end].
+        """Time-weighted median of the held value over [start, end], with spread and drift.
 
-        Median and mean weigh each value by how long it held; spread (MAD) and drift (second
-        half of the readings vs the first) count readings, which is close enough for noise.
+        The median weighs each value by how long it held; spread (MAD) and drift (second half
+        of the readings vs the first) count readings, which is close enough for noise. Every
+        pass runs in C (sorted, accumulate, map): windows hold a few dozen readings, where
+        numpy's per-call overhead would cost more than the work.
         """
         ts = self._ts
         first = bisect_right(ts, start)
@@ -194,7 +235,7 @@ class PowerSeries:
         head = first - 1 if first > 0 else 0
         values = self._w[head:last]
         if end <= start or not values:
-            return WindowStats(start, end, None, None, 0.0, 0.0, updates, True)
+            return WindowStats(start, end, None, 0.0, 0.0, updates, True)
         starts = ts[head:last]
         starts[0] = max(starts[0], start)
         ends = starts[1:]
@@ -206,29 +247,24 @@ class PowerSeries:
             gap = True
             kept = [(v, d) for v, d in zip(values, durations, strict=True) if v == v]  # noqa: PLR0124
             if not kept:
-                return WindowStats(start, end, None, None, 0.0, 0.0, updates, True)
+                return WindowStats(start, end, None, 0.0, 0.0, updates, True)
             values = [v for v, _ in kept]
             durations = [d for _, d in kept]
         total = sum(durations)
         if total <= 0.0:
-            return WindowStats(start, end, None, None, 0.0, 0.0, updates, True)
-        mean = sum(map(mul, values, durations, strict=True)) / total
-        half = total / 2.0
-        running = 0.0
-        median = values[-1]
-        for value, duration in sorted(zip(values, durations, strict=True)):
-            running += duration
-            if running >= half:
-                median = value
-                break
+            return WindowStats(start, end, None, 0.0, 0.0, updates, True)
         count = len(values)
-        deviations = sorted([abs(v - median) for v in values])
-        spread = _MAD_SCALE * deviations[count // 2]
+        order = sorted(range(count), key=values.__getitem__)
+        ordered = list(map(values.__getitem__, order))
+        running = list(accumulate(map(durations.__getitem__, order)))
+        index = bisect_left(running, total / 2.0)
+        median = ordered[index] if index < count else values[-1]
         split = count // 2
+        spread = _MAD_SCALE * kth_deviation(ordered, median, split)
         drift = (
             sum(values[split:]) / (count - split) - sum(values[:split]) / split if split else 0.0
         )
-        return WindowStats(start, end, mean, median, spread, drift, updates, gap)
+        return WindowStats(start, end, median, spread, drift, updates, gap, values, durations)
 
     def samples(self) -> tuple[list[float], list[float]]:
         """Copies of the kept readings (times, watts; NaN = gap)."""

@@ -2,7 +2,8 @@
 
 CONTRACT: classify_change(entity_id, domain, old_state, old_attrs, new_state, new_attrs, ts)
 returns a DeviceEvent or None (attribute-only changes that do not change power, unknown /
-unavailable states, first appearance...).
+unavailable states, first appearance...). level_of(domain, state, attrs) gives the level of
+one state (the shell's startup levels), None when it cannot be known.
 
 A level is 0.0 (off) .. 1.0 (fully on); an event is a change of level, so attribute noise
 (a light's colour, a player's track) never becomes an event.
@@ -121,6 +122,22 @@ def _kind_for(
     if domain in {"switch", "humidifier", "input_boolean", "siren", "remote"}:
         return TransitionKind.ONOFF, _onoff_level
     return None
+
+
+def level_of(domain: str, state: str, attrs: Mapping[str, Any]) -> float | None:
+    """The device's level in this one state; None for unknown/unavailable or unknowable.
+
+    None also for a domain that is not power-relevant and for states that say nothing about
+    power (a climate entity reporting no hvac_action): guessing "off" there would book wrong
+    energy until the next event.
+    """
+    if state in _INVALID_STATES:
+        return None
+    attrs = attrs or {}
+    found = _kind_for(domain, attrs, attrs)
+    if found is None:
+        return None
+    return found[1](state, attrs)
 
 
 def classify_change(
