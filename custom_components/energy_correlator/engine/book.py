@@ -13,8 +13,9 @@ class ProfileBook:
         """No profiles yet."""
         self._profiles: dict[str, dict[TransitionKind, KindProfile]] = {}
         self._summaries: dict[str, ProfileSummary | None] = {}
-        # entity_id -> (primary kind profile, standby W): what power_at needs, per lesson
-        self._power: dict[str, tuple[KindProfile, float]] = {}
+        # entity_id -> (learned W, has a curve, standby W, primary kind): what power_at needs,
+        # kept until the device's next lesson
+        self._power: dict[str, tuple[float | None, bool, float, KindProfile]] = {}
 
     def __len__(self) -> int:
         """Devices with at least one profile."""
@@ -36,7 +37,9 @@ class ProfileBook:
         ref_after: float | None = None,
     ) -> bool:
         """Teach one measured delta (and the device's own sensor's view, when it has one)."""
-        kinds = self._profiles.setdefault(event.entity_id, {})
+        kinds = self._profiles.get(event.entity_id)
+        if kinds is None:
+            kinds = self._profiles[event.entity_id] = {}
         profile = kinds.get(event.kind)
         if profile is None:
             profile = kinds[event.kind] = KindProfile(event.kind)
@@ -83,13 +86,15 @@ class ProfileBook:
             if not kinds:
                 return None
             primary = _primary(kinds)
-            entry = self._power[entity_id] = (primary, _standby(primary, kinds) or 0.0)
-        primary, standby = entry
-        if primary.shape.learned_w is None:
+            shape = primary.shape
+            standby = _standby(primary, kinds) or 0.0
+            entry = self._power[entity_id] = (shape.learned_w, bool(shape.curve), standby, primary)
+        learned, curved, standby, primary = entry
+        if learned is None:
             return None
         if level <= 0.0:
             return standby
-        return primary.delta_at(level) + standby
+        return (primary.delta_at(level) if curved else learned) + standby
 
     def rename(self, old: str, new: str) -> None:
         """Move a device's profiles to its new entity id."""

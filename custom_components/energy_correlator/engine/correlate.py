@@ -94,6 +94,7 @@ class Correlator:
         self._pending: list[_Pending] = []
         self._seq = 0
         self._forget_at = _FORGET_BATCH  # remembered events that trigger the next clean-up
+        self._timings: tuple[float | None, tuple[float, float, bool, float]] | None = None
 
     def __len__(self) -> int:
         """Events still waiting for their windows."""
@@ -111,7 +112,7 @@ class Correlator:
             times.insert(index, ts)
             self._events.insert(index, event)
         s = self.settings
-        due = ts + s.settle_s + self.window_length(cadence, s.after_cap_s) + s.guard_s
+        due = ts + s.settle_s + self._timing(cadence)[1] + s.guard_s
         self._seq += 1
         heapq.heappush(self._pending, (due, self._seq, event))
 
@@ -204,12 +205,12 @@ class Correlator:
         reference: ReferenceLookup,
     ) -> Correlation | float:
         s = self.settings
-        cadence = series.interval_s()
+        before_length, after_length, too_slow, min_length = self._timing(series.interval_s())
         low, high, cluster = self._cluster(event)
         before_end = low - s.guard_s
         after_start = high + s.settle_s
-        before_start = before_end - self.window_length(cadence, s.before_cap_s)
-        after_end = after_start + self.window_length(cadence, s.after_cap_s)
+        before_start = before_end - before_length
+        after_end = after_start + after_length
         reach = s.guard_s + s.settle_s
         times, events = self._times, self._events
         cutters: list[str] = []
@@ -223,10 +224,6 @@ class Correlator:
             cutters.append(events[following].entity_id)
         if now < after_end + s.guard_s:
             return after_end + s.guard_s
-        too_slow = cadence is not None and s.min_updates * cadence > SLOW_TOLERANCE * min(
-            s.before_cap_s, s.after_cap_s
-        )
-        min_length = max((cadence or 1.0) * s.min_updates, 0.25 * s.window_s)
         shortened = cutters and (
             before_end - before_start < min_length or after_end - after_start < min_length
         )
@@ -243,7 +240,8 @@ class Correlator:
                 compensated += expected
         if shortened:
             overlapping.extend(cutters)
-        overlapping = list(dict.fromkeys(overlapping))
+        if overlapping:
+            overlapping = list(dict.fromkeys(overlapping))
         before_w, after_w = before.median, after.median
         delta: float | None = None
         pct: float | None = None
@@ -269,27 +267,48 @@ class Correlator:
         learned = False
         if status is Status.OK and delta is not None:
             learned = teach(event, delta, confidence, ref_before, ref_after)
-        return Correlation(
-            entity_id=event.entity_id,
-            domain=event.domain,
-            kind=event.kind,
-            previous_state=event.previous_state,
-            state=event.state,
-            ts=event.ts,
-            previous_level=event.previous_level,
-            level=event.level,
-            power_before_w=before_w,
-            power_after_w=after_w,
-            power_delta_w=delta,
-            power_delta_pct=pct,
-            meter_updates=before.updates + after.updates,
-            confidence=round(confidence, 4),
-            status=status,
-            overlapping=tuple(overlapping),
-            compensated_w=compensated,
-            reference_delta_w=ref_delta,
-            learned=learned,
+        return Correlation(  # positional, in field order: this runs once per event
+            event.entity_id,
+            event.domain,
+            event.kind,
+            event.previous_state,
+            event.state,
+            event.ts,
+            event.previous_level,
+            event.level,
+            before_w,
+            after_w,
+            delta,
+            pct,
+            before.updates + after.updates,
+            round(confidence, 4),
+            status,
+            tuple(overlapping),
+            compensated,
+            ref_delta,
+            learned,
         )
+
+    def _timing(self, cadence: float | None) -> tuple[float, float, bool, float]:
+        """(before length, after length, too slow, shortest usable window) at this cadence.
+
+        Cached for the last cadence seen: the meter's cadence changes rarely.
+        """
+        cached = self._timings
+        if cached is not None and cached[0] == cadence:
+            return cached[1]
+        s = self.settings
+        too_slow = cadence is not None and s.min_updates * cadence > SLOW_TOLERANCE * min(
+            s.before_cap_s, s.after_cap_s
+        )
+        timing = (
+            self.window_length(cadence, s.before_cap_s),
+            self.window_length(cadence, s.after_cap_s),
+            too_slow,
+            max((cadence or 1.0) * s.min_updates, 0.25 * s.window_s),
+        )
+        self._timings = (cadence, timing)
+        return timing
 
     def _confidence(
         self,
@@ -308,17 +327,21 @@ class Correlator:
         noise = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
         noise += 0.5 + 0.05 * abs(compensated)
         size = abs(delta)
-        snr_factor = 1.0 - _exp(-size / noise / 3.0)
-        update_factor = min(1.0, min(updates_before, updates_after) / (2.0 * s.min_updates))
-        drift_noise_before = 2.0 * spread_before / _sqrt(n_before / 2.0)
-        drift_noise_after = 2.0 * spread_after / _sqrt(n_after / 2.0)
+        confidence = 1.0 - _exp(-size / noise / 3.0)  # the SNR factor
+        fewest = updates_before if updates_before < updates_after else updates_after
+        wanted = 2.0 * s.min_updates
+        if fewest < wanted:
+            confidence *= fewest / wanted
         excess = max(
-            abs(before.drift) - drift_noise_before, abs(after.drift) - drift_noise_after, 0.0
+            abs(before.drift) - 2.0 * spread_before / _sqrt(n_before / 2.0),
+            abs(after.drift) - 2.0 * spread_after / _sqrt(n_after / 2.0),
+            0.0,
         )
-        drift_factor = 1.0 / (1.0 + 2.0 * excess / max(size, s.min_delta_w))
-        direction = event.level - event.previous_level
-        direction_factor = 0.2 if delta * direction < 0 and size > noise else 1.0
-        return max(0.0, min(1.0, snr_factor * update_factor * drift_factor * direction_factor))
+        if excess:
+            confidence /= 1.0 + 2.0 * excess / max(size, s.min_delta_w)
+        if delta * (event.level - event.previous_level) < 0 and size > noise:
+            confidence *= 0.2  # the step goes against the event's direction
+        return max(0.0, min(1.0, confidence))
 
 
 def _reference(

@@ -15,7 +15,7 @@ from itertools import accumulate
 import math
 from operator import mul, sub
 
-from .stats import kth_deviation
+from .stats import MAD_SCALE, kth_deviation
 
 _NAN = math.nan
 _isfinite = math.isfinite
@@ -23,7 +23,6 @@ _MIN_TRIM = 256
 _CADENCE_SAMPLES = 33
 _CADENCE_REFRESH = 8  # re-estimate the cadence after this many readings...
 _CADENCE_REFRESH_S = 60.0  # ...but not more often than this (it changes slowly)
-_MAD_SCALE = 1.4826
 
 type SampleConsumer = Callable[[list[float], list[float], int, int], None]
 
@@ -224,9 +223,10 @@ class PowerSeries:
         """Time-weighted median of the held value over [start, end], with spread and drift.
 
         The median weighs each value by how long it held; spread (MAD) and drift (second half
-        of the readings vs the first) count readings, which is close enough for noise. Every
-        pass runs in C (sorted, accumulate, map): windows hold a few dozen readings, where
-        numpy's per-call overhead would cost more than the work.
+        of the readings vs the first) count readings, which is close enough for noise. One
+        sort serves both the median and the MAD; the rest are C passes (map, accumulate) and
+        a bisection: windows hold a few dozen readings, where numpy's per-call overhead would
+        cost more than the work.
         """
         ts = self._ts
         first = bisect_right(ts, start)
@@ -260,7 +260,7 @@ class PowerSeries:
         index = bisect_left(running, total / 2.0)
         median = ordered[index] if index < count else values[-1]
         split = count // 2
-        spread = _MAD_SCALE * kth_deviation(ordered, median, split)
+        spread = MAD_SCALE * kth_deviation(ordered, median, split)
         drift = (
             sum(values[split:]) / (count - split) - sum(values[:split]) / split if split else 0.0
         )

@@ -32,8 +32,8 @@ def robust_centre(values: Sequence[float], reject: float = 3.0) -> tuple[float, 
 
 
 def _partition(ordered: Sequence[float], centre: float, k: int) -> tuple[int, int]:
-    """(split, taken): values below the centre end at split; `taken` of them are among the
-    k+1 smallest |v - centre|, the other k+1-taken start at split.
+    """(split, taken): where values stop being below the centre, and how many of those are
+    among the k+1 smallest |v - centre| (the other k+1-taken start at split).
 
     Below the centre the deviations rise leftwards, from it on rightwards: two sorted runs,
     so the partition is a bisection (O(log n), no list of deviations built or sorted).
