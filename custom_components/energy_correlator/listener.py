@@ -41,7 +41,7 @@ from homeassistant.util.unit_conversion import PowerConverter
 
 from .const import CONF_CIRCUITS, CONF_DOMAINS, CONF_EXCLUDE, CONF_INCLUDE, CONF_METER, LOGGER
 from .data import EnergyCorrelatorConfigEntry
-from .engine import Engine, classify_change
+from .engine import Engine, classify_change, level_of
 
 _INVALID = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
 
@@ -67,17 +67,8 @@ def power_from_state(state: State | None) -> float | None:
 
 
 def device_level(state: State) -> float | None:
-    """A device's current level (0 = off) from its state, None when unknown.
-
-    `classify_change` from a reference "off" state gives the level of any power-relevant state;
-    no event means the state is at the off level.
-    """
-    if state.state in _INVALID:
-        return None
-    event = classify_change(
-        state.entity_id, state.domain, "off", {}, state.state, state.attributes, 0.0
-    )
-    return event.level if event is not None else 0.0
+    """A device's current level (0 = off) from its state, None when unknown."""
+    return level_of(state.domain, state.state, state.attributes)
 
 
 class StateListener:
