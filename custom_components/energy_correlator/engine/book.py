@@ -1,9 +1,16 @@
-"""All devices' kind profiles, merged into one ProfileSummary per device (cached)."""
+"""All devices' kind profiles, merged into one ProfileSummary per device (cached).
 
+A lesson changes a device's learned power only now and then (a bucket refreshes its statistics
+every few lessons), so the power kept for energy booking is dropped only when it did change,
+and `before_change` (the engine books the device's energy up to now) runs just before: the
+open interval is valued at the power that held during it, without a recompute per lesson.
+"""
+
+from collections.abc import Callable
 from typing import Any
 
 from .models import DeviceEvent, ProfileSummary, TransitionKind
-from .profiles import KindProfile
+from .profiles import KindProfile, Shape, shape_delta
 
 
 class ProfileBook:
@@ -13,9 +20,10 @@ class ProfileBook:
         """No profiles yet."""
         self._profiles: dict[str, dict[TransitionKind, KindProfile]] = {}
         self._summaries: dict[str, ProfileSummary | None] = {}
-        # entity_id -> (learned W, has a curve, standby W, primary kind): what power_at needs,
-        # kept until the device's next lesson
-        self._power: dict[str, tuple[float | None, bool, float, KindProfile]] = {}
+        # entity_id -> (primary kind's shape, standby W): what power_at needs, kept until a
+        # lesson changes it
+        self._power: dict[str, tuple[Shape, float]] = {}
+        self.before_change: Callable[[str], None] | None = None  # the device's power changes
 
     def __len__(self) -> int:
         """Devices with at least one profile."""
@@ -37,9 +45,13 @@ class ProfileBook:
         ref_after: float | None = None,
     ) -> bool:
         """Teach one measured delta (and the device's own sensor's view, when it has one)."""
-        kinds = self._profiles.get(event.entity_id)
+        entity_id = event.entity_id
+        before_change = self.before_change
+        if before_change is not None and entity_id not in self._power:
+            before_change(entity_id)  # books at the power in force (working it out if needed)
+        kinds = self._profiles.get(entity_id)
         if kinds is None:
-            kinds = self._profiles[event.entity_id] = {}
+            kinds = self._profiles[entity_id] = {}
         profile = kinds.get(event.kind)
         if profile is None:
             profile = kinds[event.kind] = KindProfile(event.kind)
@@ -50,11 +62,11 @@ class ProfileBook:
                 profile.add_standby(ref_before)
             elif event.level <= 0.0:
                 profile.add_standby(ref_after)
-        self._summaries.pop(event.entity_id, None)
-        self._power.pop(event.entity_id, None)
-        # The device's next level change books energy at the new power: work it out now,
-        # while this profile's observations are still in the CPU cache.
-        self.power_at(event.entity_id, 1.0)
+        self._summaries.pop(entity_id, None)
+        if (not profile.has_shape or len(kinds) > 1) and entity_id in self._power:
+            if before_change is not None:
+                before_change(entity_id)  # still at the old power
+            del self._power[entity_id]
         return accepted
 
     def expected_delta(self, event: DeviceEvent) -> float | None:
@@ -77,8 +89,8 @@ class ProfileBook:
         """Learned power at `level`; None while nothing is learned.
 
         Uses only the primary kind's learned shape (no full summary): energy booking calls
-        this at every level change, so the primary kind and standby are kept per device
-        until its next lesson.
+        this at every level change, so that shape and the standby are kept per device until
+        a lesson changes them.
         """
         entry = self._power.get(entity_id)
         if entry is None:
@@ -86,15 +98,13 @@ class ProfileBook:
             if not kinds:
                 return None
             primary = _primary(kinds)
-            shape = primary.shape
-            standby = _standby(primary, kinds) or 0.0
-            entry = self._power[entity_id] = (shape.learned_w, bool(shape.curve), standby, primary)
-        learned, curved, standby, primary = entry
-        if learned is None:
+            entry = self._power[entity_id] = (primary.shape, _standby(primary, kinds) or 0.0)
+        shape, standby = entry
+        if shape.learned_w is None:
             return None
         if level <= 0.0:
             return standby
-        return (primary.delta_at(level) if curved else learned) + standby
+        return shape_delta(shape, level) + standby
 
     def rename(self, old: str, new: str) -> None:
         """Move a device's profiles to its new entity id."""

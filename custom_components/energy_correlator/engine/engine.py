@@ -55,6 +55,7 @@ class Engine:
         self._main = self._new_series(config.main_meter)
         self._main.consumer = self._baseline.consume
         self._book = ProfileBook()
+        self._book.before_change = self._book_energy
         self._devices = DeviceLedger(self._book.power_at)
         self._references: dict[str, str] = {}
         self._recent: deque[Correlation] = deque(maxlen=config.recent_correlations)
@@ -121,8 +122,6 @@ class Engine:
             previous_level=correlation.previous_level,
             level=correlation.level,
         )
-        if self._now is not None:
-            self._devices.book(event.entity_id, self._now)
         return self._book.teach(event, delta)
 
     def _teach(
@@ -133,9 +132,12 @@ class Engine:
         ref_before: float | None,
         ref_after: float | None,
     ) -> bool:
-        if self._now is not None:
-            self._devices.book(event.entity_id, self._now)
         return self._book.teach(event, delta, ref_before, ref_after)
+
+    def _book_energy(self, entity_id: str) -> None:
+        """Book a device's energy up to now at the power about to change."""
+        if self._now is not None:
+            self._devices.book(entity_id, self._now)
 
     def _reference_series(self, entity_id: str) -> PowerSeries | None:
         meter_id = self._references.get(entity_id)

@@ -23,6 +23,7 @@ MAX_RELATIVE = 32
 MAX_REFERENCE = 32
 TAKEOVER_RUN = 5  # consecutive disagreeing values that replace a bucket
 MIN_FOR_REJECTION = 5  # below this many values every value is accepted
+LAG_SHARE = 8  # a bucket of n values refreshes its statistics after n // LAG_SHARE lessons
 CONFIDENT = 0.5  # profile confidence above which its expected deltas compensate overlaps
 _CURVE_KINDS = frozenset({TransitionKind.BRIGHTNESS, TransitionKind.FAN_SPEED})
 
@@ -36,10 +37,12 @@ class _Bucket:
     """Observations at one level bucket: value (W), time, exact level, direction (+1 on, -1 off).
 
     The values are also kept in ascending order, updated on every change, so the robust centre
-    after each lesson needs no sort of its own.
+    needs no sort of its own. A lesson is only an insert: the statistics of a bucket of n values
+    are kept until n // LAG_SHARE - 1 newer lessons arrived (none below 2 * LAG_SHARE values),
+    so a full bucket recomputes them every few lessons; so few new values barely move a median.
     """
 
-    __slots__ = ("_stats", "directions", "levels", "ordered", "run", "times", "values")
+    __slots__ = ("_lag", "_stats", "directions", "levels", "ordered", "run", "times", "values")
 
     def __init__(self) -> None:
         self.values = array("d")
@@ -49,13 +52,20 @@ class _Bucket:
         self.ordered: list[float] = []
         self.run: list[tuple[float, float, float, int]] = []  # recent rejected values
         self._stats: tuple[float, float, int] | None = None
+        self._lag = 0  # lessons since the statistics were computed
 
     @property
     def stats(self) -> tuple[float, float, int]:
         """(centre, spread, agreeing) of the values (cached until they change)."""
         if self._stats is None:
             self._stats = robust_centre_sorted(self.ordered)
+            self._lag = 0
         return self._stats
+
+    @property
+    def current(self) -> bool:
+        """Whether the statistics are computed (and within their allowed lag)."""
+        return self._stats is not None
 
     @property
     def point(self) -> tuple[float, float, float, int]:
@@ -63,7 +73,10 @@ class _Bucket:
         return (sum(self.levels) / len(self.levels), *self.stats)
 
     def append(self, value: float, ts: float, level: float, direction: int) -> None:
-        self._stats = None
+        if self._stats is not None:
+            self._lag += 1
+            if self._lag * LAG_SHARE > len(self.values) - LAG_SHARE:
+                self._stats = None
         self.values.append(value)
         self.times.append(ts)
         self.levels.append(level)
@@ -127,7 +140,7 @@ def _agree(values: list[float]) -> bool:
     return max(values) - min(values) <= max(0.2 * abs(centre), 6.0)
 
 
-class _Shape(NamedTuple):
+class Shape(NamedTuple):
     """Learned power at full level and the curve, from the main bucket's statistics.
 
     A NamedTuple: rebuilt after every lesson, and cheaper to build than a frozen dataclass.
@@ -179,26 +192,42 @@ class KindProfile:
         self.events = 0
         self.last_seen: float | None = None
         self._estimate: KindEstimate | None = None
-        self._shape: _Shape | None = None
+        self._shape: Shape | None = None
 
     def add(self, previous_level: float, level: float, delta_w: float, ts: float) -> bool:
-        """Teach one measured delta; False when it disagrees with what was learned."""
+        """Teach one measured delta; False when it disagrees with what was learned.
+
+        The learned shape is dropped only when the bucket's statistics were (see _Bucket).
+        """
         if previous_level <= 0.0 < level:
-            accepted = self._bucket(level).offer(delta_w, ts, level, 1)
+            bucket = self._bucket(level)
+            accepted = bucket.offer(delta_w, ts, level, 1)
         elif level <= 0.0 < previous_level:
-            accepted = self._bucket(previous_level).offer(-delta_w, ts, previous_level, -1)
+            bucket = self._bucket(previous_level)
+            accepted = bucket.offer(-delta_w, ts, previous_level, -1)
         elif previous_level > 0.0 and level > 0.0 and previous_level != level:
             self.relative.append((previous_level, level, delta_w, ts))
             del self.relative[:-MAX_RELATIVE]
-            accepted = True
+            self._estimate = self._shape = None
+            self._count(ts)
+            return True
         else:
             return False
         if accepted:
-            self.events += 1
-            self.last_seen = ts if self.last_seen is None else max(self.last_seen, ts)
+            self._count(ts)
         self._estimate = None
-        self._shape = None
+        if not bucket.current:
+            self._shape = None
         return accepted
+
+    def _count(self, ts: float) -> None:
+        self.events += 1
+        self.last_seen = ts if self.last_seen is None else max(self.last_seen, ts)
+
+    @property
+    def has_shape(self) -> bool:
+        """Whether the learned shape is cached (False after a lesson that changed it)."""
+        return self._shape is not None
 
     def add_reference(self, previous_level: float, level: float, ref_delta_w: float) -> None:
         """The device's own sensor saw this full on/off step."""
@@ -251,24 +280,24 @@ class KindProfile:
         return points
 
     @property
-    def shape(self) -> _Shape:
+    def shape(self) -> Shape:
         """Learned power and curve only: the cheap part of the estimate (cached)."""
         if self._shape is None:
             self._shape = self._compute_shape()
         return self._shape
 
-    def _compute_shape(self) -> _Shape:
+    def _compute_shape(self) -> Shape:
         if not self.relative and self.kind not in _CURVE_KINDS:
             # on/off-like kinds: the highest bucket alone defines the power (no mean levels)
             keys = [key for key, bucket in self.buckets.items() if bucket.values]
             if not keys:
-                return _Shape(None, (), 0.0, 0.0, 0, 0.0)
+                return Shape(None, (), 0.0, 0.0, 0, 0.0)
             main_key = max(keys)
             centre, spread, kept = self.buckets[main_key].stats
-            return _Shape(centre, (), centre, spread, kept, main_key)
+            return Shape(centre, (), centre, spread, kept, main_key)
         points = self._points()
         if not points:
-            return _Shape(None, (), 0.0, 0.0, 0, 0.0)
+            return Shape(None, (), 0.0, 0.0, 0, 0.0)
         main_key = max(points)
         _, centre, spread, kept = points[main_key]
         if main_key >= 1.0 or self.kind not in _CURVE_KINDS:
@@ -281,7 +310,7 @@ class KindProfile:
             if pairs[-1][0] < 1.0:
                 pairs.append((1.0, learned))
             curve = tuple(pairs)
-        return _Shape(learned, curve, centre, spread, kept, main_key)
+        return Shape(learned, curve, centre, spread, kept, main_key)
 
     def _compute(self) -> KindEstimate:
         shape = self.shape
@@ -311,12 +340,7 @@ class KindProfile:
 
     def delta_at(self, level: float) -> float:
         """Expected power above standby at `level` (0 when off or unknown)."""
-        shape = self.shape
-        if level <= 0.0 or shape.learned_w is None:
-            return 0.0
-        if not shape.curve:
-            return shape.learned_w
-        return _interpolate(shape.curve, level)
+        return shape_delta(self.shape, level)
 
     def expected_delta(self, previous_level: float, level: float) -> float | None:
         """The power step this profile predicts for a transition; None unless confident."""
@@ -351,6 +375,15 @@ class KindProfile:
         profile.reference = [float(v) for v in data.get("reference", [])][-MAX_REFERENCE:]
         profile.standby = [float(v) for v in data.get("standby", [])][-MAX_REFERENCE:]
         return profile
+
+
+def shape_delta(shape: Shape, level: float) -> float:
+    """Power above standby at `level` by a learned shape (0 when off or unknown)."""
+    if level <= 0.0 or shape.learned_w is None:
+        return 0.0
+    if not shape.curve:
+        return shape.learned_w
+    return _interpolate(shape.curve, level)
 
 
 def _confidence(

@@ -9,17 +9,15 @@ The buffer is two plain lists trimmed in amortised chunks: appending is a couple
 which keeps the per-sample path fast enough to replay weeks of 1 Hz history in seconds.
 """
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from itertools import accumulate
 import math
 from operator import mul, sub
-
-from .stats import MAD_SCALE, kth_deviation
 
 _NAN = math.nan
 _isfinite = math.isfinite
 _MIN_TRIM = 256
+IQR_SCALE = 1.0 / 1.349  # interquartile range -> standard deviation for normal data
 _CADENCE_SAMPLES = 33
 _CADENCE_REFRESH = 8  # re-estimate the cadence after this many readings...
 _CADENCE_REFRESH_S = 60.0  # ...but not more often than this (it changes slowly)
@@ -35,8 +33,9 @@ class WindowStats:
     """
 
     __slots__ = (
-        "_durations",
+        "_ends",
         "_mean",
+        "_starts",
         "_values",
         "drift",
         "end",
@@ -52,14 +51,15 @@ class WindowStats:
         start: float,
         end: float,
         median: float | None,  # time-weighted
-        spread: float,  # robust spread: MAD * 1.4826 over the readings
+        spread: float,  # robust spread: interquartile range / 1.349 over the readings
         drift: float,  # mean of the second half of the readings minus mean of the first half
         updates: int,  # meter reports inside (start, end]
         gap: bool,  # part of the window had no value (unavailable, or before the first sample)
         values: list[float] | None = None,
-        durations: list[float] | None = None,
+        starts: list[float] | None = None,
+        ends: list[float] | None = None,
     ) -> None:
-        """Record the statistics; `values` and `durations` (valid part) give the mean later."""
+        """Record the statistics; `values` held from `starts` to `ends` give the mean later."""
         self.start = start
         self.end = end
         self.median = median
@@ -68,15 +68,16 @@ class WindowStats:
         self.updates = updates
         self.gap = gap
         self._values = values
-        self._durations = durations
+        self._starts = starts
+        self._ends = ends
         self._mean: float | None = None
 
     @property
     def mean(self) -> float | None:
         """Time-weighted mean over the valid part (None when nothing in the window is valid)."""
-        if self._mean is None and self._values and self._durations:
-            total = sum(self._durations)
-            self._mean = sum(map(mul, self._values, self._durations, strict=True)) / total
+        if self._mean is None and self._values and self._starts and self._ends:
+            durations = list(map(sub, self._ends, self._starts))
+            self._mean = sum(map(mul, self._values, durations, strict=True)) / sum(durations)
         return self._mean
 
 
@@ -222,49 +223,57 @@ class PowerSeries:
     def window(self, start: float, end: float) -> WindowStats:
         """Time-weighted median of the held value over [start, end], with spread and drift.
 
-        The median weighs each value by how long it held; spread (MAD) and drift (second half
-        of the readings vs the first) count readings, which is close enough for noise. One
-        sort serves both the median and the MAD; the rest are C passes (map, accumulate) and
-        a bisection: windows hold a few dozen readings, where numpy's per-call overhead would
-        cost more than the work.
+        The median weighs each value by how long it held: one sort of (value, duration) pairs
+        (CPython compares float-led tuples fast) and a walk to half the total time. The spread
+        is the interquartile range of the readings scaled to a standard deviation, read off the
+        same sort (O(1), robust like a MAD); drift (second half of the readings vs the first)
+        counts readings too, which is close enough for noise. Windows hold a few dozen readings,
+        where numpy's per-call overhead would cost more than the work.
         """
         ts = self._ts
         first = bisect_right(ts, start)
-        last = bisect_right(ts, end)  # readings [first, last) lie in (start, end]
+        last = bisect_right(ts, end, first)  # readings [first, last) lie in (start, end]
         updates = last - first
         head = first - 1 if first > 0 else 0
         values = self._w[head:last]
         if end <= start or not values:
             return WindowStats(start, end, None, 0.0, 0.0, updates, True)
         starts = ts[head:last]
-        starts[0] = max(starts[0], start)
+        if starts[0] < start:
+            starts[0] = start
         ends = starts[1:]
         ends.append(end)
-        durations = list(map(sub, ends, starts, strict=True))
         gap = first == 0
-        # Gaps are always stored as the one _NAN object, so `in` finds them by identity.
-        if _NAN in values:
+        total = sum(values)
+        if total != total:  # noqa: PLR0124 - a NaN (a gap) inside: keep the valid readings
             gap = True
-            kept = [(v, d) for v, d in zip(values, durations, strict=True) if v == v]  # noqa: PLR0124
+            kept = [item for item in zip(values, starts, ends, strict=True) if item[0] == item[0]]  # noqa: PLR0124
             if not kept:
                 return WindowStats(start, end, None, 0.0, 0.0, updates, True)
-            values = [v for v, _ in kept]
-            durations = [d for _, d in kept]
-        total = sum(durations)
-        if total <= 0.0:
+            values = [v for v, _, _ in kept]
+            starts = [s for _, s, _ in kept]
+            ends = [e for _, _, e in kept]
+            total = sum(values)
+            half = 0.5 * sum(map(sub, ends, starts))
+        else:
+            half = 0.5 * (end - starts[0])  # the durations add up to the whole valid span
+        if half <= 0.0:
             return WindowStats(start, end, None, 0.0, 0.0, updates, True)
-        count = len(values)
-        order = sorted(range(count), key=values.__getitem__)
-        ordered = list(map(values.__getitem__, order))
-        running = list(accumulate(map(durations.__getitem__, order)))
-        index = bisect_left(running, total / 2.0)
-        median = ordered[index] if index < count else values[-1]
+        pairs = sorted(zip(values, map(sub, ends, starts)))
+        running = 0.0
+        for median, duration in pairs:  # noqa: B007 - the loop leaves the median behind
+            running += duration
+            if running >= half:
+                break
+        count = len(pairs)
+        spread = IQR_SCALE * (pairs[(3 * count) // 4][0] - pairs[count // 4][0])
         split = count // 2
-        spread = MAD_SCALE * kth_deviation(ordered, median, split)
-        drift = (
-            sum(values[split:]) / (count - split) - sum(values[:split]) / split if split else 0.0
-        )
-        return WindowStats(start, end, median, spread, drift, updates, gap, values, durations)
+        if split:
+            early = sum(values[:split])
+            drift = (total - early) / (count - split) - early / split
+        else:
+            drift = 0.0
+        return WindowStats(start, end, median, spread, drift, updates, gap, values, starts, ends)
 
     def samples(self) -> tuple[list[float], list[float]]:
         """Copies of the kept readings (times, watts; NaN = gap)."""

@@ -1,0 +1,28 @@
+"""Pure-Python correlation engine: no Home Assistant imports below this package."""
+
+from .engine import Engine
+from .models import (
+    Correlation,
+    DeviceEvent,
+    EngineConfig,
+    EngineStats,
+    ProfileSummary,
+    Status,
+    TopConsumer,
+    TransitionKind,
+)
+from .transitions import classify_change, level_of
+
+__all__ = [
+    "Correlation",
+    "DeviceEvent",
+    "Engine",
+    "EngineConfig",
+    "EngineStats",
+    "ProfileSummary",
+    "Status",
+    "TopConsumer",
+    "TransitionKind",
+    "classify_change",
+    "level_of",
+]

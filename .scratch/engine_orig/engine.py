@@ -1,0 +1,385 @@
+"""The engine facade: the only engine object the Home Assistant shell talks to.
+
+CONTRACT (shared by the shell; keep signatures stable). Implementation lives in series.py,
+correlate.py, profiles.py, baseline.py; this class wires them together.
+"""
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, replace
+import math
+from typing import Any
+
+from .baseline import Baseline
+from .book import ProfileBook
+from .checks import parse_stats, validate_config, validate_event
+from .correlate import Correlator, CorrelatorSettings
+from .devices import DeviceLedger
+from .models import (
+    Correlation,
+    DeviceEvent,
+    EngineConfig,
+    EngineStats,
+    ProfileSummary,
+    Status,
+    TopConsumer,
+)
+from .series import PowerSeries
+
+STATE_VERSION = 1
+MAX_SERIES_SAMPLES = 20_000
+_SKIP_COUNTERS = {
+    Status.OVERLAP: "skipped_overlap",
+    Status.GAP: "skipped_gap",
+    Status.LOW_CONFIDENCE: "skipped_low_confidence",
+    Status.TOO_SLOW: "skipped_too_slow",
+}
+
+
+class Engine:
+    """Learns device power from meter samples and device events. Time is always an argument."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        """Create an empty engine for one main meter (+ circuits)."""
+        validate_config(config)
+        self.config = config
+        self._correlator = Correlator(CorrelatorSettings.from_config(config))
+        self._baseline = Baseline(
+            timezone=config.timezone,
+            night_start_hour=config.night_start_hour,
+            night_end_hour=config.night_end_hour,
+            standby_percentile=config.standby_percentile,
+            peak_window_s=config.peak_window_s,
+        )
+        self._series: dict[str, PowerSeries] = {}
+        self._main = self._new_series(config.main_meter)
+        self._main.consumer = self._baseline.consume
+        self._book = ProfileBook()
+        self._devices = DeviceLedger(self._book.power_at)
+        self._references: dict[str, str] = {}
+        self._recent: deque[Correlation] = deque(maxlen=config.recent_correlations)
+        self._stats = EngineStats()
+        self._sample_base = 0  # series counters at the last reset_statistics
+        self._rejected_base = 0
+        self._now: float | None = None  # the latest tick
+
+    def _new_series(self, meter_id: str) -> PowerSeries:
+        series = PowerSeries(self.config.horizon_s, MAX_SERIES_SAMPLES)
+        self._series[meter_id] = series
+        return series
+
+    # --- inputs -------------------------------------------------------------------------------
+    def add_power(self, meter_id: str, ts: float, watts: float | None) -> None:
+        """One meter reading in W (already converted from kW). None/NaN/inf = a gap (unavailable).
+
+        Repeated identical values are real samples (they tell the meter's cadence). Unknown
+        meter ids are accepted (reference sensors of devices) and kept in their own series.
+        """
+        series = self._series.get(meter_id)
+        if series is None:
+            series = self._new_series(meter_id)
+        series.add(ts, watts)
+
+    def add_power_many(
+        self, meter_id: str, ts_seq: Sequence[float], watts_seq: Sequence[float | None]
+    ) -> int:
+        """Many readings of one meter in time order (replay, backfill); returns accepted count."""
+        series = self._series.get(meter_id)
+        if series is None:
+            series = self._new_series(meter_id)
+        return series.add_many(ts_seq, watts_seq)
+
+    def add_event(self, event: DeviceEvent) -> None:
+        """A watched device changed; its correlation becomes due once its after-window closes."""
+        validate_event(event)
+        self._stats.events += 1
+        self._devices.set_level(event.entity_id, event.ts, event.level)
+        self._correlator.add(event, self._main.interval_s())
+
+    def set_reference_meter(self, entity_id: str, meter_id: str | None) -> None:
+        """Declare the device's own power sensor (smart plug) for self-validation."""
+        if meter_id is None:
+            self._references.pop(entity_id, None)
+        else:
+            self._references[entity_id] = meter_id
+
+    def learn(self, correlation: Correlation) -> bool:
+        """Teach the profiles one correlation (the path tick uses; backfill replays through it).
+
+        Returns whether it was accepted (status OK and consistent with the profile).
+        """
+        delta = correlation.power_delta_w
+        if correlation.status is not Status.OK or delta is None or not math.isfinite(delta):
+            return False
+        event = DeviceEvent(
+            entity_id=correlation.entity_id,
+            ts=correlation.ts,
+            domain=correlation.domain,
+            kind=correlation.kind,
+            previous_state=correlation.previous_state,
+            state=correlation.state,
+            previous_level=correlation.previous_level,
+            level=correlation.level,
+        )
+        if self._now is not None:
+            self._devices.book(event.entity_id, self._now)
+        return self._book.teach(event, delta)
+
+    def _teach(
+        self,
+        event: DeviceEvent,
+        delta: float,
+        _confidence: float,
+        ref_before: float | None,
+        ref_after: float | None,
+    ) -> bool:
+        if self._now is not None:
+            self._devices.book(event.entity_id, self._now)
+        return self._book.teach(event, delta, ref_before, ref_after)
+
+    def _reference_series(self, entity_id: str) -> PowerSeries | None:
+        meter_id = self._references.get(entity_id)
+        return None if meter_id is None else self._series.get(meter_id)
+
+    def set_device_level(self, entity_id: str, ts: float, level: float) -> None:
+        """Tell the engine a device's current level without it being an event (startup state)."""
+        if not math.isfinite(ts) or not 0.0 <= level <= 1.0:
+            raise ValueError(f"bad level {level!r} at {ts!r} for {entity_id}")
+        self._devices.set_level(entity_id, ts, level)
+
+    # --- the heartbeat ------------------------------------------------------------------------
+    def tick(self, now: float, price_per_kwh: float | None = None) -> list[Correlation]:
+        """Close every due window, update profiles and aggregates; return new correlations.
+
+        Also advances energy/cost accumulators (per device and whole home) up to `now`.
+        """
+        if price_per_kwh is not None and not math.isfinite(price_per_kwh):
+            price_per_kwh = None
+        self._baseline.price = price_per_kwh
+        self._now = now
+        self._main.feed()
+        self._baseline.advance_to(now)
+        closed = self._correlator.close_due(
+            now, self._main, self._book.expected_delta, self._teach, self._reference_series
+        )
+        stats = self._stats
+        for correlation in closed:
+            stats.correlations += 1
+            if correlation.learned:
+                stats.learned += 1
+            counter = _SKIP_COUNTERS.get(correlation.status)
+            if counter is not None:
+                setattr(stats, counter, getattr(stats, counter) + 1)
+            self._recent.append(correlation)
+        self._correlator.forget_before(now - self.config.horizon_s)
+        return closed
+
+    def next_due(self) -> float | None:
+        """When the earliest pending correlation can be closed (for a precise timer)."""
+        return self._correlator.next_due()
+
+    # --- reading what was learned -------------------------------------------------------------
+    def profile(self, entity_id: str) -> ProfileSummary | None:
+        """Learned profile of one device, None if it has none yet."""
+        return self._book.summary(entity_id)
+
+    def profiles(self) -> list[ProfileSummary]:
+        """All profiles."""
+        found = (self._book.summary(entity_id) for entity_id in self._book.entities())
+        return [summary for summary in found if summary is not None]
+
+    def device_level(self, entity_id: str) -> float:
+        """Last known level of a device (0 = off)."""
+        state = self._devices.get(entity_id)
+        return 0.0 if state is None else state.level
+
+    def estimated_power_w(self, entity_id: str) -> float | None:
+        """Learned power at the device's current level (standby or 0 when off); None if unknown."""
+        return self._book.power_at(entity_id, self.device_level(entity_id))
+
+    def device_energy_kwh(self, entity_id: str) -> float:
+        """Estimated energy used by a device since it was first seen (monotonic)."""
+        return self._devices.energy_at(entity_id, self._now)
+
+    def top_consumers(self, now: float, limit: int = 10) -> list[TopConsumer]:
+        """Devices ranked by estimated kWh per day."""
+        rows: list[TopConsumer] = []
+        for entity_id, state in self._devices:
+            summary = self._book.summary(entity_id)
+            if summary is None or summary.learned_power_w is None:
+                continue
+            on_fraction, mean_level = self._devices.usage(state, now)
+            on_power = summary.power_at(mean_level)
+            mean_power = on_power * on_fraction + (summary.standby_w or 0.0) * (1 - on_fraction)
+            kwh_per_day = mean_power * 24.0 / 1000.0
+            rows.append(
+                TopConsumer(
+                    entity_id=entity_id,
+                    learned_power_w=summary.learned_power_w,
+                    on_fraction=on_fraction,
+                    kwh_per_day=kwh_per_day,
+                    kwh_per_month=kwh_per_day * 30.0,
+                )
+            )
+        rows.sort(key=lambda row: (-row.kwh_per_day, row.entity_id))
+        return rows[: max(limit, 0)]
+
+    def recent_correlations(
+        self, entity_id: str | None = None, since: float | None = None, limit: int | None = None
+    ) -> list[Correlation]:
+        """Newest first, bounded by config.recent_correlations."""
+        out: list[Correlation] = []
+        for correlation in reversed(self._recent):
+            if limit is not None and len(out) >= limit:
+                break
+            if entity_id is not None and correlation.entity_id != entity_id:
+                continue
+            if since is not None and correlation.ts < since:
+                continue
+            out.append(correlation)
+        return out
+
+    def current_power_w(self, meter_id: str | None = None) -> float | None:
+        """Latest value of a meter (main meter by default); None while in a gap."""
+        series = self._series.get(meter_id or self.config.main_meter)
+        return None if series is None else series.last_value
+
+    def meter_interval_s(self, meter_id: str | None = None) -> float | None:
+        """The meter's typical update interval (median of recent inter-sample times)."""
+        series = self._series.get(meter_id or self.config.main_meter)
+        return None if series is None else series.interval_s()
+
+    def untracked_power_w(self, now: float) -> float | None:
+        """Meter - sum(circuits) if circuits, else meter - sum(estimated power of devices on).
+
+        Never below 0.
+        """
+        main = self._main.value_at(now)
+        if main is None:
+            return None
+        if self.config.circuits:
+            circuits = [self._series.get(meter_id) for meter_id in self.config.circuits]
+            values = [series.value_at(now) for series in circuits if series is not None]
+            known = [value for value in values if value is not None]
+            if not known:
+                return None
+            return max(main - sum(known), 0.0)
+        devices = 0.0
+        for entity_id, state in self._devices:
+            if state.level > 0.0:
+                devices += self._book.power_at(entity_id, state.level) or 0.0
+        return max(main - devices, 0.0)
+
+    def energy_today_kwh(self, now: float) -> float:
+        """Whole-home energy integrated from the main meter since local midnight (gaps skipped)."""
+        self._main.feed()
+        return self._baseline.energy_today(now)
+
+    def energy_total_kwh(self) -> float:
+        """Whole-home energy integrated since the engine started (or was reset)."""
+        self._main.feed()
+        return self._baseline.energy_total_kwh
+
+    def peak_w(self, now: float) -> float | None:
+        """Highest main-meter power within config.peak_window_s."""
+        self._main.feed()
+        return self._baseline.peak_w(now)
+
+    def standby_baseline_w(self) -> float | None:
+        """Last complete local night's low percentile of the main meter."""
+        return self._baseline.standby_w
+
+    def standby_nights(self) -> list[tuple[str, float]]:
+        """(local date, standby W) of the kept nights, oldest first."""
+        return list(self._baseline.nights)
+
+    def cost_today(self) -> float:
+        """Accumulated cost since local midnight (from prices passed to tick)."""
+        return self._baseline.cost_today
+
+    def cost_month(self) -> float:
+        """Accumulated cost since the local month began."""
+        return self._baseline.cost_month
+
+    @property
+    def stats(self) -> EngineStats:
+        """Counters."""
+        samples = sum(s.total + s.replaced for s in self._series.values())
+        rejected = sum(s.rejected + s.invalid for s in self._series.values())
+        return replace(
+            self._stats,
+            samples=self._stats.samples + samples - self._sample_base,
+            samples_rejected=self._stats.samples_rejected + rejected - self._rejected_base,
+        )
+
+    # --- maintenance --------------------------------------------------------------------------
+    def rename_entity(self, old_entity_id: str, new_entity_id: str) -> None:
+        """Move a device's profile, level, energy and history to its new entity id."""
+        if old_entity_id == new_entity_id:
+            return
+        self._book.rename(old_entity_id, new_entity_id)
+        self._devices.rename(old_entity_id, new_entity_id)
+        self._correlator.rename(old_entity_id, new_entity_id)
+        if old_entity_id in self._references:
+            self._references[new_entity_id] = self._references.pop(old_entity_id)
+        self._recent = deque(
+            (
+                replace(c, entity_id=new_entity_id) if c.entity_id == old_entity_id else c
+                for c in self._recent
+            ),
+            maxlen=self._recent.maxlen,
+        )
+
+    def forget(self, entity_ids: Iterable[str] | None = None) -> None:
+        """Drop profiles (all when None): the relearn action."""
+        if self._now is not None:
+            self._devices.advance(self._now)
+        self._book.forget(None if entity_ids is None else list(entity_ids))
+
+    def reset_statistics(self) -> None:
+        """Zero counters and accumulators, keep profiles."""
+        self._stats = EngineStats()
+        self._sample_base = sum(s.total + s.replaced for s in self._series.values())
+        self._rejected_base = sum(s.rejected + s.invalid for s in self._series.values())
+        self._main.feed()
+        self._baseline.reset()
+        self._devices.reset(self._now)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able state (profiles, counters, accumulators, nights, recent correlations)."""
+        return {
+            "version": STATE_VERSION,
+            "profiles": self._book.to_dict(),
+            "devices": self._devices.to_dict(),
+            "references": dict(self._references),
+            "stats": asdict(self.stats),
+            "baseline": self._baseline.to_dict(),
+            "recent": [correlation.as_dict() for correlation in self._recent],
+        }
+
+    def load_dict(self, data: dict[str, Any]) -> None:
+        """Restore what to_dict produced (unknown keys ignored; missing keys keep defaults).
+
+        Everything is validated before anything changes: malformed data raises ValueError
+        and leaves the engine as it was.
+        """
+        if not isinstance(data, dict):
+            raise TypeError(f"engine state must be a dict, got {type(data).__name__}")
+        try:
+            profiles = ProfileBook.parse(dict(data.get("profiles", {})))
+            devices = DeviceLedger.parse(dict(data.get("devices", {})))
+            references = {str(k): str(v) for k, v in dict(data.get("references", {})).items()}
+            stats = parse_stats(dict(data.get("stats", {})), self._stats)
+            recent = [Correlation.from_dict(item) for item in data.get("recent", [])]
+            probe = Baseline(self.config.timezone)
+            probe.load_dict(dict(data.get("baseline", {})))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise ValueError(f"invalid engine state: {err}") from err
+        self._book.replace(profiles)
+        self._devices.devices = devices
+        self._references = references
+        self._stats = stats
+        self._sample_base = sum(s.total + s.replaced for s in self._series.values())
+        self._rejected_base = sum(s.rejected + s.invalid for s in self._series.values())
+        self._recent = deque(recent, maxlen=self.config.recent_correlations)
+        self._baseline.load_dict(dict(data.get("baseline", {})))
