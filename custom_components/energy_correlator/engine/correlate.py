@@ -18,7 +18,7 @@ import heapq
 import math
 
 from .models import Correlation, DeviceEvent, EngineConfig, Status
-from .series import PowerSeries, WindowStats
+from .series import Measured, PowerSeries
 
 DEFAULT_GUARD_S = 3.0
 DEFAULT_WINDOW_S = 20.0
@@ -34,7 +34,8 @@ SLOW_TOLERANCE = 1.1  # a 10 s meter still fits 3 readings in a 30 s window desp
 type Teacher = Callable[[DeviceEvent, float, float, float | None, float | None], bool]
 # another event -> its expected delta W, None when its device is not confidently known
 type Compensator = Callable[[DeviceEvent], float | None]
-type ReferenceLookup = Callable[[str], PowerSeries | None]
+# a device -> its own power sensor's series; None when no device has one
+type ReferenceLookup = Callable[[str], PowerSeries | None] | None
 
 
 # (due, sequence, event): plain tuples keep the heap's comparisons in C
@@ -206,19 +207,25 @@ class Correlator:
     ) -> Correlation | float:
         s = self.settings
         before_length, after_length, too_slow, min_length = self._timing(series.interval_s())
-        low, high, cluster = self._cluster(event)
+        reach = s.guard_s + s.settle_s
+        times, events = self._times, self._events
+        low = high = event.ts
+        previous = bisect_right(times, low - reach)
+        following = bisect_left(times, high + reach)
+        cluster: list[DeviceEvent] = []
+        if following - previous > 1 or (following > previous and events[previous] is not event):
+            low, high, cluster = self._cluster(event)  # the common case has no neighbours
+            previous = bisect_right(times, low - reach)
+            following = bisect_left(times, high + reach)
+        previous -= 1
         before_end = low - s.guard_s
         after_start = high + s.settle_s
         before_start = before_end - before_length
         after_end = after_start + after_length
-        reach = s.guard_s + s.settle_s
-        times, events = self._times, self._events
         cutters: list[str] = []
-        previous = bisect_right(times, low - reach) - 1
         if previous >= 0 and times[previous] + s.settle_s > before_start:
             before_start = times[previous] + s.settle_s
             cutters.append(events[previous].entity_id)
-        following = bisect_left(times, high + reach)
         if following < len(times) and times[following] - s.guard_s < after_end:
             after_end = times[following] - s.guard_s
             cutters.append(events[following].entity_id)
@@ -227,22 +234,23 @@ class Correlator:
         shortened = cutters and (
             before_end - before_start < min_length or after_end - after_start < min_length
         )
-        before = series.window(before_start, max(before_end, before_start))
-        after = series.window(after_start, max(after_end, after_start))
-        overlapping = [e.entity_id for e in cluster]
+        before = series.measure(before_start, max(before_end, before_start))
+        after = series.measure(after_start, max(after_end, after_start))
         compensated = 0.0
         uncompensable = bool(shortened)
-        for other in cluster:
-            expected = None if other.entity_id == event.entity_id else compensate(other)
-            if expected is None:
-                uncompensable = True
-            else:
-                compensated += expected
-        if shortened:
-            overlapping.extend(cutters)
-        if overlapping:
-            overlapping = list(dict.fromkeys(overlapping))
-        before_w, after_w = before.median, after.median
+        overlapping: tuple[str, ...] = ()
+        if cluster or shortened:
+            for other in cluster:
+                expected = None if other.entity_id == event.entity_id else compensate(other)
+                if expected is None:
+                    uncompensable = True
+                else:
+                    compensated += expected
+            names = [e.entity_id for e in cluster]
+            if shortened:
+                names.extend(cutters)
+            overlapping = tuple(dict.fromkeys(names))
+        before_w, after_w = before[0], after[0]
         delta: float | None = None
         pct: float | None = None
         confidence = 0.0
@@ -250,20 +258,22 @@ class Correlator:
             delta = after_w - before_w - compensated
             pct = 100.0 * delta / before_w if abs(before_w) >= 1.0 else None
             confidence = self._confidence(event, delta, before, after, compensated)
-        if before.gap or after.gap or delta is None:
+        if before[4] or after[4] or delta is None:
             status, confidence = Status.GAP, 0.0
         elif too_slow:
             status, confidence = Status.TOO_SLOW, min(confidence, TOO_SLOW_CONFIDENCE)
             delta = pct = None
         elif uncompensable:
             status = Status.OVERLAP
-        elif confidence < s.min_confidence or min(before.updates, after.updates) < s.min_updates:
+        elif confidence < s.min_confidence or min(before[3], after[3]) < s.min_updates:
             status = Status.LOW_CONFIDENCE
         else:
             status = Status.OK
-        ref_delta, ref_before, ref_after = _reference(
-            reference(event.entity_id), before_start, before_end, after_start, after_end
-        )
+        ref_delta = ref_before = ref_after = None
+        if reference is not None:
+            ref_delta, ref_before, ref_after = _reference(
+                reference(event.entity_id), before_start, before_end, after_start, after_end
+            )
         learned = False
         if status is Status.OK and delta is not None:
             learned = teach(event, delta, confidence, ref_before, ref_after)
@@ -280,10 +290,10 @@ class Correlator:
             after_w,
             delta,
             pct,
-            before.updates + after.updates,
+            before[3] + after[3],
             round(confidence, 4),
             status,
-            tuple(overlapping),
+            overlapping,
             compensated,
             ref_delta,
             learned,
@@ -314,14 +324,14 @@ class Correlator:
         self,
         event: DeviceEvent,
         delta: float,
-        before: WindowStats,
-        after: WindowStats,
+        before: Measured,
+        after: Measured,
         compensated: float,
     ) -> float:
         """SNR of the step against the windows' noise, times update, drift, direction factors."""
         s = self.settings
-        updates_before, updates_after = before.updates, after.updates
-        spread_before, spread_after = before.spread, after.spread
+        spread_before, drift_before, updates_before = before[1], before[2], before[3]
+        spread_after, drift_after, updates_after = after[1], after[2], after[3]
         n_before = updates_before if updates_before > 1 else 1
         n_after = updates_after if updates_after > 1 else 1
         noise = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
@@ -333,8 +343,8 @@ class Correlator:
         if fewest < wanted:
             confidence *= fewest / wanted
         excess = max(
-            abs(before.drift) - 2.0 * spread_before / _sqrt(n_before / 2.0),
-            abs(after.drift) - 2.0 * spread_after / _sqrt(n_after / 2.0),
+            abs(drift_before) - 2.0 * spread_before / _sqrt(n_before / 2.0),
+            abs(drift_after) - 2.0 * spread_after / _sqrt(n_after / 2.0),
             0.0,
         )
         if excess:
@@ -354,11 +364,11 @@ def _reference(
     """(delta, before, after) on the device's own sensor over the same windows."""
     if series is None or before_end <= before_start or after_end <= after_start:
         return None, None, None
-    before = series.window(before_start, before_end)
-    after = series.window(after_start, after_end)
-    if before.gap or after.gap or before.median is None or after.median is None:
+    before, _, _, _, before_gap, *_ = series.measure(before_start, before_end)
+    after, _, _, _, after_gap, *_ = series.measure(after_start, after_end)
+    if before_gap or after_gap or before is None or after is None:
         return None, None, None
-    return after.median - before.median, before.median, after.median
+    return after - before, before, after
 
 
 def _renamed(event: DeviceEvent, old: str, new: str) -> DeviceEvent:

@@ -162,7 +162,11 @@ class Engine:
         self._main.feed()
         self._baseline.advance_to(now)
         closed = self._correlator.close_due(
-            now, self._main, self._book.expected_delta, self._teach, self._reference_series
+            now,
+            self._main,
+            self._book.expected_delta,
+            self._teach,
+            self._reference_series if self._references else None,
         )
         stats = self._stats
         for correlation in closed:

@@ -23,7 +23,7 @@ MAX_RELATIVE = 32
 MAX_REFERENCE = 32
 TAKEOVER_RUN = 5  # consecutive disagreeing values that replace a bucket
 MIN_FOR_REJECTION = 5  # below this many values every value is accepted
-LAG_SHARE = 8  # a bucket of n values refreshes its statistics after n // LAG_SHARE lessons
+LAG_SHARE = 4  # a bucket of n values refreshes its statistics after n // LAG_SHARE lessons
 CONFIDENT = 0.5  # profile confidence above which its expected deltas compensate overlaps
 _CURVE_KINDS = frozenset({TransitionKind.BRIGHTNESS, TransitionKind.FAN_SPEED})
 
@@ -75,17 +75,20 @@ class _Bucket:
     def append(self, value: float, ts: float, level: float, direction: int) -> None:
         if self._stats is not None:
             self._lag += 1
-            if self._lag * LAG_SHARE > len(self.values) - LAG_SHARE:
+            if self._lag * LAG_SHARE > len(self.values):
                 self._stats = None
-        self.values.append(value)
+        values, ordered = self.values, self.ordered
+        values.append(value)
         self.times.append(ts)
         self.levels.append(level)
         self.directions.append(direction)
-        insort(self.ordered, value)
-        if len(self.values) > MAX_OBSERVATIONS:
-            del self.ordered[bisect_left(self.ordered, self.values[0])]
-            for column in (self.values, self.times, self.levels, self.directions):
-                del column[0]
+        insort(ordered, value)
+        if len(values) > MAX_OBSERVATIONS:
+            del ordered[bisect_left(ordered, values[0])]
+            del values[0]
+            del self.times[0]
+            del self.levels[0]
+            del self.directions[0]
 
     def clear(self) -> None:
         for column in (self.values, self.times, self.levels, self.directions):
@@ -109,7 +112,8 @@ class _Bucket:
                         self.append(*item)
                     return True
                 return False
-        self.run.clear()
+        if self.run:
+            self.run.clear()
         self.append(value, ts, level, direction)
         return True
 

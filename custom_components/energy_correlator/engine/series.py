@@ -10,7 +10,7 @@ which keeps the per-sample path fast enough to replay weeks of 1 Hz history in s
 """
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 import math
 from operator import mul, sub
 
@@ -23,13 +23,17 @@ _CADENCE_REFRESH = 8  # re-estimate the cadence after this many readings...
 _CADENCE_REFRESH_S = 60.0  # ...but not more often than this (it changes slowly)
 
 type SampleConsumer = Callable[[list[float], list[float], int, int], None]
+# median (time-weighted, None when nothing valid), spread, drift, updates, gap; then the valid
+# values with the times each held from and to (for the mean)
+type Measured = tuple[
+    float | None, float, float, int, bool, Sequence[float], Sequence[float], Sequence[float]
+]
 
 
 class WindowStats:
-    """Statistics of the held power over [start, end].
+    """Statistics of the held power over [start, end] (PowerSeries.measure, as an object).
 
-    A plain slotted class built once per window on the correlation path; the time-weighted mean
-    (which only callers outside that path read) is computed on first access.
+    The time-weighted mean is computed on first access: most callers never read it.
     """
 
     __slots__ = (
@@ -55,9 +59,9 @@ class WindowStats:
         drift: float,  # mean of the second half of the readings minus mean of the first half
         updates: int,  # meter reports inside (start, end]
         gap: bool,  # part of the window had no value (unavailable, or before the first sample)
-        values: list[float] | None = None,
-        starts: list[float] | None = None,
-        ends: list[float] | None = None,
+        values: Sequence[float] = (),
+        starts: Sequence[float] = (),
+        ends: Sequence[float] = (),
     ) -> None:
         """Record the statistics; `values` held from `starts` to `ends` give the mean later."""
         self.start = start
@@ -75,7 +79,7 @@ class WindowStats:
     @property
     def mean(self) -> float | None:
         """Time-weighted mean over the valid part (None when nothing in the window is valid)."""
-        if self._mean is None and self._values and self._starts and self._ends:
+        if self._mean is None and self._values:
             durations = list(map(sub, self._ends, self._starts))
             self._mean = sum(map(mul, self._values, durations, strict=True)) / sum(durations)
         return self._mean
@@ -221,7 +225,14 @@ class PowerSeries:
         return bisect_right(self._ts, end) - bisect_right(self._ts, start)
 
     def window(self, start: float, end: float) -> WindowStats:
+        """Statistics of the held value over [start, end] (see measure)."""
+        return WindowStats(start, end, *self.measure(start, end))
+
+    def measure(self, start: float, end: float) -> Measured:
         """Time-weighted median of the held value over [start, end], with spread and drift.
+
+        A plain tuple (median, spread, drift, updates, gap, values, starts, ends): the
+        correlation path reads it directly, once per window, and needs no object around it.
 
         The median weighs each value by how long it held: one sort of (value, duration) pairs
         (CPython compares float-led tuples fast) and a walk to half the total time. The spread
@@ -237,7 +248,7 @@ class PowerSeries:
         head = first - 1 if first > 0 else 0
         values = self._w[head:last]
         if end <= start or not values:
-            return WindowStats(start, end, None, 0.0, 0.0, updates, True)
+            return None, 0.0, 0.0, updates, True, (), (), ()
         starts = ts[head:last]
         if starts[0] < start:
             starts[0] = start
@@ -249,7 +260,7 @@ class PowerSeries:
             gap = True
             kept = [item for item in zip(values, starts, ends, strict=True) if item[0] == item[0]]  # noqa: PLR0124
             if not kept:
-                return WindowStats(start, end, None, 0.0, 0.0, updates, True)
+                return None, 0.0, 0.0, updates, True, (), (), ()
             values = [v for v, _, _ in kept]
             starts = [s for _, s, _ in kept]
             ends = [e for _, _, e in kept]
@@ -258,7 +269,7 @@ class PowerSeries:
         else:
             half = 0.5 * (end - starts[0])  # the durations add up to the whole valid span
         if half <= 0.0:
-            return WindowStats(start, end, None, 0.0, 0.0, updates, True)
+            return None, 0.0, 0.0, updates, True, (), (), ()
         pairs = sorted(zip(values, map(sub, ends, starts)))
         running = 0.0
         for median, duration in pairs:  # noqa: B007 - the loop leaves the median behind
@@ -273,7 +284,7 @@ class PowerSeries:
             drift = (total - early) / (count - split) - early / split
         else:
             drift = 0.0
-        return WindowStats(start, end, median, spread, drift, updates, gap, values, starts, ends)
+        return median, spread, drift, updates, gap, values, starts, ends
 
     def samples(self) -> tuple[list[float], list[float]]:
         """Copies of the kept readings (times, watts; NaN = gap)."""
