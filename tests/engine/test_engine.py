@@ -322,3 +322,36 @@ def test_device_ledger_bookkeeping() -> None:
     assert restored["switch.a"].observed_s == 7200.0
     with pytest.raises(ValueError, match="finite"):
         DeviceState.from_dict({"on_s": math.inf})
+
+
+def test_energy_is_booked_at_the_power_that_held() -> None:
+    """When a lesson changes the learned power, the time before it keeps the old power."""
+    engine = make_engine()
+    engine.set_device_level("switch.a", T0, 1.0)
+    engine.tick(T0)
+    engine.learn(_ok_correlation("switch.a", T0, 100.0))  # learned from T0 on: 100 W
+    engine.tick(T0 + 3600.0)
+    engine.learn(_ok_correlation("switch.a", T0 + 3600.0, 300.0))  # now the centre is 200 W
+    assert engine.estimated_power_w("switch.a") == pytest.approx(200.0)
+    engine.tick(T0 + 7200.0)
+    assert engine.device_energy_kwh("switch.a") == pytest.approx(0.1 + 0.2)
+
+
+def _ok_correlation(entity_id: str, ts: float, delta: float) -> Correlation:
+    return Correlation(
+        entity_id=entity_id,
+        domain="switch",
+        kind=TransitionKind.ONOFF,
+        previous_state="off",
+        state="on",
+        ts=ts,
+        previous_level=0.0,
+        level=1.0,
+        power_before_w=100.0,
+        power_after_w=100.0 + delta,
+        power_delta_w=delta,
+        power_delta_pct=delta,
+        meter_updates=20,
+        confidence=0.9,
+        status=Status.OK,
+    )

@@ -7,9 +7,9 @@ import pytest
 
 from custom_components.energy_correlator.engine import TransitionKind
 from custom_components.energy_correlator.engine.book import ProfileBook
+from custom_components.energy_correlator.engine.bucket import MAX_OBSERVATIONS
 from custom_components.energy_correlator.engine.profiles import (
     CONFIDENT,
-    MAX_OBSERVATIONS,
     KindProfile,
     _extrapolate_full,
     _interpolate,
@@ -282,3 +282,31 @@ def test_values_within_the_limit_survive_rounding(
     ordered = sorted([centre - 2 * limit, value, centre, centre + 2 * limit])
     low, high = within(ordered, centre, limit)
     assert ordered[low:high] == [v for v in ordered if abs(v - centre) <= limit]
+
+
+def test_lessons_keep_the_statistics_a_few_lessons_but_reads_are_exact() -> None:
+    """A full bucket refreshes its centre every few lessons; summaries always see every value."""
+    profile = KindProfile(TransitionKind.ONOFF)
+    for k in range(MAX_OBSERVATIONS):
+        profile.add(0.0, 1.0, 100.0, float(k))
+    assert profile.delta_at(1.0) == 100.0
+    profile.add(0.0, 1.0, 110.0, 40.0)  # agrees (within 15 %), but one lesson moves no median
+    profile.add(0.0, 1.0, 110.0, 41.0)
+    assert profile.has_shape  # the learned power used for booking did not change yet
+    assert profile.delta_at(1.0) == 100.0
+    values = [100.0] * (MAX_OBSERVATIONS - 2) + [110.0, 110.0]
+    assert profile.estimate.learned_w == robust_centre(values)[0]
+    for k in range(MAX_OBSERVATIONS):
+        profile.add(0.0, 1.0, 110.0, 50.0 + k)
+    assert not profile.has_shape or profile.delta_at(1.0) == 110.0
+    assert profile.delta_at(1.0) == 110.0
+    assert profile.estimate.learned_w == 110.0
+
+
+def test_book_without_a_hook_still_drops_a_changed_power() -> None:
+    """Used on its own (no energy booking), a book still follows the learned power."""
+    book = ProfileBook()
+    book.teach(event("switch.a", 0.0, 0, 1), 100.0)
+    assert book.power_at("switch.a", 1.0) == 100.0
+    book.teach(event("switch.a", 1.0, 1, 0), -200.0)
+    assert book.power_at("switch.a", 1.0) == 150.0

@@ -100,11 +100,12 @@ class ProfileBook:
             primary = _primary(kinds)
             entry = self._power[entity_id] = (primary.shape, _standby(primary, kinds) or 0.0)
         shape, standby = entry
-        if shape.learned_w is None:
+        learned = shape.learned_w
+        if learned is None:
             return None
         if level <= 0.0:
             return standby
-        return shape_delta(shape, level) + standby
+        return (shape_delta(shape, level) if shape.curve else learned) + standby
 
     def rename(self, old: str, new: str) -> None:
         """Move a device's profiles to its new entity id."""

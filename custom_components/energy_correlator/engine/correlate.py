@@ -30,8 +30,8 @@ _sqrt = math.sqrt
 _exp = math.exp
 SLOW_TOLERANCE = 1.1  # a 10 s meter still fits 3 readings in a 30 s window despite jitter
 
-# (event, delta_w, confidence, reference before, reference after) -> taught?
-type Teacher = Callable[[DeviceEvent, float, float, float | None, float | None], bool]
+# (event, delta_w, reference before, reference after) -> taught?
+type Teacher = Callable[[DeviceEvent, float, float | None, float | None], bool]
 # another event -> its expected delta W, None when its device is not confidently known
 type Compensator = Callable[[DeviceEvent], float | None]
 # a device -> its own power sensor's series; None when no device has one
@@ -276,7 +276,7 @@ class Correlator:
             )
         learned = False
         if status is Status.OK and delta is not None:
-            learned = teach(event, delta, confidence, ref_before, ref_after)
+            learned = teach(event, delta, ref_before, ref_after)
         return Correlation(  # positional, in field order: this runs once per event
             event.entity_id,
             event.domain,

@@ -124,16 +124,6 @@ class Engine:
         )
         return self._book.teach(event, delta)
 
-    def _teach(
-        self,
-        event: DeviceEvent,
-        delta: float,
-        _confidence: float,
-        ref_before: float | None,
-        ref_after: float | None,
-    ) -> bool:
-        return self._book.teach(event, delta, ref_before, ref_after)
-
     def _book_energy(self, entity_id: str) -> None:
         """Book a device's energy up to now at the power about to change."""
         if self._now is not None:
@@ -165,7 +155,7 @@ class Engine:
             now,
             self._main,
             self._book.expected_delta,
-            self._teach,
+            self._book.teach,
             self._reference_series if self._references else None,
         )
         stats = self._stats

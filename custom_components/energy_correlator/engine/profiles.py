@@ -8,22 +8,17 @@ centre does not teach, but a consistent run of such values replaces the bucket (
 is relearned). Values are in "delta space" (power above the device's own standby).
 """
 
-from array import array
-from bisect import bisect_left, insort
 from dataclasses import dataclass
 from itertools import pairwise
 import math
 from typing import Any, NamedTuple
 
+from .bucket import Bucket
 from .models import TransitionKind
-from .stats import median, robust_centre, robust_centre_sorted
+from .stats import median, robust_centre
 
-MAX_OBSERVATIONS = 32  # per level bucket
 MAX_RELATIVE = 32
 MAX_REFERENCE = 32
-TAKEOVER_RUN = 5  # consecutive disagreeing values that replace a bucket
-MIN_FOR_REJECTION = 5  # below this many values every value is accepted
-LAG_SHARE = 4  # a bucket of n values refreshes its statistics after n // LAG_SHARE lessons
 CONFIDENT = 0.5  # profile confidence above which its expected deltas compensate overlaps
 _CURVE_KINDS = frozenset({TransitionKind.BRIGHTNESS, TransitionKind.FAN_SPEED})
 
@@ -31,117 +26,6 @@ _CURVE_KINDS = frozenset({TransitionKind.BRIGHTNESS, TransitionKind.FAN_SPEED})
 def bucket_of(level: float) -> float:
     """The level bucket (0.1 .. 1.0) a non-zero level belongs to."""
     return min(max(round(level * 10.0) / 10.0, 0.1), 1.0)
-
-
-class _Bucket:
-    """Observations at one level bucket: value (W), time, exact level, direction (+1 on, -1 off).
-
-    The values are also kept in ascending order, updated on every change, so the robust centre
-    needs no sort of its own. A lesson is only an insert: the statistics of a bucket of n values
-    are kept until n // LAG_SHARE - 1 newer lessons arrived (none below 2 * LAG_SHARE values),
-    so a full bucket recomputes them every few lessons; so few new values barely move a median.
-    """
-
-    __slots__ = ("_lag", "_stats", "directions", "levels", "ordered", "run", "times", "values")
-
-    def __init__(self) -> None:
-        self.values = array("d")
-        self.times = array("d")
-        self.levels = array("d")
-        self.directions = array("b")
-        self.ordered: list[float] = []
-        self.run: list[tuple[float, float, float, int]] = []  # recent rejected values
-        self._stats: tuple[float, float, int] | None = None
-        self._lag = 0  # lessons since the statistics were computed
-
-    @property
-    def stats(self) -> tuple[float, float, int]:
-        """(centre, spread, agreeing) of the values (cached until they change)."""
-        if self._stats is None:
-            self._stats = robust_centre_sorted(self.ordered)
-            self._lag = 0
-        return self._stats
-
-    @property
-    def current(self) -> bool:
-        """Whether the statistics are computed (and within their allowed lag)."""
-        return self._stats is not None
-
-    @property
-    def point(self) -> tuple[float, float, float, int]:
-        """(mean level, centre, spread, agreeing): one point of a level curve."""
-        return (sum(self.levels) / len(self.levels), *self.stats)
-
-    def append(self, value: float, ts: float, level: float, direction: int) -> None:
-        if self._stats is not None:
-            self._lag += 1
-            if self._lag * LAG_SHARE > len(self.values):
-                self._stats = None
-        values, ordered = self.values, self.ordered
-        values.append(value)
-        self.times.append(ts)
-        self.levels.append(level)
-        self.directions.append(direction)
-        insort(ordered, value)
-        if len(values) > MAX_OBSERVATIONS:
-            del ordered[bisect_left(ordered, values[0])]
-            del values[0]
-            del self.times[0]
-            del self.levels[0]
-            del self.directions[0]
-
-    def clear(self) -> None:
-        for column in (self.values, self.times, self.levels, self.directions):
-            del column[:]
-        self.ordered = []
-        self.run = []
-        self._stats = None
-
-    def offer(self, value: float, ts: float, level: float, direction: int) -> bool:
-        """Add a value if it agrees with the bucket; a consistent disagreeing run takes over."""
-        if len(self.values) >= MIN_FOR_REJECTION:
-            centre, spread, _ = self.stats
-            tolerance = max(4.0 * spread, 0.15 * abs(centre), 3.0)
-            if abs(value - centre) > tolerance:
-                self.run.append((value, ts, level, direction))
-                del self.run[:-TAKEOVER_RUN]
-                if len(self.run) == TAKEOVER_RUN and _agree([v for v, *_ in self.run]):
-                    run = self.run
-                    self.clear()
-                    for item in run:
-                        self.append(*item)
-                    return True
-                return False
-        if self.run:
-            self.run.clear()
-        self.append(value, ts, level, direction)
-        return True
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "v": list(self.values),
-            "t": list(self.times),
-            "l": list(self.levels),
-            "d": list(self.directions),
-            "r": [list(item) for item in self.run],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> _Bucket:
-        bucket = cls()
-        for value, ts, level, direction in zip(
-            data.get("v", []), data.get("t", []), data.get("l", []), data.get("d", []), strict=False
-        ):
-            bucket.append(float(value), float(ts), float(level), 1 if direction > 0 else -1)
-        bucket.run = [
-            (float(v), float(t), float(lv), 1 if d > 0 else -1) for v, t, lv, d in data.get("r", [])
-        ][-TAKEOVER_RUN:]
-        return bucket
-
-
-def _agree(values: list[float]) -> bool:
-    centre = median(values)
-    return max(values) - min(values) <= max(0.2 * abs(centre), 6.0)
 
 
 class Shape(NamedTuple):
@@ -189,7 +73,7 @@ class KindProfile:
     def __init__(self, kind: TransitionKind) -> None:
         """Empty profile."""
         self.kind = kind
-        self.buckets: dict[float, _Bucket] = {}
+        self.buckets: dict[float, Bucket] = {}
         self.relative: list[tuple[float, float, float, float]] = []  # from, to, delta, ts
         self.reference: list[float] = []  # device's own sensor: its full-level power deltas
         self.standby: list[float] = []  # device's own sensor while off
@@ -201,7 +85,7 @@ class KindProfile:
     def add(self, previous_level: float, level: float, delta_w: float, ts: float) -> bool:
         """Teach one measured delta; False when it disagrees with what was learned.
 
-        The learned shape is dropped only when the bucket's statistics were (see _Bucket).
+        The learned shape is dropped only when the bucket's statistics were (see Bucket).
         """
         if previous_level <= 0.0 < level:
             bucket = self._bucket(level)
@@ -213,20 +97,19 @@ class KindProfile:
             self.relative.append((previous_level, level, delta_w, ts))
             del self.relative[:-MAX_RELATIVE]
             self._estimate = self._shape = None
-            self._count(ts)
+            self.events += 1
+            self.last_seen = ts if self.last_seen is None else max(self.last_seen, ts)
             return True
         else:
             return False
         if accepted:
-            self._count(ts)
+            self.events += 1
+            last_seen = self.last_seen
+            self.last_seen = ts if last_seen is None or ts > last_seen else last_seen
         self._estimate = None
         if not bucket.current:
             self._shape = None
         return accepted
-
-    def _count(self, ts: float) -> None:
-        self.events += 1
-        self.last_seen = ts if self.last_seen is None else max(self.last_seen, ts)
 
     @property
     def has_shape(self) -> bool:
@@ -248,11 +131,11 @@ class KindProfile:
         self._estimate = None
         self._shape = None
 
-    def _bucket(self, level: float) -> _Bucket:
+    def _bucket(self, level: float) -> Bucket:
         key = bucket_of(level)
         bucket = self.buckets.get(key)
         if bucket is None:
-            bucket = self.buckets[key] = _Bucket()
+            bucket = self.buckets[key] = Bucket()
         return bucket
 
     @property
@@ -262,12 +145,12 @@ class KindProfile:
             self._estimate = self._compute()
         return self._estimate
 
-    def _points(self) -> dict[float, tuple[float, float, float, int]]:
+    def _points(self, exact: bool) -> dict[float, tuple[float, float, float, int]]:
         """bucket -> (mean level, centre W, spread W, agreeing count), gaps filled by steps."""
         points: dict[float, tuple[float, float, float, int]] = {}
         for key, bucket in self.buckets.items():
             if bucket.values:
-                points[key] = bucket.point
+                points[key] = bucket.point(exact)
         if not self.relative:
             return points
         derived: dict[float, list[tuple[float, float]]] = {}
@@ -287,19 +170,21 @@ class KindProfile:
     def shape(self) -> Shape:
         """Learned power and curve only: the cheap part of the estimate (cached)."""
         if self._shape is None:
-            self._shape = self._compute_shape()
+            self._shape = self._compute_shape(exact=False)
         return self._shape
 
-    def _compute_shape(self) -> Shape:
+    def _compute_shape(self, exact: bool) -> Shape:
+        """The shape from the buckets' statistics: lagging (for power_at) or exact (reads)."""
         if not self.relative and self.kind not in _CURVE_KINDS:
             # on/off-like kinds: the highest bucket alone defines the power (no mean levels)
             keys = [key for key, bucket in self.buckets.items() if bucket.values]
             if not keys:
                 return Shape(None, (), 0.0, 0.0, 0, 0.0)
             main_key = max(keys)
-            centre, spread, kept = self.buckets[main_key].stats
+            bucket = self.buckets[main_key]
+            centre, spread, kept = bucket.exact_stats if exact else bucket.stats
             return Shape(centre, (), centre, spread, kept, main_key)
-        points = self._points()
+        points = self._points(exact)
         if not points:
             return Shape(None, (), 0.0, 0.0, 0, 0.0)
         main_key = max(points)
@@ -317,7 +202,7 @@ class KindProfile:
         return Shape(learned, curve, centre, spread, kept, main_key)
 
     def _compute(self) -> KindEstimate:
-        shape = self.shape
+        shape = self._compute_shape(exact=True)
         learned, curve = shape.learned_w, shape.curve
         centre, spread, kept = shape.centre, shape.spread, shape.kept
         if learned is None:
@@ -372,7 +257,7 @@ class KindProfile:
         last_seen = data.get("last_seen")
         profile.last_seen = None if last_seen is None else float(last_seen)
         for key, bucket in dict(data.get("buckets", {})).items():
-            profile.buckets[bucket_of(float(key))] = _Bucket.from_dict(bucket)
+            profile.buckets[bucket_of(float(key))] = Bucket.from_dict(bucket)
         profile.relative = [
             (float(a), float(b), float(d), float(t)) for a, b, d, t in data.get("relative", [])
         ][-MAX_RELATIVE:]

@@ -80,7 +80,7 @@ class WindowStats:
     def mean(self) -> float | None:
         """Time-weighted mean over the valid part (None when nothing in the window is valid)."""
         if self._mean is None and self._values:
-            durations = list(map(sub, self._ends, self._starts))
+            durations = list(map(sub, self._ends, self._starts, strict=True))
             self._mean = sum(map(mul, self._values, durations, strict=True)) / sum(durations)
         return self._mean
 
@@ -234,8 +234,8 @@ class PowerSeries:
         A plain tuple (median, spread, drift, updates, gap, values, starts, ends): the
         correlation path reads it directly, once per window, and needs no object around it.
 
-        The median weighs each value by how long it held: one sort of (value, duration) pairs
-        (CPython compares float-led tuples fast) and a walk to half the total time. The spread
+        The median weighs each value by how long it held: one sort of the readings' indices by
+        value (float keys: CPython's fastest sort) and a walk to half the total time. The spread
         is the interquartile range of the readings scaled to a standard deviation, read off the
         same sort (O(1), robust like a MAD); drift (second half of the readings vs the first)
         counts readings too, which is close enough for noise. Windows hold a few dozen readings,
@@ -250,34 +250,35 @@ class PowerSeries:
         if end <= start or not values:
             return None, 0.0, 0.0, updates, True, (), (), ()
         starts = ts[head:last]
-        if starts[0] < start:
-            starts[0] = start
+        starts[0] = max(starts[0], start)
         ends = starts[1:]
         ends.append(end)
         gap = first == 0
         total = sum(values)
         if total != total:  # noqa: PLR0124 - a NaN (a gap) inside: keep the valid readings
             gap = True
-            kept = [item for item in zip(values, starts, ends, strict=True) if item[0] == item[0]]  # noqa: PLR0124
+            kept = [item for item in zip(values, starts, ends, strict=True) if item[0] == item[0]]
             if not kept:
                 return None, 0.0, 0.0, updates, True, (), (), ()
             values = [v for v, _, _ in kept]
             starts = [s for _, s, _ in kept]
             ends = [e for _, _, e in kept]
             total = sum(values)
-            half = 0.5 * sum(map(sub, ends, starts))
+            half = 0.5 * sum(map(sub, ends, starts, strict=True))
         else:
             half = 0.5 * (end - starts[0])  # the durations add up to the whole valid span
         if half <= 0.0:
             return None, 0.0, 0.0, updates, True, (), (), ()
-        pairs = sorted(zip(values, map(sub, ends, starts)))
+        durations = list(map(sub, ends, starts, strict=True))
+        count = len(values)
+        order = sorted(range(count), key=values.__getitem__)
         running = 0.0
-        for median, duration in pairs:  # noqa: B007 - the loop leaves the median behind
-            running += duration
+        for index in order:  # the loop leaves the median's index behind
+            running += durations[index]
             if running >= half:
                 break
-        count = len(pairs)
-        spread = IQR_SCALE * (pairs[(3 * count) // 4][0] - pairs[count // 4][0])
+        median = values[index]
+        spread = IQR_SCALE * (values[order[(3 * count) // 4]] - values[order[count // 4]])
         split = count // 2
         if split:
             early = sum(values[:split])

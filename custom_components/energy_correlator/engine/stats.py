@@ -60,12 +60,6 @@ def _deviation_at(ordered: Sequence[float], centre: float, k: int, split: int, t
     return max(centre - ordered[split - taken], ordered[split + rest - 1] - centre)
 
 
-def kth_deviation(ordered: Sequence[float], centre: float, k: int) -> float:
-    """The k-th smallest (from 0) |v - centre| of ascending values, exactly."""
-    split, taken = _partition(ordered, centre, k)
-    return _deviation_at(ordered, centre, k, split, taken)
-
-
 def _median_deviation(ordered: Sequence[float], centre: float) -> float:
     """Median of |v - centre| over ascending values (non-empty)."""
     count = len(ordered)
@@ -113,9 +107,10 @@ def robust_centre_sorted(ordered: list[float], reject: float = 3.0) -> tuple[flo
     first = _sorted_median(ordered)
     spread = MAD_SCALE * _median_deviation(ordered, first)
     if spread > 0.0:
-        low, high = _within(ordered, first, reject * spread)
-        if high - low == count:
-            return first, spread, count
+        limit = reject * spread
+        if first - ordered[0] < limit and ordered[-1] - first < limit:
+            return first, spread, count  # the usual case: nothing to reject
+        low, high = _within(ordered, first, limit)  # (all of them, at worst: the same result)
     else:
         if count <= 2:
             return first, spread, count
