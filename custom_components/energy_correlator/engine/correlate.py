@@ -13,7 +13,7 @@ an overlap and does not teach.
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import heapq
 import math
 
@@ -372,15 +372,5 @@ def _reference(
 
 
 def _renamed(event: DeviceEvent, old: str, new: str) -> DeviceEvent:
-    if event.entity_id != old:
-        return event
-    return DeviceEvent(
-        entity_id=new,
-        ts=event.ts,
-        domain=event.domain,
-        kind=event.kind,
-        previous_state=event.previous_state,
-        state=event.state,
-        previous_level=event.previous_level,
-        level=event.level,
-    )
+    """The event under the device's new entity id (a registry rename)."""
+    return replace(event, entity_id=new) if event.entity_id == old else event

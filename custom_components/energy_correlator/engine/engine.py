@@ -112,17 +112,7 @@ class Engine:
         delta = correlation.power_delta_w
         if correlation.status is not Status.OK or delta is None or not math.isfinite(delta):
             return False
-        event = DeviceEvent(
-            entity_id=correlation.entity_id,
-            ts=correlation.ts,
-            domain=correlation.domain,
-            kind=correlation.kind,
-            previous_state=correlation.previous_state,
-            state=correlation.state,
-            previous_level=correlation.previous_level,
-            level=correlation.level,
-        )
-        return self._book.teach(event, delta)
+        return self._book.teach(correlation.event(), delta)
 
     def _book_energy(self, entity_id: str) -> None:
         """Book a device's energy up to now at the power about to change."""

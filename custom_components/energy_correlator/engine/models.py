@@ -69,6 +69,19 @@ class Correlation:
     reference_delta_w: float | None = None  # same windows on the device's own power sensor
     learned: bool = False  # did it teach the profile
 
+    def event(self) -> DeviceEvent:
+        """The device event this correlation measured (learn() replays through it)."""
+        return DeviceEvent(
+            entity_id=self.entity_id,
+            ts=self.ts,
+            domain=self.domain,
+            kind=self.kind,
+            previous_state=self.previous_state,
+            state=self.state,
+            previous_level=self.previous_level,
+            level=self.level,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form (for events, actions, storage)."""
         data = asdict(self)
