@@ -39,6 +39,6 @@ def validate_event(event: DeviceEvent) -> None:
         raise ValueError("event without an entity id")
     if not math.isfinite(event.ts):
         raise ValueError(f"event time must be finite, got {event.ts!r}")
-    for level in (event.previous_level, event.level):
-        if not 0.0 <= level <= 1.0:
-            raise ValueError(f"event level must be within 0..1, got {level!r}")
+    if not (0.0 <= event.previous_level <= 1.0 and 0.0 <= event.level <= 1.0):
+        bad = event.level if 0.0 <= event.previous_level <= 1.0 else event.previous_level
+        raise ValueError(f"event level must be within 0..1, got {bad!r}")

@@ -20,7 +20,7 @@ _MIN_TRIM = 256
 IQR_SCALE = 1.0 / 1.349  # interquartile range -> standard deviation for normal data
 _CADENCE_SAMPLES = 33
 _CADENCE_REFRESH = 8  # re-estimate the cadence after this many readings...
-_CADENCE_REFRESH_S = 60.0  # ...but not more often than this (it changes slowly)
+_CADENCE_REFRESH_S = 300.0  # ...but not more often than this (it changes slowly)
 
 type SampleConsumer = Callable[[list[float], list[float], int, int], None]
 # median (time-weighted, None when nothing valid), spread, drift, updates, gap; then the valid
