@@ -6,6 +6,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -159,6 +160,82 @@ async def test_new_entity_in_watched_domain_is_picked_up(
     await run_meter(hass, freezer, 40, 1100)
     assert [e.data["entity_id"] for e in events] == ["switch.new_toaster"]
     assert events[0].data["power_delta_w"] == pytest.approx(800, abs=5)
+
+
+async def test_new_registry_entity_is_watched_at_once(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A switch registered after setup is tracked from its registry event, before any heartbeat."""
+    engine = engine_of(init_integration)
+    entity_registry.async_get_or_create(
+        "switch", "test", "toaster-1", suggested_object_id="toaster"
+    )
+    await hass.async_block_till_done()
+    hass.states.async_set("switch.toaster", "off")
+    hass.states.async_set("switch.toaster", "on")
+    await hass.async_block_till_done()
+    assert engine.stats.events == 1
+    assert engine.device_level("switch.toaster") == 1.0
+
+
+async def test_registry_entities_of_other_domains_are_not_tracked(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Registering a lock (not a watched domain) changes nothing."""
+    engine = engine_of(init_integration)
+    entity_registry.async_get_or_create("lock", "test", "door-1", suggested_object_id="door")
+    await hass.async_block_till_done()
+    hass.states.async_set("lock.door", "locked")
+    hass.states.async_set("lock.door", "unlocked")
+    await hass.async_block_till_done()
+    assert engine.stats.events == 0
+
+
+async def test_entity_without_registry_entry_waits_for_the_heartbeat(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """Without a registry entry a new switch is found by the next heartbeat, its level adopted."""
+    engine = engine_of(init_integration)
+    hass.states.async_set("switch.fan_heater", "on")
+    await hass.async_block_till_done()
+    hass.states.async_set("switch.fan_heater", "off")  # not tracked yet: no event
+    await hass.async_block_till_done()
+    assert engine.stats.events == 0
+    await run_meter(hass, freezer, 6, 300)  # one heartbeat (5 s)
+    assert engine.device_level("switch.fan_heater") == 0.0
+    hass.states.async_set("switch.fan_heater", "on")
+    await hass.async_block_till_done()
+    assert engine.stats.events == 1
+
+
+async def test_one_state_changed_listener_at_most(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Unrelated state changes cost at most one filtered bus listener, none when HA has one.
+
+    Meters and devices go through HA's shared entity-keyed dispatcher: once anything in HA
+    tracks an entity (an automation), the integration adds no listener of its own.
+    """
+    set_meter(hass, 300)
+    hass.states.async_set("switch.kettle", "off")
+    before = hass.bus.async_listeners().get("state_changed", 0)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.bus.async_listeners().get("state_changed", 0) - before <= 1
+
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    unsub = async_track_state_change_event(hass, "sensor.outdoor_temperature", lambda _e: None)
+    before = hass.bus.async_listeners().get("state_changed", 0)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.bus.async_listeners().get("state_changed", 0) == before
+    unsub()
 
 
 async def test_unwatched_and_excluded_are_ignored(

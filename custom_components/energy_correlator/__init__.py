@@ -1,7 +1,7 @@
 """Energy Correlator: learns what each device costs from the whole-home power meter."""
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, UnsupportedStorageVersionError
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.start import async_at_started
@@ -125,8 +125,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     entry.async_on_unload(async_at_started(hass, listener.async_start))
 
     await coordinator.async_config_entry_first_refresh()
-    # The heartbeat must run even while no entity listens (it publishes correlations).
-    entry.async_on_unload(coordinator.async_add_listener(callback(lambda: None)))
+    # The heartbeat must run even while no entity listens (it publishes correlations); each
+    # beat also lets the listener pick up watched entities that appeared without a registry entry.
+    entry.async_on_unload(coordinator.async_add_listener(listener.async_rescan))
 
     entry.runtime_data = EnergyCorrelatorRuntimeData(coordinator=coordinator, sink=sink)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -4,8 +4,11 @@ Only HA's filtered trackers are used, so an unrelated state change costs a dict 
 - meters (main, circuits, devices' own power sensors) through `async_track_state_change_event`
   and `async_track_state_report_event` — a meter repeating its value is still a sample and tells
   the engine its cadence;
-- watched devices through `async_track_state_change_filtered` (watched domains + include list;
-  a new entity of a watched domain is picked up by the tracker's domain listener).
+- watched devices through `async_track_state_change_event` with an explicit entity list
+  (the include list + the watched domains' entities), routed by HA's shared entity-keyed
+  dispatcher. New entities of a watched domain are added from the entity registry's create
+  events, and entities without a registry entry by `async_rescan` (every heartbeat): no
+  listener of ours looks at unrelated state changes, not even HA's domain-added filter.
 Entity registry renames move the learned profile; removals stop the tracking.
 """
 
@@ -32,9 +35,7 @@ from homeassistant.core import (
 )
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
-    TrackStates,
     async_track_state_change_event,
-    async_track_state_change_filtered,
     async_track_state_report_event,
 )
 from homeassistant.util.unit_conversion import PowerConverter
@@ -94,7 +95,8 @@ class StateListener:
         self._references: dict[str, str] = {}  # device entity -> its own power sensor
         self._meter_unsubs: list[CALLBACK_TYPE] = []
         self._other_unsubs: list[CALLBACK_TYPE] = []
-        self._tracker: Callable[[], None] | None = None
+        self._tracker: CALLBACK_TYPE | None = None
+        self._tracked: set[str] = set()  # device entity ids the tracker follows
         self._tracked_meters: frozenset[str] = frozenset()
 
     @property
@@ -113,17 +115,13 @@ class StateListener:
     def async_start(self, _hass: HomeAssistant | None = None) -> None:
         """Subscribe and record the current meters and device levels (after HA has started)."""
         self._subscribe_meters()
-        for state in self._hass.states.async_all(self._domains):
-            self._adopt(state)
-        for entity_id in self._include:
-            if (included := self._hass.states.get(entity_id)) is not None:
-                self._adopt(included)
-        tracker = async_track_state_change_filtered(
-            self._hass,
-            TrackStates(False, set(self._include), set(self._domains)),
-            self._device_changed,
+        self._tracked = self._present()
+        for entity_id in self._tracked:
+            if (state := self._hass.states.get(entity_id)) is not None:
+                self._adopt(state)
+        self._tracker = async_track_state_change_event(
+            self._hass, self._tracked, self._device_changed
         )
-        self._tracker = tracker.async_remove
         self._other_unsubs.append(
             self._hass.bus.async_listen(
                 er.EVENT_ENTITY_REGISTRY_UPDATED,
@@ -142,6 +140,7 @@ class StateListener:
         if self._tracker is not None:
             self._tracker()
             self._tracker = None
+        self._tracked = set()
         for unsub in (*self._meter_unsubs, *self._other_unsubs):
             unsub()
         self._meter_unsubs.clear()
@@ -250,6 +249,10 @@ class StateListener:
     # --- entity registry ----------------------------------------------------------------------
     @callback
     def _registry_filter(self, event_data: er.EventEntityRegistryUpdatedData) -> bool:
+        if event_data["action"] == "create":
+            return event_data["entity_id"] not in self._tracked and self.is_watched(
+                event_data["entity_id"]
+            )
         if event_data["action"] == "remove":
             return self._follows(event_data["entity_id"])
         if event_data["action"] == "update" and "old_entity_id" in event_data:
@@ -268,7 +271,9 @@ class StateListener:
     @callback
     def _registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
         data = event.data
-        if data["action"] == "remove":
+        if data["action"] == "create":
+            self._track({data["entity_id"]})
+        elif data["action"] == "remove":
             self._removed(data["entity_id"])
         elif data["action"] == "update" and "old_entity_id" in data:
             self._renamed(data["old_entity_id"], data["entity_id"])
@@ -313,18 +318,54 @@ class StateListener:
                 self._references[device] = new
                 self._engine.set_reference_meter(device, new)
         self._subscribe_meters()
-        self._update_tracker()
+        self._update_tracker(renamed_to=new)
         self._on_event()
 
+    # --- which devices are tracked --------------------------------------------------------------
+    def _present(self) -> set[str]:
+        """Watched entities in the state machine now, and the included ones (present or not)."""
+        found = {*self._include, *self._hass.states.async_entity_ids(self._domains)}
+        return {entity_id for entity_id in found if self.is_watched(entity_id)}
+
     @callback
-    def _update_tracker(self) -> None:
-        """Re-subscribe devices after the include list changed."""
+    def async_rescan(self) -> None:
+        """Track watched entities that appeared without a registry entry (each heartbeat).
+
+        Their first state was not seen as it happened, so it is adopted here: the level is
+        known from then on, and their next change is an event.
+        """
         if self._tracker is None:
             return
-        self._tracker()
-        tracker = async_track_state_change_filtered(
-            self._hass,
-            TrackStates(False, set(self._include), set(self._domains)),
-            self._device_changed,
-        )
-        self._tracker = tracker.async_remove
+        new = self._present() - self._tracked
+        for entity_id in new:
+            if (state := self._hass.states.get(entity_id)) is not None:
+                self._adopt(state)
+        self._track(new)
+
+    @callback
+    def _track(self, entity_ids: set[str]) -> None:
+        """Follow these entities too (a created or renamed entity, one found by a rescan)."""
+        if self._tracker is None or entity_ids <= self._tracked:
+            return
+        self._follow(self._tracked | entity_ids)
+
+    @callback
+    def _update_tracker(self, renamed_to: str | None = None) -> None:
+        """Follow the watched entities again after a rename or removal changed the lists.
+
+        A renamed entity's new id is followed before its first state under that id arrives.
+        """
+        if self._tracker is None:
+            return
+        present = self._present()
+        if renamed_to is not None and self.is_watched(renamed_to):
+            present.add(renamed_to)
+        self._follow(present)
+
+    @callback
+    def _follow(self, entity_ids: set[str]) -> None:
+        """Re-subscribe the device tracker to exactly these entities (rare: O(entities))."""
+        if self._tracker is not None:
+            self._tracker()
+        self._tracked = entity_ids
+        self._tracker = async_track_state_change_event(self._hass, entity_ids, self._device_changed)
