@@ -132,7 +132,7 @@ class KindProfile:
         self._shape = None
 
     def _bucket(self, level: float) -> Bucket:
-        key = bucket_of(level)
+        key = 1.0 if level == 1.0 else bucket_of(level)  # on/off devices: always full level
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = Bucket()
