@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import CoreState, HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
@@ -208,6 +208,32 @@ async def test_entity_without_registry_entry_waits_for_the_heartbeat(
     await run_meter(hass, freezer, 6, 300)  # one heartbeat (5 s)
     assert engine.device_level("switch.fan_heater") == 0.0
     hass.states.async_set("switch.fan_heater", "on")
+    await hass.async_block_till_done()
+    assert engine.stats.events == 1
+
+
+async def test_listening_starts_when_home_assistant_has_started(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """Set up during startup: heartbeats run, devices are followed once HA has started."""
+    hass.set_state(CoreState.not_running)
+    set_meter(hass, 300)
+    hass.states.async_set("switch.kettle", "off")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    engine = engine_of(mock_config_entry)
+    freezer.tick(6)
+    async_fire_time_changed(hass)  # a heartbeat before the start: nothing to rescan yet
+    await hass.async_block_till_done()
+    hass.states.async_set("switch.kettle", "on")
+    await hass.async_block_till_done()
+    assert engine.stats.events == 0
+
+    await hass.async_start()
+    await hass.async_block_till_done()
+    assert engine.device_level("switch.kettle") == 1.0
+    hass.states.async_set("switch.kettle", "off")
     await hass.async_block_till_done()
     assert engine.stats.events == 1
 

@@ -345,7 +345,7 @@ class StateListener:
     @callback
     def _track(self, entity_ids: set[str]) -> None:
         """Follow these entities too (a created or renamed entity, one found by a rescan)."""
-        if self._tracker is None or entity_ids <= self._tracked:
+        if entity_ids <= self._tracked:
             return
         self._follow(self._tracked | entity_ids)
 
@@ -355,8 +355,6 @@ class StateListener:
 
         A renamed entity's new id is followed before its first state under that id arrives.
         """
-        if self._tracker is None:
-            return
         present = self._present()
         if renamed_to is not None and self.is_watched(renamed_to):
             present.add(renamed_to)
