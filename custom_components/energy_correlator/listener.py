@@ -336,7 +336,9 @@ class StateListener:
         """
         if self._tracker is None:
             return
-        new = self._present() - self._tracked
+        # A set difference in C first: on most beats nothing is new and nothing else runs.
+        unseen = set(self._hass.states.async_entity_ids(self._domains)).difference(self._tracked)
+        new = {entity_id for entity_id in unseen if self.is_watched(entity_id)}
         for entity_id in new:
             if (state := self._hass.states.get(entity_id)) is not None:
                 self._adopt(state)
