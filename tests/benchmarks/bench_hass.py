@@ -24,7 +24,7 @@ event (the recorder), one to state_changed (the websocket API) and an automation
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 import gc
 import logging
@@ -58,38 +58,26 @@ UNRELATED = [f"sensor.unrelated_{i}" for i in range(200)]
 ROUNDS = 16
 POWER_ATTRS = {"unit_of_measurement": "W", "device_class": "power"}
 
-type Chunk = Callable[[HomeAssistant, int], Awaitable[float]]
+type Change = tuple[str, str, dict[str, str] | None]
 
 
-async def _unrelated(hass: HomeAssistant, offset: int) -> float:
-    """Seconds for state changes of sensors nobody watches."""
-    started = time.perf_counter()
-    for i in range(offset, offset + STREAMS["unrelated state change"][0]):
-        hass.states.async_set(UNRELATED[i % len(UNRELATED)], str(i))
-    await hass.async_block_till_done()
-    return time.perf_counter() - started
+def _unrelated(i: int) -> Change:
+    """A state change of a sensor nobody watches."""
+    return UNRELATED[i % len(UNRELATED)], str(i), None
 
 
-async def _watched(hass: HomeAssistant, offset: int) -> float:
-    """Seconds for on/off toggles of watched switches."""
-    started = time.perf_counter()
-    for i in range(offset, offset + STREAMS["watched device event"][0]):
-        hass.states.async_set(DEVICES[i % len(DEVICES)], "on" if (i // len(DEVICES)) % 2 else "off")
-    await hass.async_block_till_done()
-    return time.perf_counter() - started
+def _watched(i: int) -> Change:
+    """An on/off toggle of a watched switch."""
+    return DEVICES[i % len(DEVICES)], "on" if (i // len(DEVICES)) % 2 else "off", None
 
 
-async def _meter(hass: HomeAssistant, offset: int) -> float:
-    """Seconds for meter readings (changing values: state_changed)."""
-    started = time.perf_counter()
-    for i in range(offset, offset + STREAMS["meter sample"][0]):
-        hass.states.async_set(METER, str(300 + i % 50), POWER_ATTRS)
-    await hass.async_block_till_done()
-    return time.perf_counter() - started
+def _meter(i: int) -> Change:
+    """A meter reading (changing values: state_changed)."""
+    return METER, str(300 + i % 50), POWER_ATTRS
 
 
-# name -> (events per chunk, chunk)
-STREAMS: dict[str, tuple[int, Chunk]] = {
+# name -> (events per chunk, the i-th change of the stream)
+STREAMS: dict[str, tuple[int, Callable[[int], Change]]] = {
     "unrelated state change": (25_000, _unrelated),
     "watched device event": (4_000, _watched),
     "meter sample": (10_000, _meter),
@@ -121,12 +109,19 @@ class Result:
         return statistics.median(seconds) / self.events * 1e6
 
 
-async def _timed(hass: HomeAssistant, chunk: Chunk, offset: int) -> float:
-    """One chunk with the garbage collector off (collected just before)."""
+async def _timed(hass: HomeAssistant, changes: list[Change]) -> float:
+    """Seconds to apply the changes and let hass settle, with the garbage collector off.
+
+    The changes are built before the clock starts, so only Home Assistant's work is timed.
+    """
     gc.collect()
     gc.disable()
     try:
-        return await chunk(hass, offset)
+        started = time.perf_counter()
+        for entity_id, state, attributes in changes:
+            hass.states.async_set(entity_id, state, attributes)
+        await hass.async_block_till_done()
+        return time.perf_counter() - started
     finally:
         gc.enable()
 
@@ -167,17 +162,18 @@ async def _baseline(name: str) -> list[Result]:
                 },
             )
             entry.add_to_hass(hass)
-            for stream, (events, chunk) in STREAMS.items():
+            for stream, (events, change) in STREAMS.items():
                 result = Result(name, stream, events, [], [])
                 offset = 0
-                await _timed(hass, chunk, offset)  # warm-up, not counted
+                await _timed(hass, [change(i) for i in range(events)])  # warm-up, not counted
                 for round_ in range(ROUNDS):
                     for loaded in (False, True) if round_ % 2 else (True, False):
                         if loaded:
                             assert await hass.config_entries.async_setup(entry.entry_id)
                             await hass.async_block_till_done()
                         offset += events
-                        seconds = await _timed(hass, chunk, offset)
+                        changes = [change(i) for i in range(offset, offset + events)]
+                        seconds = await _timed(hass, changes)
                         (result.with_ if loaded else result.without).append(seconds)
                         if loaded:
                             assert await hass.config_entries.async_unload(entry.entry_id)

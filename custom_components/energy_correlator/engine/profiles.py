@@ -25,6 +25,8 @@ _CURVE_KINDS = frozenset({TransitionKind.BRIGHTNESS, TransitionKind.FAN_SPEED})
 
 def bucket_of(level: float) -> float:
     """The level bucket (0.1 .. 1.0) a non-zero level belongs to."""
+    if level == 1.0:  # every on/off lesson: skip the rounding
+        return 1.0
     return min(max(round(level * 10.0) / 10.0, 0.1), 1.0)
 
 
@@ -132,7 +134,7 @@ class KindProfile:
         self._shape = None
 
     def _bucket(self, level: float) -> Bucket:
-        key = 1.0 if level == 1.0 else bucket_of(level)  # on/off devices: always full level
+        key = bucket_of(level)
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = Bucket()
