@@ -1,0 +1,88 @@
+"""The one place that turns Home Assistant states into numbers in our units.
+
+Built on Home Assistant's own converters, so every unit Home Assistant knows is accepted and
+nothing here keeps a private factor table. Power is watts, energy kWh, volume m³ (gas, water);
+a heat meter is energy. A state that is not a usable number gives None: a gap, never zero.
+"""
+
+import math
+
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfVolume,
+)
+from homeassistant.core import State
+from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter, VolumeConverter
+
+WATT = UnitOfPower.WATT
+KWH = UnitOfEnergy.KILO_WATT_HOUR
+CUBIC_METER = UnitOfVolume.CUBIC_METERS
+
+POWER_UNITS = frozenset(PowerConverter.VALID_UNITS)
+ENERGY_UNITS = frozenset(EnergyConverter.VALID_UNITS)
+VOLUME_UNITS = frozenset(VolumeConverter.VALID_UNITS)
+
+_NOT_A_NUMBER = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
+
+
+def state_number(state: State | None) -> float | None:
+    """The state as a finite float, or None for unknown/unavailable/text/NaN/inf."""
+    if state is None or state.state in _NOT_A_NUMBER:
+        return None
+    try:
+        value = float(state.state)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def state_unit(state: State) -> str | None:
+    """The state's unit of measurement, None when it has none."""
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+    return unit if isinstance(unit, str) and unit else None
+
+
+def to_watts(value: float, unit: str | None) -> float | None:
+    """A power value in watts; a missing unit is taken as watts, an unknown one gives None."""
+    unit = unit or WATT
+    if unit not in POWER_UNITS:
+        return None
+    return PowerConverter.convert(value, unit, WATT)
+
+
+def to_kwh(value: float, unit: str | None) -> float | None:
+    """An energy value in kWh; a missing unit is taken as kWh, an unknown one gives None."""
+    unit = unit or KWH
+    if unit not in ENERGY_UNITS:
+        return None
+    return EnergyConverter.convert(value, unit, KWH)
+
+
+def to_cubic_meters(value: float, unit: str | None) -> float | None:
+    """A volume in m³ (gas, water); an unknown or missing unit gives None."""
+    if unit not in VOLUME_UNITS:
+        return None
+    return VolumeConverter.convert(value, unit, CUBIC_METER)
+
+
+def power_w(state: State | None) -> float | None:
+    """A power sensor's state in watts, None when it is not a usable W/kW/... reading."""
+    if state is None or (value := state_number(state)) is None:
+        return None
+    return to_watts(value, state_unit(state))
+
+
+def energy_kwh(state: State | None) -> float | None:
+    """An energy sensor's state in kWh, None when it is not a usable Wh/kWh/MWh/GJ/... reading."""
+    if state is None or (value := state_number(state)) is None:
+        return None
+    return to_kwh(value, state_unit(state))
+
+
+def gas_kwh(cubic_meters: float, calorific_kwh_per_m3: float, correction_factor: float) -> float:
+    """Gas energy from volume: kWh = m³ × calorific value × correction (z) factor."""
+    return cubic_meters * calorific_kwh_per_m3 * correction_factor
