@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .influx import InfluxSink
 
 _ENERGY_FACTORS = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0}
+RESET_SHARE = 0.5  # a cumulative reading that falls below half its last value was reset
 
 
 def _learning_counters(stats: EngineStats) -> tuple[int, ...]:
@@ -56,7 +57,8 @@ class DailyEnergy:
     """Energy since local midnight from a cumulative energy sensor's readings.
 
     Sums the increases between readings of the same local day, so a sensor that resets (a daily
-    utility meter, a replaced device) counts from its new value instead of going negative.
+    utility meter, a replaced device) counts from its new value instead of going negative, and
+    a net meter that runs backwards while exporting adds nothing: never a decrease.
     """
 
     def __init__(self) -> None:
@@ -73,7 +75,11 @@ class DailyEnergy:
         if reading_kwh is not None:
             if self.last_kwh is not None:
                 step = reading_kwh - self.last_kwh
-                self.total_kwh += step if step >= 0 else reading_kwh
+                if step >= 0:
+                    self.total_kwh += step
+                elif reading_kwh < RESET_SHARE * self.last_kwh and reading_kwh >= 0:
+                    self.total_kwh += reading_kwh  # a reset: counting starts again from zero
+                # else a net meter running backwards (export): today's import is unchanged
             self.last_kwh = reading_kwh
         return self.total_kwh
 

@@ -97,6 +97,7 @@ class PowerSeries:
         "_trim_at",
         "_ts",
         "_w",
+        "_warm",
         "consumer",
         "horizon_s",
         "invalid",
@@ -119,6 +120,7 @@ class PowerSeries:
         self._cadence_limit = 0  # the cached cadence holds while fewer readings were taken...
         self._cadence_until = -math.inf  # ...or until the newest reading reaches this time
         self.last_ts = -math.inf
+        self._warm = False  # seeded: the first reading is the meter's held value (start warm)
         self.rejected = 0  # out of order, or a non-finite time
         self.invalid = 0  # NaN/inf readings (kept as gaps)
         self.replaced = 0
@@ -155,6 +157,18 @@ class PowerSeries:
             return True
         self.rejected += 1
         return False
+
+    def seed(self, ts: float, watts: float | None) -> bool:
+        """Start warm: the meter's current value, held since its last report at `ts`.
+
+        For an empty series (setup, restart) windows that reach back before this first
+        reading read its value from `ts` on instead of being a gap; otherwise a plain add.
+        """
+        warm = not self._ts and watts is not None and _isfinite(watts)
+        accepted = self.add(ts, watts)
+        if warm and accepted:
+            self._warm = True
+        return accepted
 
     def add_many(self, ts_seq: Iterable[float], watts_seq: Iterable[float | None]) -> int:
         """Append many readings (replay); returns how many were accepted."""
@@ -228,7 +242,17 @@ class PowerSeries:
         """Statistics of the held value over [start, end] (see measure)."""
         return WindowStats(start, end, *self.measure(start, end))
 
-    def measure(self, start: float, end: float) -> Measured:
+    def nth_after(self, start: float, count: int) -> float | None:
+        """Time of the count-th reading after `start` (None when not yet that many)."""
+        index = bisect_right(self._ts, start) + count - 1
+        return self._ts[index] if index < len(self._ts) else None
+
+    def nth_before(self, end: float, count: int) -> float | None:
+        """Time of the count-th most recent reading at or before `end` (None: not that many)."""
+        index = bisect_right(self._ts, end) - count
+        return self._ts[index] if index >= 0 else None
+
+    def measure(self, start: float, end: float, inside_only: bool = False) -> Measured:
         """Time-weighted median of the held value over [start, end], with spread and drift.
 
         A plain tuple (median, spread, drift, updates, gap, values, starts, ends): the
@@ -240,12 +264,21 @@ class PowerSeries:
         same sort (O(1), robust like a MAD); drift (second half of the readings vs the first)
         counts readings too, which is close enough for noise. Windows hold a few dozen readings,
         where numpy's per-call overhead would cost more than the work.
+
+        `inside_only` leaves out the value held from before `start` (after-windows: a reading
+        reported before the window may predate the power step); with no reading inside there
+        is then no value, and no gap either (the meter was simply quiet).
         """
         ts = self._ts
         first = bisect_right(ts, start)
         last = bisect_right(ts, end, first)  # readings [first, last) lie in (start, end]
         updates = last - first
-        head = first - 1 if first > 0 else 0
+        if inside_only:
+            if not updates or end <= start:
+                return None, 0.0, 0.0, updates, False, (), (), ()
+            head = first
+        else:
+            head = first - 1 if first > 0 else 0
         values = self._w[head:last]
         if end <= start or not values:
             return None, 0.0, 0.0, updates, True, (), (), ()
@@ -253,7 +286,7 @@ class PowerSeries:
         starts[0] = max(starts[0], start)
         ends = starts[1:]
         ends.append(end)
-        gap = first == 0
+        gap = first == 0 and not inside_only and not self._warm
         total = sum(values)
         if total != total:  # noqa: PLR0124 - a NaN (a gap) inside: keep the valid readings
             gap = True
@@ -268,6 +301,8 @@ class PowerSeries:
         else:
             half = 0.5 * (end - starts[0])  # the durations add up to the whole valid span
         if half <= 0.0:
+            if inside_only and values:  # one reading right at the end: it is the value
+                return values[-1], 0.0, 0.0, updates, gap, (), (), ()
             return None, 0.0, 0.0, updates, True, (), (), ()
         durations = list(map(sub, ends, starts, strict=True))
         count = len(values)
