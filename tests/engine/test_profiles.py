@@ -84,7 +84,7 @@ def test_inconsistent_profile_has_low_confidence() -> None:
         profile.add(0.0, 1.0, value, float(k), sigma=5.0)
     assert profile.estimate.confidence < CONFIDENT
     assert profile.estimate.uncertainty_w is not None
-    assert profile.estimate.uncertainty_w > 10.0
+    assert profile.estimate.uncertainty_w > 5.0  # the scatter, not the claimed 5 W per event
     assert profile.expected_delta(0.0, 1.0) is None
     young = KindProfile(TransitionKind.ONOFF)
     young.add(0.0, 1.0, 100.0, 0.0)  # one event proves little, however clean

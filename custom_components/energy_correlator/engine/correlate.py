@@ -289,7 +289,7 @@ class Correlator:
             if shortened:
                 names.extend(cutters)
             overlapping = tuple(dict.fromkeys(names))
-        before_w, after_w = before[0], after[0]
+        before_w, after_w = before[8], after[8]
         delta: float | None = None
         pct: float | None = None
         confidence = 0.0
@@ -355,8 +355,9 @@ class Correlator:
         """A short on-period (or off-period) whose other edge falls inside this event's window.
 
         The level inside the pulse is measured against the baseline before its opening edge
-        and after its closing edge; the opening edge teaches, the closing edge reports the
-        same step. None when this is no clean pulse (the caller's general path decides).
+        and after its closing edge; both edges report (and teach) that step, as the two edges
+        of a longer on-period would. None when this is no clean pulse (the general path
+        decides).
         """
         s = self.settings
         times, events = self._times, self._events
@@ -409,22 +410,34 @@ class Correlator:
                 if after_end - after_start >= min_length
                 else None,
             )
-            if side is not None and side[0] is not None and not side[4]
+            if side is not None and side[8] is not None and not side[4]
         ]
-        inside_w = inside[0]
+        inside_w = inside[8]
         delta = base_w = None
         confidence, sigma = 0.0, None
         base_updates = sum(side[3] for side in sides)
         if sides and inside_w is not None:
-            base_w = sum(side[0] for side in sides if side[0] is not None) / len(sides)
+            base_w = sum(side[8] for side in sides if side[8] is not None) / len(sides)
             base_spread = _sqrt(sum(side[1] ** 2 for side in sides) / len(sides))
             base_drift = max(abs(side[2]) for side in sides)
+            base_error = _sqrt(sum(side[9] ** 2 for side in sides)) / len(sides)
             opening_step = inside_w - base_w
             delta = opening_step if event is opening else -opening_step
             confidence, sigma = self._confidence(
                 event,
                 delta,
-                (base_w, base_spread, base_drift, base_updates, False, (), (), ()),
+                (
+                    base_w,
+                    base_spread,
+                    base_drift,
+                    base_updates,
+                    False,
+                    (),
+                    (),
+                    (),
+                    base_w,
+                    base_error,
+                ),
                 inside,
                 0.0,
                 2.0 * PULSE_MIN_UPDATES,
@@ -439,7 +452,7 @@ class Correlator:
         else:
             status = Status.OK
         learned = False
-        if status is Status.OK and delta is not None and event is opening:
+        if status is Status.OK and delta is not None:
             learned = teach(event, delta, None, None, sigma or 0.0)
         before_w, after_w = (base_w, inside_w) if event is opening else (inside_w, base_w)
         pct = None
@@ -515,16 +528,17 @@ class Correlator:
         """(confidence, standard error of the delta in W).
 
         Confidence is the SNR of the step against the windows' noise, times update, drift and
-        direction factors; the standard error is that noise (medians: 1.25 x the mean's).
+        direction factors; the standard error combines the two levels' own standard errors.
         """
         s = self.settings
         spread_before, drift_before, updates_before = before[1], before[2], before[3]
         spread_after, drift_after, updates_after = after[1], after[2], after[3]
         n_before = updates_before if updates_before > 1 else 1
         n_after = updates_after if updates_after > 1 else 1
-        sigma = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
+        sigma = _sqrt(before[9] ** 2 + after[9] ** 2)
         sigma += 0.05 * abs(compensated)
-        noise = sigma + 0.5
+        noise = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
+        noise += 0.5 + 0.05 * abs(compensated)
         size = abs(delta)
         confidence = 1.0 - _exp(-size / noise / 3.0)  # the SNR factor
         fewest = updates_before if updates_before < updates_after else updates_after
@@ -553,8 +567,11 @@ def _reference(
     """(delta, before, after) on the device's own sensor over the same windows."""
     if series is None or before_end <= before_start or after_end <= after_start:
         return None, None, None
-    before, _, _, _, before_gap, *_ = series.measure(before_start, before_end)
-    after, _, _, _, after_gap, *_ = series.measure(after_start, after_end)
+    before_gap, after_gap = False, False
+    before_stats = series.measure(before_start, before_end)
+    after_stats = series.measure(after_start, after_end)
+    before, before_gap = before_stats[8], before_stats[4]
+    after, after_gap = after_stats[8], after_stats[4]
     if before_gap or after_gap or before is None or after is None:
         return None, None, None
     return after - before, before, after

@@ -3,25 +3,26 @@
 A device behind one switch may draw one of a few powers (a dishwasher starts its pump or its
 heater; a microwave its lamp or its magnetron). Sorted deltas split into clusters where the
 gap between neighbours is larger than both could be by noise (their own standard errors) and
-by a relative tolerance; a cluster with enough support is a mode. Inside a cluster the robust
-centre (median after MAD rejection) is the mode's power, and its standard error comes from the
-values' scatter or their own noise, whichever is larger: an honest "± W" from the events.
+by a relative tolerance; a cluster with enough support is a mode. Inside a cluster the mean of
+the values that agree with its median (MAD rejection) is the mode's power, and its standard
+error comes from the values' scatter or their own noise, whichever is larger: an honest "± W"
+from the events.
 """
 
 from itertools import pairwise
 import math
 from typing import NamedTuple
 
-from .stats import robust_centre_sorted
+from .stats import MAD_SCALE, median
 
 MAX_MODES = 3
 MODE_MIN_EVENTS = 2  # a mode needs at least this many agreeing values...
 MODE_MIN_SHARE = 0.1  # ...and this share of the bucket
-GAP_RELATIVE = 0.15  # neighbours closer than this share of their size belong together
+GAP_RELATIVE = 0.3  # neighbours closer than this share of their size belong together
 GAP_ABSOLUTE_W = 3.0
 GAP_SIGMAS = 3.0  # ...or closer than this many combined standard errors
 SINGLE_EVENT_RELATIVE = 0.15  # n values: at best this relative standard error / n
-MEDIAN_EFFICIENCY = 1.2533  # standard error of a median / of a mean, for normal data
+REJECT_MADS = 3.0  # values further than this many scaled MADs from the median are outliers
 Z_95 = 1.96
 TOLERANCE_RELATIVE = 0.10  # "within 10 % ...
 TOLERANCE_ABSOLUTE_W = 5.0  # ... or 5 W, at 95 %" is confidence 0.5
@@ -30,7 +31,7 @@ TOLERANCE_ABSOLUTE_W = 5.0  # ... or 5 W, at 95 %" is confidence 0.5
 class Mode(NamedTuple):
     """One cluster of agreeing deltas."""
 
-    centre: float  # robust centre (W, delta space)
+    centre: float  # mean of the agreeing values (W, delta space)
     spread: float  # scaled MAD of the kept values
     kept: int  # values agreeing with the centre
     size: int  # values in the cluster (kept + rejected)
@@ -70,16 +71,25 @@ def find_modes(pairs: list[tuple[float, float]]) -> list[Mode]:
 
 
 def _mode(cluster: list[tuple[float, float]]) -> Mode:
-    values = [value for value, _ in cluster]
-    centre, spread, kept = robust_centre_sorted(values)
-    limit = max(3.0 * spread, 1e-9) if kept < len(values) else math.inf
-    agreeing = [(v, s) for v, s in cluster if abs(v - centre) <= limit] or cluster
+    """The cluster's centre: the mean of the values within REJECT_MADS of its median."""
+    values = [value for value, _ in cluster]  # ascending
+    centre = median(values)
+    spread = MAD_SCALE * median([abs(v - centre) for v in values])
+    if spread > 0.0:
+        agreeing = [(v, s) for v, s in cluster if abs(v - centre) <= REJECT_MADS * spread]
+    elif len(values) > 2:
+        agreeing = [(v, s) for v, s in cluster if v == centre]
+    else:
+        agreeing = cluster
+    kept = [v for v, _ in agreeing]
+    mean = sum(kept) / len(kept)
+    kept_spread = MAD_SCALE * median([abs(v - mean) for v in kept])
     return Mode(
-        centre,
-        spread,
-        kept,
+        mean,
+        kept_spread,
+        len(kept),
         len(cluster),
-        standard_error(centre, agreeing),
+        standard_error(mean, agreeing),
         values[0],
         values[-1],
     )
@@ -92,8 +102,11 @@ def standard_error(centre: float, pairs: list[tuple[float, float]]) -> float:
     floor = SINGLE_EVENT_RELATIVE * abs(centre) / count  # few values prove little
     if count == 1:
         return max(noise, floor)
-    scatter = math.sqrt(sum((v - centre) ** 2 for v, _ in pairs) / (count - 1))
-    return max(MEDIAN_EFFICIENCY * max(noise, scatter) / math.sqrt(count), floor)
+    scatter_var = sum((v - centre) ** 2 for v, _ in pairs) / (count - 1)
+    if noise == 0.0:  # values stored before their own errors were kept: scatter alone
+        return max(math.sqrt(scatter_var / count), floor)
+    # two estimates of the same per-event error: the windows' noise and the values' scatter
+    return max(math.sqrt((noise * noise + scatter_var) / (2.0 * count)), floor)
 
 
 def confidence_of(power_w: float, uncertainty_w: float) -> float:
