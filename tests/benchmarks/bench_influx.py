@@ -22,9 +22,10 @@ from pytest_homeassistant_custom_component.common import (
 
 import custom_components.energy_correlator  # noqa: F401  (resolve custom_components here)
 from custom_components.energy_correlator.const import DOMAIN
-from custom_components.energy_correlator.influx import InfluxSink
-from custom_components.energy_correlator.influx_backlog import Backlog, BacklogFile
-from custom_components.energy_correlator.influx_points import circuit_line, meter_line
+from custom_components.energy_correlator.influx import InfluxSettings, InfluxSink
+from custom_components.energy_correlator.influx.backlog import Backlog
+from custom_components.energy_correlator.influx.journal import BacklogJournal
+from custom_components.energy_correlator.influx.points import circuit_line, meter_line
 from tests.victoria import Victoria, count_samples
 
 RATE = 30_000  # offered points per second (target: >= 20 000 written per second)
@@ -161,26 +162,26 @@ async def _run(workdir: Path) -> list[str]:
         async with async_test_home_assistant(config_dir=str(workdir)) as hass:
             entry = MockConfigEntry(domain=DOMAIN, title="Bench", data={})
             entry.add_to_hass(hass)
-            sink = InfluxSink(
-                hass,
-                entry,
+            settings = InfluxSettings(
                 url=victoria.url,
                 token="bench",
                 org="home",
                 bucket="energy",
-                verify_ssl=True,
                 max_backlog_points=1_000_000,
             )
+            sink = InfluxSink(hass, settings)
+            sink.attach(entry)
             await sink.async_start()
             result = await _throughput(sink, victoria)
             burst = await _catch_up(sink, victoria, int(result["stored"]))
             await sink.async_stop()
 
             per_point, lines = _backlog_memory()
-            store = BacklogFile(hass, "bench")
-            save_s, save_lag = await _timed_with_probe(lambda: store.async_save(lines))
+            store = BacklogJournal(hass, workdir / "bench.journal")
+            save_s, save_lag = await _timed_with_probe(lambda: store.rewrite(lines))
             size = store.path.stat().st_size
             load_s, load_lag = await _timed_with_probe(store.async_load)
+            await store.remove()
             await hass.async_stop(force=True)
     finally:
         await victoria.stop()
