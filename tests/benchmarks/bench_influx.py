@@ -1,4 +1,4 @@
-"""The InfluxDB sink's throughput, event-loop stalls and backlog memory.
+"""The InfluxDB sink: disk writes of an outage (influx_outage.py), throughput, stalls, memory.
 
 A real `hass` (the test harness's, in a temporary config dir) and a real VictoriaMetrics on
 127.0.0.1: a paced producer records points through the sink's public `record_*` callbacks
@@ -28,6 +28,9 @@ from custom_components.energy_correlator.influx.journal import BacklogJournal
 from custom_components.energy_correlator.influx.points import circuit_line, meter_line
 from tests.victoria import Victoria, count_samples
 
+from .influx_outage import report as outage_report, run_outage
+from .loop_probe import LoopProbe
+
 RATE = 30_000  # offered points per second (target: >= 20 000 written per second)
 SECONDS = 10
 TICK_S = 0.01  # the producer records RATE * TICK_S points per tick, then yields
@@ -35,39 +38,6 @@ SERIES = 100  # distinct meters: VictoriaMetrics stores ms, so each series gets 
 BACKLOG_POINTS = 100_000
 CATCH_UP = 200_000
 BASE = float(round(time.time()) - 2 * 86_400)
-
-
-class LoopProbe:
-    """Sleeps 1 ms in a loop and records how much later than asked it wakes up."""
-
-    def __init__(self) -> None:
-        """Not running until `start`."""
-        self.max_lag_s = 0.0
-        self.lags: list[float] = []
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Begin probing on the running loop."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def stop(self) -> None:
-        """Stop probing."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            started = time.perf_counter()
-            await asyncio.sleep(0.001)
-            lag = time.perf_counter() - started - 0.001
-            self.lags.append(lag)
-            self.max_lag_s = max(self.max_lag_s, lag)
-
-    def p99_ms(self) -> float:
-        """99th percentile lag in ms."""
-        ordered = sorted(self.lags)
-        return 1000 * ordered[int(len(ordered) * 0.99)] if ordered else 0.0
 
 
 async def _throughput(sink: InfluxSink, victoria: Victoria) -> dict[str, float]:
@@ -214,7 +184,10 @@ async def _run(workdir: Path) -> list[str]:
 
 
 def main() -> None:
-    """Print the markdown section."""
+    """Print the markdown sections: the outage's disk writes first, then speed and memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        outage = asyncio.run(run_outage(Path(tmp)))
+    print("\n".join(outage_report(outage)), "\n", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         lines = asyncio.run(_run(Path(tmp)))
     print("\n".join(lines), flush=True)
