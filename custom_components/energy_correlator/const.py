@@ -8,7 +8,7 @@ DOMAIN: Final = "energy_correlator"
 LOGGER = logging.getLogger(__package__)
 
 # Config entry data (set by the config flow; changed by reconfigure / reauth).
-CONF_METER: Final = "meter_entity"  # whole-home power sensor (W or kW)
+CONF_METER: Final = "meter_entity"  # whole-home power sensor (any power unit)
 CONF_ENERGY_SENSOR: Final = "energy_entity"  # optional whole-home energy sensor (kWh)
 CONF_DOMAINS: Final = "watched_domains"
 CONF_INCLUDE: Final = "include_entities"

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -40,11 +40,10 @@ from .const import (
 from .data import CorrelatorData, DeviceData, EnergyCorrelatorConfigEntry
 from .engine import Correlation, Engine, EngineStats, ProfileSummary
 from .store import CorrelatorStore, StoredData
+from .units import energy_kwh, state_number
 
 if TYPE_CHECKING:
     from .influx import InfluxSink
-
-_ENERGY_FACTORS = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0}
 
 
 def _learning_counters(stats: EngineStats) -> tuple[int, ...]:
@@ -266,13 +265,11 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
     def _price(self) -> float | None:
         """Price per kWh: the price entity when it has a number, else the fixed option."""
         options = self.config_entry.options
-        if (price_entity := options.get(OPT_PRICE_ENTITY)) and (
-            state := self.hass.states.get(price_entity)
-        ):
-            try:
-                return float(state.state)
-            except ValueError:
-                LOGGER.debug("Price entity %s is %s: using the fixed price", price_entity, state)
+        if price_entity := options.get(OPT_PRICE_ENTITY):
+            state = self.hass.states.get(price_entity)
+            if (price := state_number(state)) is not None:
+                return price
+            LOGGER.debug("Price entity %s is %s: using the fixed price", price_entity, state)
         fixed = options.get(OPT_PRICE_PER_KWH, DEFAULT_PRICE_PER_KWH)
         return None if fixed is None else float(fixed)
 
@@ -281,15 +278,7 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         if self._energy_sensor is None:
             return self.engine.energy_today_kwh(now)
         day = dt_util.as_local(dt_util.utc_from_timestamp(now)).date().isoformat()
-        state = self.hass.states.get(self._energy_sensor)
-        kwh: float | None = None
-        if state is not None:
-            factor = _ENERGY_FACTORS.get(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT, "kWh"))
-            try:
-                kwh = float(state.state) * factor if factor is not None else None
-            except ValueError:
-                kwh = None
-        return self.daily_energy.update(day, kwh)
+        return self.daily_energy.update(day, energy_kwh(self.hass.states.get(self._energy_sensor)))
 
     def _high_consumption(self, now: float, meter_w: float | None) -> bool | None:
         """Meter above the threshold for at least the configured duration."""

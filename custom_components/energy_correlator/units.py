@@ -2,7 +2,9 @@
 
 Built on Home Assistant's own converters, so every unit Home Assistant knows is accepted and
 nothing here keeps a private factor table. Power is watts, energy kWh, volume m³ (gas, water);
-a heat meter is energy. A state that is not a usable number gives None: a gap, never zero.
+a heat meter is energy. A state that is not a usable number gives None: a gap, never zero. A
+reading without a unit gives None too: a kW meter that loses its unit for a moment would
+otherwise read 1000 times too low, and the config flow accepts no meter without one.
 """
 
 import math
@@ -47,16 +49,14 @@ def state_unit(state: State) -> str | None:
 
 
 def to_watts(value: float, unit: str | None) -> float | None:
-    """A power value in watts; a missing unit is taken as watts, an unknown one gives None."""
-    unit = unit or WATT
+    """A power value in watts; a missing or unknown unit gives None."""
     if unit not in POWER_UNITS:
         return None
     return PowerConverter.convert(value, unit, WATT)
 
 
 def to_kwh(value: float, unit: str | None) -> float | None:
-    """An energy value in kWh; a missing unit is taken as kWh, an unknown one gives None."""
-    unit = unit or KWH
+    """An energy value in kWh; a missing or unknown unit gives None."""
     if unit not in ENERGY_UNITS:
         return None
     return EnergyConverter.convert(value, unit, KWH)
@@ -70,7 +70,10 @@ def to_cubic_meters(value: float, unit: str | None) -> float | None:
 
 
 def power_w(state: State | None) -> float | None:
-    """A power sensor's state in watts, None when it is not a usable W/kW/... reading."""
+    """A power sensor's state in watts, None when it is not a usable W/kW/... reading.
+
+    Negative values are kept: a meter that nets solar export reports them.
+    """
     if state is None or (value := state_number(state)) is None:
         return None
     return to_watts(value, state_unit(state))
@@ -84,5 +87,5 @@ def energy_kwh(state: State | None) -> float | None:
 
 
 def gas_kwh(cubic_meters: float, calorific_kwh_per_m3: float, correction_factor: float) -> float:
-    """Gas energy from volume: kWh = m³ × calorific value × correction (z) factor."""
+    """Gas energy from volume: kWh = m³ * calorific value * correction (z) factor."""
     return cubic_meters * calorific_kwh_per_m3 * correction_factor
