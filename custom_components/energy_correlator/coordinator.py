@@ -89,7 +89,7 @@ class DailyEnergy:
 
 
 def correlation_payload(correlation: Correlation) -> dict[str, Any]:
-    """The public bus event payload (ARCHITECTURE.md) plus transition/confidence/overlap."""
+    """The public bus event payload (README: "Bus event") plus transition/confidence/overlap."""
     return {
         "entity_id": correlation.entity_id,
         "domain": correlation.domain,

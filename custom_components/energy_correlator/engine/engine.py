@@ -5,7 +5,7 @@ correlate.py, profiles.py, baseline.py; this class wires them together.
 """
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, replace
 import math
 from typing import Any
@@ -80,15 +80,6 @@ class Engine:
         if series is None:
             series = self._new_series(meter_id)
         series.add(ts, watts)
-
-    def add_power_many(
-        self, meter_id: str, ts_seq: Sequence[float], watts_seq: Sequence[float | None]
-    ) -> int:
-        """Many readings of one meter in time order (replay, backfill); returns accepted count."""
-        series = self._series.get(meter_id)
-        if series is None:
-            series = self._new_series(meter_id)
-        return series.add_many(ts_seq, watts_seq)
 
     def add_event(self, event: DeviceEvent) -> None:
         """A watched device changed; its correlation becomes due once its after-window closes."""
@@ -274,14 +265,6 @@ class Engine:
     def standby_baseline_w(self) -> float | None:
         """Last complete local night's low percentile of the main meter."""
         return self._baseline.standby_w
-
-    def standby_nights(self) -> list[tuple[str, float]]:
-        """(local date, standby W) of the kept nights, oldest first."""
-        return list(self._baseline.nights)
-
-    def cost_today(self) -> float:
-        """Accumulated cost since local midnight (from prices passed to tick)."""
-        return self._baseline.cost_today
 
     def cost_month(self) -> float:
         """Accumulated cost since the local month began."""
