@@ -22,6 +22,7 @@ from .const import (
     DEFAULT_BEFORE_WINDOW_S,
     DEFAULT_INFLUX_BUCKET,
     DEFAULT_INFLUX_URL,
+    DEFAULT_MAX_POWER_W,
     DEFAULT_MIN_DELTA_W,
     DEFAULT_SETTLE_S,
     DOMAIN,
@@ -29,6 +30,7 @@ from .const import (
     OPT_AFTER_WINDOW_S,
     OPT_BACKLOG_MAX_POINTS,
     OPT_BEFORE_WINDOW_S,
+    OPT_MAX_POWER_W,
     OPT_MIN_DELTA_W,
     OPT_SETTLE_S,
 )
@@ -61,6 +63,7 @@ def engine_config(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> En
         settle_s=float(options.get(OPT_SETTLE_S, DEFAULT_SETTLE_S)),
         min_delta_w=float(options.get(OPT_MIN_DELTA_W, DEFAULT_MIN_DELTA_W)),
         timezone=hass.config.time_zone,
+        max_power_w=float(options.get(OPT_MAX_POWER_W, DEFAULT_MAX_POWER_W)),
     )
 
 

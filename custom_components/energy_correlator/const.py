@@ -47,6 +47,7 @@ OPT_HIGH_POWER_DURATION_S: Final = "high_power_duration_s"
 OPT_PRICE_PER_KWH: Final = "price_per_kwh"
 OPT_PRICE_ENTITY: Final = "price_entity"
 OPT_BACKLOG_MAX_POINTS: Final = "backlog_max_points"
+OPT_MAX_POWER_W: Final = "max_power_w"
 
 DEFAULT_MIN_DELTA_W: Final = 5.0
 DEFAULT_BEFORE_WINDOW_S: Final = 30.0
@@ -57,6 +58,8 @@ DEFAULT_PHANTOM_THRESHOLD_W: Final = 200.0
 DEFAULT_HIGH_POWER_W: Final = 10_000.0
 DEFAULT_HIGH_POWER_DURATION_S: Final = 60
 DEFAULT_PRICE_PER_KWH: Final = 0.30
+# A meter reading beyond ± this is refused as implausible (a home's supply is far below it).
+DEFAULT_MAX_POWER_W: Final = 100_000.0
 # 24 h of the default rate (one smart_meter point per 5 s = 17 280/day) with room for circuits,
 # correlations and profiles.
 DEFAULT_BACKLOG_MAX_POINTS: Final = 200_000

@@ -114,10 +114,12 @@ class Baseline:
         if math.isnan(watts) or end <= start:
             return
         kwh = watts * (end - start) / 3_600_000.0
+        if not math.isfinite(kwh):  # never reached through the plausibility gate; kept a guard
+            return
         self.energy_total_kwh += kwh
         self.energy_today_kwh += kwh
-        if self.price is not None:
-            self.cost_month += kwh * self.price
+        if self.price is not None and math.isfinite(cost := kwh * self.price):
+            self.cost_month += cost
         if self._in_night:
             key = round(watts)
             self._night[key] = self._night.get(key, 0.0) + (end - start)
