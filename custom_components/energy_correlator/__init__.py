@@ -123,6 +123,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
         await sink.async_start()
         coordinator.sink = sink
 
+    entry.async_on_unload(coordinator.async_follow_meter())
     listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
     entry.async_on_unload(listener.async_stop)
     entry.async_on_unload(async_at_started(hass, listener.async_start))

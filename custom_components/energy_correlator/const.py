@@ -76,3 +76,5 @@ STORAGE_SAVE_DELAY_S: Final = 30
 
 # Repairs: how long a failure must last before the user is told.
 REPAIR_AFTER: Final = timedelta(minutes=15)
+# The entities derived from the meter turn unavailable after it has been away this long.
+METER_UNAVAILABLE_AFTER: Final = timedelta(minutes=1)

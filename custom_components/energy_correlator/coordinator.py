@@ -11,9 +11,20 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+)
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -29,6 +40,7 @@ from .const import (
     DOMAIN,
     EVENT_CORRELATION,
     LOGGER,
+    METER_UNAVAILABLE_AFTER,
     OPT_HIGH_POWER_DURATION_S,
     OPT_HIGH_POWER_W,
     OPT_PHANTOM_THRESHOLD_W,
@@ -140,10 +152,19 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         self._due_at: float | None = None
         self._high_since: float | None = None
         self._meter_bad_since: float | None = None
+        # False once the meter has been unavailable for METER_UNAVAILABLE_AFTER: the entities
+        # derived from it are unavailable then.
+        self.meter_available = True
+        self._meter_lost_unsub: CALLBACK_TYPE | None = None
         self._issue_active: bool | None = None  # None: unknown (an issue may survive a restart)
         self._profiles: dict[str, ProfileSummary] = {}
         self._stats: EngineStats | None = None
         self._last_correlation: Correlation | None = None
+
+    @property
+    def has_energy_sensor(self) -> bool:
+        """Whether today's energy comes from an energy sensor rather than the meter."""
+        return self._energy_sensor is not None
 
     @property
     def issue_id(self) -> str:
@@ -201,7 +222,68 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
     async def async_shutdown(self) -> None:
         """Cancel the precise timer too (unload)."""
         self._cancel_due()
+        self._cancel_meter_lost()
         await super().async_shutdown()
+
+    # --- the meter's availability -------------------------------------------------------------
+    @callback
+    def async_follow_meter(self) -> CALLBACK_TYPE:
+        """Follow the main meter's availability; returns the unsubscribe (for the unload)."""
+        self._meter_seen(self.hass.states.get(self.main_meter))
+        unsub = async_track_state_change_event(self.hass, [self.main_meter], self._meter_changed)
+
+        @callback
+        def _stop() -> None:
+            unsub()
+            self._cancel_meter_lost()
+
+        return _stop
+
+    @callback
+    def _meter_changed(self, event: Event[EventStateChangedData]) -> None:
+        self._meter_seen(event.data["new_state"])
+
+    @callback
+    def _meter_seen(self, state: State | None) -> None:
+        """The meter's state now: back (log once), or away (the entities go after a minute)."""
+        if state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            self._meter_bad_since = None
+            self._cancel_meter_lost()
+            if not self.meter_available:
+                self.meter_available = True
+                LOGGER.info("Meter %s is back: its entities are available again", self.main_meter)
+                # Refresh after the listener has taken this reading (not eagerly, before it).
+                self.config_entry.async_create_background_task(
+                    self.hass, self.async_refresh(), f"{DOMAIN} meter back", eager_start=False
+                )
+            return
+        if self._meter_bad_since is not None:
+            return
+        now = dt_util.utcnow().timestamp()
+        self._meter_bad_since = min(now, state.last_changed_timestamp) if state else now
+        delay = self._meter_bad_since + METER_UNAVAILABLE_AFTER.total_seconds() - now
+        self._meter_lost_unsub = async_call_later(self.hass, max(delay, 0.0), self._meter_lost)
+
+    @callback
+    def _meter_lost(self, _now: datetime) -> None:
+        """Unavailable for longer than METER_UNAVAILABLE_AFTER: say so once, mark the entities."""
+        self._meter_lost_unsub = None
+        if self._meter_bad_since is None or not self.meter_available:
+            return
+        self.meter_available = False
+        LOGGER.info(
+            "Meter %s has been unavailable for over %s: the entities derived from it are "
+            "unavailable until it returns",
+            self.main_meter,
+            METER_UNAVAILABLE_AFTER,
+        )
+        self.async_update_listeners()
+
+    @callback
+    def _cancel_meter_lost(self) -> None:
+        if self._meter_lost_unsub is not None:
+            self._meter_lost_unsub()
+            self._meter_lost_unsub = None
 
     # --- the heartbeat ------------------------------------------------------------------------
     async def _async_update_data(self) -> CorrelatorData:
@@ -320,15 +402,11 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
     # --- repairs ------------------------------------------------------------------------------
     def _update_meter_issue(self, now: float) -> None:
         """Raise `meter_unavailable` after REPAIR_AFTER without a reading; clear it on return."""
-        state = self.hass.states.get(self.main_meter)
-        if state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN):
-            self._meter_bad_since = None
+        if self._meter_bad_since is None:
             if self._issue_active is not False:
                 ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
                 self._issue_active = False
             return
-        if self._meter_bad_since is None:
-            self._meter_bad_since = now
         if not self._issue_active and now - self._meter_bad_since >= REPAIR_AFTER.total_seconds():
             self._issue_active = True
             ir.async_create_issue(
