@@ -85,7 +85,7 @@ def _sink(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> InfluxSink
 
 
 async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: CorrelatorStore) -> None:
-    """Load what was learned; an unreadable file is kept aside and learning starts afresh."""
+    """Load what was learned; a file with unreadable parts is also kept aside as it was."""
     try:
         stored = await store.async_load()
     except UnsupportedStorageVersionError as err:
@@ -96,15 +96,13 @@ async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: Correl
         ) from err
     if not stored:
         return
-    try:
-        coordinator.restore(stored)
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
+    if broken := coordinator.restore(stored):
         kept = await store.async_keep_unreadable(stored)
         LOGGER.error(
-            "Learned data in %s could not be read (%s); a copy is kept in %s and learning "
-            "starts afresh",
+            "Parts of the learned data in %s could not be read (%s): a copy of the file is kept "
+            "in %s; everything else was loaded",
             store.path,
-            err,
+            ", ".join(broken),
             kept,
         )
 

@@ -51,7 +51,7 @@ from .const import (
 )
 from .data import CorrelatorData, DeviceData, EnergyCorrelatorConfigEntry
 from .engine import Correlation, Engine, EngineStats, ProfileSummary
-from .store import CorrelatorStore, StoredData
+from .store import CorrelatorStore, StoredData, load_engine_parts
 from .units import energy_kwh, state_number
 
 if TYPE_CHECKING:
@@ -160,6 +160,7 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         self._profiles: dict[str, ProfileSummary] = {}
         self._stats: EngineStats | None = None
         self._last_correlation: Correlation | None = None
+        self.unreadable_parts: list[str] = []  # of the stored state at setup (diagnostics)
 
     @property
     def has_energy_sensor(self) -> bool:
@@ -172,16 +173,26 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         return f"meter_unavailable_{self.config_entry.entry_id}"
 
     # --- persistence --------------------------------------------------------------------------
-    def restore(self, stored: StoredData | None) -> None:
-        """Load what the store kept (engine first, then the shell's day state)."""
+    def restore(self, stored: StoredData | None) -> list[str]:
+        """Load what the store kept (engine first, then the shell's day state).
+
+        Returns the parts that could not be read (also kept in `unreadable_parts`).
+        """
         if not stored:
-            return
+            return []
+        broken = []
         if engine_data := stored.get("engine"):
-            self.engine.load_dict(engine_data)
-        self.daily_energy.load(stored.get("shell", {}).get("daily_energy") or {})
+            broken = load_engine_parts(self.engine, engine_data)
+        try:
+            self.daily_energy.load(dict(stored.get("shell", {}).get("daily_energy") or {}))
+        except TypeError, ValueError, AttributeError:
+            self.daily_energy = DailyEnergy()
+            broken.append("shell.daily_energy")
         self._profiles = {p.entity_id: p for p in self.engine.profiles()}
         recent = self.engine.recent_correlations(limit=1)
         self._last_correlation = recent[0] if recent else None
+        self.unreadable_parts = broken
+        return broken
 
     @callback
     def stored_data(self) -> StoredData:
