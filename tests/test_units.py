@@ -25,6 +25,7 @@ from custom_components.energy_correlator.units import energy_kwh, power_w, state
         ("nan", "W", None),
         ("inf", "kW", None),
         ("-inf", "W", None),
+        ("1e308", "kW", None),  # finite, but not in watts
     ],
 )
 def test_power_w(state: str, unit: str | None, expected: float | None) -> None:
@@ -45,6 +46,7 @@ def test_power_w(state: str, unit: str | None, expected: float | None) -> None:
         ("2.5", "W", None),
         ("nan", "kWh", None),
         ("unavailable", "kWh", None),
+        ("1e308", "MWh", None),
     ],
 )
 def test_energy_kwh(state: str, unit: str | None, expected: float | None) -> None:
