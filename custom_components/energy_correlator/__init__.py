@@ -13,12 +13,14 @@ from .const import (
     CONF_METER,
     DEFAULT_AFTER_WINDOW_S,
     DEFAULT_BEFORE_WINDOW_S,
+    DEFAULT_MAX_POWER_W,
     DEFAULT_MIN_DELTA_W,
     DEFAULT_SETTLE_S,
     DOMAIN,
     LOGGER,
     OPT_AFTER_WINDOW_S,
     OPT_BEFORE_WINDOW_S,
+    OPT_MAX_POWER_W,
     OPT_MIN_DELTA_W,
     OPT_SETTLE_S,
 )
@@ -51,11 +53,12 @@ def engine_config(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> En
         settle_s=float(options.get(OPT_SETTLE_S, DEFAULT_SETTLE_S)),
         min_delta_w=float(options.get(OPT_MIN_DELTA_W, DEFAULT_MIN_DELTA_W)),
         timezone=hass.config.time_zone,
+        max_power_w=float(options.get(OPT_MAX_POWER_W, DEFAULT_MAX_POWER_W)),
     )
 
 
 async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: CorrelatorStore) -> None:
-    """Load what was learned; an unreadable file is kept aside and learning starts afresh."""
+    """Load what was learned; a file with unreadable parts is also kept aside as it was."""
     try:
         stored = await store.async_load()
     except UnsupportedStorageVersionError as err:
@@ -66,15 +69,13 @@ async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: Correl
         ) from err
     if not stored:
         return
-    try:
-        coordinator.restore(stored)
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
+    if broken := coordinator.restore(stored):
         kept = await store.async_keep_unreadable(stored)
         LOGGER.error(
-            "Learned data in %s could not be read (%s); a copy is kept in %s and learning "
-            "starts afresh",
+            "Parts of the learned data in %s could not be read (%s): a copy of the file is kept "
+            "in %s; everything else was loaded",
             store.path,
-            err,
+            ", ".join(broken),
             kept,
         )
 
@@ -90,6 +91,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     # The server's shared sink (None without InfluxDB); released when the entry unloads.
     sink = coordinator.sink = await async_acquire_sink(hass, entry)
 
+    entry.async_on_unload(coordinator.async_follow_meter())
     listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
     entry.async_on_unload(listener.async_stop)
     entry.async_on_unload(async_at_started(hass, listener.async_start))

@@ -1,12 +1,15 @@
 """Shared base entities: the integration's own service device, and per-device entities that
 join the watched device's own device (the helper way, through `device_entry`)."""
 
+import math
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
@@ -17,6 +20,13 @@ from .data import DeviceData
 def entry_key(entry: ConfigEntry) -> str:
     """Prefix of every unique id of an entry (its unique id survives re-adding the entry)."""
     return entry.unique_id or entry.entry_id
+
+
+def finite_state(value: StateType) -> StateType:
+    """A state Home Assistant accepts: a non-finite number is unknown, never NaN or inf."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def service_device_info(entry: ConfigEntry) -> DeviceInfo:

@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
-from .entity import EnergyCorrelatorEntity
+from .entity import EnergyCorrelatorEntity, finite_state
 
 PARALLEL_UPDATES = 0
 
@@ -37,6 +37,8 @@ class CorrelatorSensorDescription(SensorEntityDescription):
     resets: Literal["month"] | None = None  # state_class TOTAL with last_reset
     currency: bool = False  # unit is hass.config.currency
     friendly_state: bool = False  # the value is an entity id: show its friendly name
+    # Computed from the meter's readings: unavailable while the meter is (after a minute).
+    needs_meter_fn: Callable[[EnergyCorrelatorCoordinator], bool] = lambda _: False
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -80,8 +82,12 @@ def _has_sink(data: CorrelatorData) -> bool:
     return data.sink is not None
 
 
+def _from_meter(_coordinator: EnergyCorrelatorCoordinator) -> bool:
+    return True
+
+
 def _power(
-    key: str, value_fn: Callable[[CorrelatorData], StateType]
+    key: str, value_fn: Callable[[CorrelatorData], StateType], *, from_meter: bool = True
 ) -> CorrelatorSensorDescription:
     return CorrelatorSensorDescription(
         key=key,
@@ -91,6 +97,7 @@ def _power(
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
         value_fn=value_fn,
+        needs_meter_fn=_from_meter if from_meter else lambda _: False,
     )
 
 
@@ -117,9 +124,11 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         value_fn=lambda d: _round(d.daily_energy_kwh, 4),
+        needs_meter_fn=lambda c: not c.has_energy_sensor,  # else it follows the energy sensor
     ),
     _power("peak_power", lambda d: _round(d.peak_power_w, 1)),
-    _power("standby_baseline", lambda d: _round(d.standby_baseline_w, 1)),
+    # Last complete night's standby: still true while the meter is away.
+    _power("standby_baseline", lambda d: _round(d.standby_baseline_w, 1), from_meter=False),
     CorrelatorSensorDescription(
         key="correlations_found",
         translation_key="correlations_found",
@@ -153,6 +162,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: _round(d.cost_month, 4),
         resets="month",
         currency=True,
+        needs_meter_fn=_from_meter,
     ),
     # Diagnostics.
     _counter("events_processed", lambda d: d.stats.events),
@@ -242,11 +252,17 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
         super().__init__(coordinator, description)
         if description.currency:
             self._attr_native_unit_of_measurement = coordinator.hass.config.currency
+        self._needs_meter = description.needs_meter_fn(coordinator)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the meter it is computed from is."""
+        return super().available and (not self._needs_meter or self.coordinator.meter_available)
 
     @property
     def native_value(self) -> StateType:
         """The description's value; entity ids shown by their friendly names."""
-        value = self.entity_description.value_fn(self.coordinator.data)
+        value = finite_state(self.entity_description.value_fn(self.coordinator.data))
         if (
             self.entity_description.friendly_state
             and isinstance(value, str)

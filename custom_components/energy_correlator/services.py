@@ -215,6 +215,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def relearn(call: ServiceCall) -> None:
         coordinator = _coordinator(hass, call)
         entity_ids = call.data.get(ATTR_ENTITY_ID)
+        if entity_ids and (
+            unknown := [e for e in entity_ids if coordinator.engine.profile(e) is None]
+        ):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="nothing_to_relearn",
+                translation_placeholders={"entity_id": ", ".join(unknown)},
+            )
         coordinator.engine.forget(entity_ids)
         await async_forget_backfill(hass, coordinator.config_entry.entry_id, entity_ids)
         await _async_changed(coordinator)
