@@ -37,6 +37,7 @@ class CorrelatorSensorDescription(SensorEntityDescription):
     resets: Literal["month"] | None = None  # state_class TOTAL with last_reset
     currency: bool = False  # unit is hass.config.currency
     friendly_state: bool = False  # the value is an entity id: show its friendly name
+    device_attr: bool = False  # add "device": the friendly name of the "entity_id" attribute
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -46,8 +47,11 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 def _last_correlation_attrs(data: CorrelatorData) -> Mapping[str, Any] | None:
     if (corr := data.last_correlation) is None:
         return None
+    delta = corr.power_delta_w
     return {
         "entity_id": corr.entity_id,
+        # What the sign of the state means, in words (translated state attribute).
+        "direction": None if delta is None else ("increase" if delta >= 0 else "decrease"),
         "domain": corr.domain,
         "kind": str(corr.kind),
         "previous_state": corr.previous_state,
@@ -136,6 +140,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
             None if d.last_correlation is None else _round(d.last_correlation.power_delta_w, 1)
         ),
         attr_fn=_last_correlation_attrs,
+        device_attr=True,
     ),
     CorrelatorSensorDescription(
         key="top_consumer",
@@ -163,7 +168,8 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: round(d.stats.correlation_rate_pct, 2),
+        # Unknown until an event was correlated: 0 % would claim every event failed.
+        value_fn=lambda d: round(d.stats.correlation_rate_pct, 2) if d.stats.correlations else None,
     ),
     _counter("skipped_overlap", lambda d: d.stats.skipped_overlap),
     _counter("skipped_gap", lambda d: d.stats.skipped_gap),
@@ -257,8 +263,13 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """The description's attributes."""
-        return self.entity_description.attr_fn(self.coordinator.data)
+        """The description's attributes (with the device's name where the description asks)."""
+        attrs = self.entity_description.attr_fn(self.coordinator.data)
+        if not self.entity_description.device_attr or attrs is None:
+            return attrs
+        entity_id = attrs["entity_id"]
+        state = self.hass.states.get(entity_id)
+        return {"device": state.name if state is not None else entity_id, **attrs}
 
     @property
     def last_reset(self) -> datetime | None:
