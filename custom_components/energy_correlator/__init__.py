@@ -34,6 +34,7 @@ from .const import (
 )
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
+from .energy_dashboard import EnergyDashboardOffer
 from .engine import Engine, EngineConfig
 from .influx import InfluxSink
 from .listener import StateListener
@@ -131,6 +132,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
 
     entry.runtime_data = EnergyCorrelatorRuntimeData(coordinator=coordinator, sink=sink)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Learned devices are offered for the Energy dashboard (a fixable repair issue).
+    offer = EnergyDashboardOffer(hass, entry)
+    entry.async_on_unload(coordinator.async_add_listener(offer.async_check))
+    entry.async_on_unload(offer.async_stop)
     return True
 
 
