@@ -33,6 +33,7 @@ from .const import (
     OPT_SETTLE_S,
 )
 from .coordinator import EnergyCorrelatorCoordinator
+from .dashboard import async_register_strategy
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
 from .energy_dashboard import EnergyDashboardOffer
 from .engine import Engine, EngineConfig
@@ -46,8 +47,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once; they resolve their config entry per call."""
+    """Register the actions once (they resolve their config entry per call) and the dashboard."""
     async_setup_services(hass)
+    await async_register_strategy(hass)
     return True
 
 

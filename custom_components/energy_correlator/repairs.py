@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from .energy_dashboard import (
     ISSUE_PREFIX as ENERGY_DASHBOARD_ISSUE,
+    ISSUE_TRANSLATION_KEY,
     async_add_to_energy_dashboard,
     async_devices_to_offer,
 )
@@ -17,6 +18,8 @@ from .energy_dashboard import (
 
 class EnergyDashboardFlow(RepairsFlow):
     """Confirm, then add the learned devices to the Energy dashboard."""
+
+    issue_translation_key = ISSUE_TRANSLATION_KEY  # its texts: issues.<this>.fix_flow
 
     def __init__(self, entry_id: str) -> None:
         """For the entry whose devices are offered."""

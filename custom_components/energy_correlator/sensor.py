@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .const import CONF_METER
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
@@ -38,6 +39,7 @@ class CorrelatorSensorDescription(SensorEntityDescription):
     currency: bool = False  # unit is hass.config.currency
     friendly_state: bool = False  # the value is an entity id: show its friendly name
     device_attr: bool = False  # add "device": the friendly name of the "entity_id" attribute
+    meter_attr: bool = False  # add "meter_entity_id" (the dashboard's "current power")
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -111,7 +113,16 @@ def _counter(
 
 
 SENSORS: tuple[CorrelatorSensorDescription, ...] = (
-    _power("untracked_power", lambda d: _round(d.untracked_power_w, 1)),
+    CorrelatorSensorDescription(
+        key="untracked_power",
+        translation_key="untracked_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=lambda d: _round(d.untracked_power_w, 1),
+        meter_attr=True,
+    ),
     CorrelatorSensorDescription(
         key="daily_energy",
         translation_key="daily_energy",
@@ -265,6 +276,11 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
         """The description's attributes (with the device's name where the description asks)."""
         attrs = self.entity_description.attr_fn(self.coordinator.data)
+        if self.entity_description.meter_attr:
+            return {
+                **(attrs or {}),
+                "meter_entity_id": self.coordinator.config_entry.data[CONF_METER],
+            }
         if not self.entity_description.device_attr or attrs is None:
             return attrs
         entity_id = attrs["entity_id"]
