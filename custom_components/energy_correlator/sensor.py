@@ -129,6 +129,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         suggested_display_precision=0,
         value_fn=lambda d: _round(d.untracked_power_w, 1),
         meter_attr=True,
+        needs_meter_fn=_from_meter,
     ),
     CorrelatorSensorDescription(
         key="daily_energy",
