@@ -117,7 +117,7 @@ async def test_profiles_stored_before_modes_load(
     impact: Any = await hass.services.async_call(
         DOMAIN, "device_impact", {"entity_id": KETTLE}, blocking=True, return_response=True
     )
-    assert impact["learned_power_w"] == pytest.approx(2001.25)
+    assert impact["learned_power_w"] == pytest.approx(2001.25, abs=0.1)
     assert impact["uncertainty_w"] > 0
     assert impact["modes"] == [{"power_w": 2001.2, "events": 4, "share": 1.0}]
 

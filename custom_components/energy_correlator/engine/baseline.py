@@ -64,7 +64,6 @@ class Baseline:
         self.energy_today_kwh = 0.0
         self.export_total_kwh = 0.0
         self.export_today_kwh = 0.0
-        self.cost_today = 0.0
         self.cost_month = 0.0
         self._day_key = ""
         self._month_key = ""
@@ -121,15 +120,20 @@ class Baseline:
         if math.isnan(watts) or end <= start:
             return
         kwh = watts * (end - start) / 3_600_000.0
+        if not math.isfinite(kwh):  # never reached through the plausibility gate; kept a guard
+            return
         if kwh < 0.0:
             self.export_total_kwh -= kwh
             self.export_today_kwh -= kwh
         else:
             self.energy_total_kwh += kwh
             self.energy_today_kwh += kwh
-            if self.price is not None and self.price > 0.0:
-                self.cost_today += kwh * self.price
-                self.cost_month += kwh * self.price
+            if (
+                self.price is not None
+                and self.price > 0.0
+                and math.isfinite(cost := kwh * self.price)
+            ):
+                self.cost_month += cost
         if self._in_night:
             key = round(watts)
             self._night[key] = self._night.get(key, 0.0) + (end - start)
@@ -160,7 +164,6 @@ class Baseline:
         if day_key != self._day_key:
             self.energy_today_kwh = 0.0
             self.export_today_kwh = 0.0
-            self.cost_today = 0.0
         if month_key != self._month_key:
             self.cost_month = 0.0
         self._day_key, self._month_key = day_key, month_key
@@ -180,7 +183,6 @@ class Baseline:
         if day_key != self._day_key:
             self.energy_today_kwh = 0.0
             self.export_today_kwh = 0.0
-            self.cost_today = 0.0
             if day_key[:7] != self._month_key:
                 self.cost_month = 0.0
             self._day_key, self._month_key = day_key, day_key[:7]
@@ -235,7 +237,6 @@ class Baseline:
             "energy_today_kwh": self.energy_today_kwh,
             "export_total_kwh": self.export_total_kwh,
             "export_today_kwh": self.export_today_kwh,
-            "cost_today": self.cost_today,
             "cost_month": self.cost_month,
             "day": self._day_key,
             "month": self._month_key,
@@ -250,7 +251,6 @@ class Baseline:
         self.energy_today_kwh = float(data.get("energy_today_kwh", self.energy_today_kwh))
         self.export_total_kwh = float(data.get("export_total_kwh", self.export_total_kwh))
         self.export_today_kwh = float(data.get("export_today_kwh", self.export_today_kwh))
-        self.cost_today = float(data.get("cost_today", self.cost_today))
         self.cost_month = float(data.get("cost_month", self.cost_month))
         self._day_key = str(data.get("day", self._day_key))
         self._month_key = str(data.get("month", self._month_key))
