@@ -166,13 +166,10 @@ class Bucket:
     def _fitting(modes: list[Mode], value: float, sigma: float) -> int:
         """Index of the mode a value agrees with; -1 for none."""
         for index, mode in enumerate(modes):
-            tolerance = max(
-                4.0 * mode.spread,
-                0.15 * abs(mode.centre),
-                3.0,
-                3.0 * (sigma * sigma + mode.uncertainty * mode.uncertainty) ** 0.5,
-            )
-            if abs(value - mode.centre) <= tolerance:
+            distance = abs(value - mode.centre)
+            if distance <= mode.tolerance or distance <= 3.0 * math.sqrt(
+                sigma * sigma + mode.uncertainty * mode.uncertainty
+            ):
                 return index
         return -1
 

@@ -339,7 +339,7 @@ class Correlator:
             compensated,
             ref_delta,
             learned,
-            None if sigma is None else round(sigma, 3),
+            sigma,
         )
 
     def _pulse(
@@ -478,7 +478,7 @@ class Correlator:
             0.0,
             None,
             learned,
-            None if sigma is None else round(sigma, 3),
+            sigma,
             True,
         )
 

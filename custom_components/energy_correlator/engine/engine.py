@@ -29,6 +29,7 @@ from .series import PowerSeries
 
 STATE_VERSION = 2  # 2: buckets keep each value's standard error ("s"); 1 loads with 0
 MAX_SERIES_SAMPLES = 20_000
+RUNNING_AGREES = 0.05  # an on-event's own step this close to the learned power changes nothing
 _SKIP_COUNTERS = {
     Status.OVERLAP: "skipped_overlap",
     Status.GAP: "skipped_gap",
@@ -176,10 +177,14 @@ class Engine:
             or state.level != correlation.level
         ):
             return
+        standby = self._book.power_at(entity_id, 0.0) or 0.0
+        measured = max(correlation.power_delta_w, 0.0) + standby
+        learned = self._book.power_at(entity_id, state.level)
+        if learned is not None and abs(measured - learned) <= RUNNING_AGREES * learned:
+            return  # the learned power already says it (the common case: nothing to book)
         if self._now is not None:
             self._devices.book(entity_id, self._now)
-        standby = self._book.power_at(entity_id, 0.0) or 0.0
-        self._running[entity_id] = max(correlation.power_delta_w, 0.0) + standby
+        self._running[entity_id] = measured
 
     def _book_energy(self, entity_id: str) -> None:
         """Book a device's energy up to now at the power about to change."""

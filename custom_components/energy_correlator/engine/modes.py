@@ -13,13 +13,13 @@ from itertools import pairwise
 import math
 from typing import NamedTuple
 
-from .stats import MAD_SCALE, median
+from .stats import robust_slice_sorted
 
 MAX_MODES = 3
 MODE_MIN_EVENTS = 2  # a mode needs at least this many agreeing values...
 MODE_MIN_SHARE = 0.1  # ...and this share of the bucket
 GAP_RELATIVE = 0.3  # neighbours closer than this share of their size belong together
-GAP_ABSOLUTE_W = 3.0
+GAP_ABSOLUTE_W = 3.0  # (added to the relative part)
 GAP_SIGMAS = 3.0  # ...or closer than this many combined standard errors
 SINGLE_EVENT_RELATIVE = 0.15  # n values: at best this relative standard error / n
 REJECT_MADS = 3.0  # values further than this many scaled MADs from the median are outliers
@@ -38,6 +38,7 @@ class Mode(NamedTuple):
     uncertainty: float  # standard error of the centre (W)
     low: float  # the cluster's value range
     high: float
+    tolerance: float  # a new value this close to the centre agrees (besides its own noise)
 
 
 def find_modes(pairs: list[tuple[float, float]]) -> list[Mode]:
@@ -52,12 +53,8 @@ def find_modes(pairs: list[tuple[float, float]]) -> list[Mode]:
     clusters: list[list[tuple[float, float]]] = [[pairs[0]]]
     for previous, current in pairwise(pairs):
         gap = current[0] - previous[0]
-        limit = max(
-            GAP_ABSOLUTE_W,
-            GAP_RELATIVE * max(abs(previous[0]), abs(current[0])),
-            GAP_SIGMAS * math.sqrt(previous[1] ** 2 + current[1] ** 2),
-        )
-        if gap <= limit:
+        near = GAP_ABSOLUTE_W + GAP_RELATIVE * max(abs(previous[0]), abs(current[0]))
+        if gap <= near or gap <= GAP_SIGMAS * math.sqrt(previous[1] ** 2 + current[1] ** 2):
             clusters[-1].append(current)
         else:
             clusters.append([current])
@@ -73,25 +70,19 @@ def find_modes(pairs: list[tuple[float, float]]) -> list[Mode]:
 def _mode(cluster: list[tuple[float, float]]) -> Mode:
     """The cluster's centre: the mean of the values within REJECT_MADS of its median."""
     values = [value for value, _ in cluster]  # ascending
-    centre = median(values)
-    spread = MAD_SCALE * median([abs(v - centre) for v in values])
-    if spread > 0.0:
-        agreeing = [(v, s) for v, s in cluster if abs(v - centre) <= REJECT_MADS * spread]
-    elif len(values) > 2:
-        agreeing = [(v, s) for v, s in cluster if v == centre]
-    else:
-        agreeing = cluster
-    kept = [v for v, _ in agreeing]
+    low, high, spread = robust_slice_sorted(values, REJECT_MADS)
+    agreeing = cluster[low:high]
+    kept = values[low:high]
     mean = sum(kept) / len(kept)
-    kept_spread = MAD_SCALE * median([abs(v - mean) for v in kept])
     return Mode(
         mean,
-        kept_spread,
+        spread,
         len(kept),
         len(cluster),
         standard_error(mean, agreeing),
         values[0],
         values[-1],
+        max(4.0 * spread, 0.15 * abs(mean), 3.0),
     )
 
 
