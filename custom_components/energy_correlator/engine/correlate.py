@@ -33,6 +33,7 @@ SLOW_TOLERANCE = 1.1  # a meter whose windows would just exceed the ceiling stil
 MAX_WINDOW_S = 60.0  # a quiet or slow meter's window may grow to this (from the configured cap)
 SLOW_MIN_UPDATES = 2  # readings per window at meters too slow for min_updates in MAX_WINDOW_S
 PULSE_MIN_UPDATES = 2  # readings inside a short on-period for it to teach
+CADENCE_SLACK = 0.05  # window timing is kept while the cadence stays within this share
 
 # (event, delta_w, reference before, reference after, standard error W) -> taught?
 type Teacher = Callable[[DeviceEvent, float, float | None, float | None, float], bool]
@@ -496,11 +497,15 @@ class Correlator:
 
         Cached for the last cadence seen: the meter's cadence changes rarely.
         """
-        if cadence is not None:
-            cadence = round(cadence, 1)  # a jittering cadence moves windows by nothing worth it
         cached = self._timings
-        if cached is not None and cached[0] == cadence:
-            return cached[1]
+        if cached is not None:
+            known = cached[0]
+            if known == cadence or (
+                cadence is not None
+                and known is not None
+                and abs(cadence - known) <= CADENCE_SLACK * known
+            ):  # a jittering cadence moves the windows by nothing worth a recompute
+                return cached[1]
         s = self.settings
         needed = self.needed_updates(cadence)
         ceiling_before = max(MAX_WINDOW_S, s.before_cap_s)
@@ -545,9 +550,8 @@ class Correlator:
         spread_after, drift_after, updates_after = after[1], after[2], after[3]
         n_before = updates_before if updates_before > 1 else 1
         n_after = updates_after if updates_after > 1 else 1
-        sigma = _hypot(before[9], after[9])
-        sigma += 0.05 * abs(compensated)
-        noise = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
+        sigma = _hypot(before[9], after[9]) + 0.05 * abs(compensated)
+        noise = 1.25 * _hypot(spread_before / _sqrt(n_before), spread_after / _sqrt(n_after))
         noise += 0.5 + 0.05 * abs(compensated)
         size = abs(delta)
         confidence = 1.0 - _exp(-size / noise / 3.0)  # the SNR factor

@@ -334,7 +334,7 @@ class PowerSeries:
             if inside_only and values:  # one reading right at the end: it is the value
                 return values[-1], 0.0, 0.0, updates, gap, (), (), (), values[-1], 0.0
             return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
-        durations = list(map(sub, ends, starts, strict=True))
+        durations = list(map(sub, ends, starts, strict=False))  # equal lengths by construction
         count = len(values)
         order = sorted(range(count), key=values.__getitem__)
         running = 0.0
