@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from custom_components.energy_correlator.backfill import replay
+from custom_components.energy_correlator.backfill import Replay
 from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.engine import EngineConfig
 
@@ -81,7 +81,9 @@ async def test_backfill_learns_from_history_once(
     assert impact["learned_power_w"] == pytest.approx(2000, rel=0.02)
     # Confident now: the per-device sensors were created by the refresh after the backfill.
     assert (
-        er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{METER}_{KETTLE}_learned_power")
+        er.async_get(hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{mock_config_entry.entry_id}_{KETTLE}_learned_power"
+        )
         is not None
     )
 
@@ -118,7 +120,7 @@ async def test_backfill_reports_a_failing_database(
     await _setup(hass, mock_config_entry)
     with (
         patch(
-            "custom_components.energy_correlator.backfill._read_history",
+            "custom_components.energy_correlator.backfill._read_chunk",
             side_effect=SQLAlchemyError("database is locked"),
         ),
         pytest.raises(HomeAssistantError) as err,
@@ -135,13 +137,11 @@ def test_replay_is_pure_and_ordered() -> None:
     samples = [(float(t), 300.0 + t % 2) for t in range(35)]
     samples += [(float(t), 2300.0 + t % 2) for t in range(35, 90)]
     changes = [(0.0, "off", {}), (34.5, "on", {})]
-    found, events = replay(
-        EngineConfig(main_meter=METER),
-        {METER: samples},
-        {KETTLE: changes},
-        {KETTLE: (0.0, 0.0)},
-        200.0,
-    )
-    assert events == 1
+    replay = Replay(EngineConfig(main_meter=METER))
+    found = replay.feed({METER: samples[:50]}, {KETTLE: changes})
+    found += replay.feed({METER: samples[40:]}, {KETTLE: changes[1:]})  # overlap: skipped
+    found += replay.finish(200.0)
+    assert replay.events == 1
+    assert replay.samples == len(samples)
     assert len(found) == 1
     assert found[0].power_delta_w == pytest.approx(2000, abs=2)

@@ -7,7 +7,6 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
-from .backfill import async_remove_backfill_ledger
 from .const import (
     CONF_CIRCUITS,
     CONF_INFLUX_BUCKET,
@@ -35,10 +34,12 @@ from .const import (
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
 from .engine import Engine, EngineConfig
+from .event_ledger import EventLedger
 from .influx import InfluxSink
 from .listener import StateListener
 from .services import async_setup_services
 from .store import CorrelatorStore
+from .unique_ids import async_migrate_unique_ids
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.BINARY_SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -112,6 +113,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     store = CorrelatorStore(hass, entry.entry_id)
     coordinator = EnergyCorrelatorCoordinator(hass, entry, engine, store)
     await _async_restore(coordinator, store)
+    await coordinator.event_ledger.async_load()
     entry.async_on_unload(store.async_bind(coordinator.stored_data))
 
     sink: InfluxSink | None = None
@@ -150,4 +152,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
 async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
     """Delete the learned data with the entry."""
     await CorrelatorStore(hass, entry.entry_id).async_remove()
-    await async_remove_backfill_ledger(hass, entry.entry_id)
+    await EventLedger(hass, entry.entry_id).async_remove()
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
+    """1.1 → 1.2: entity unique ids from the entry id (not the meter's entity id)."""
+    if entry.version > 1:
+        return False  # written by a newer version: refuse rather than guess
+    if entry.minor_version < 2:
+        await async_migrate_unique_ids(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+    return True
