@@ -27,6 +27,7 @@ from .coordinator import EnergyCorrelatorCoordinator
 from .data import DeviceData, EnergyCorrelatorConfigEntry
 from .entity import EnergyCorrelatorDeviceEntity
 from .unique_ids import device_source, source_entity_id, source_key
+from .write_policy import ENERGY, POWER, WriteGate
 
 # A profile this sure (0..1) earns the device its own sensors.
 MIN_CONFIDENCE = 0.5
@@ -152,6 +153,16 @@ class DeviceSensor(EnergyCorrelatorDeviceEntity, SensorEntity):
     """Learned or estimated power of one watched device."""
 
     entity_description: DeviceSensorDescription
+    _writes: WriteGate | None = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it is worth a row (write_policy.py)."""
+        if self._writes is None:
+            self._writes = WriteGate(POWER)
+        attrs = (self.available, self.extra_state_attributes)
+        if self._writes.due(self.coordinator.data.now, self.native_value, attrs):
+            super()._handle_coordinator_update()
 
     @property
     def native_value(self) -> StateType:
@@ -187,6 +198,7 @@ class EstimatedEnergySensor(EnergyCorrelatorDeviceEntity, RestoreSensor):
         super().__init__(coordinator, description, source, entity_id)
         self._total: float | None = None
         self._engine_last: float | None = None
+        self._writes = WriteGate(ENERGY)
 
     async def async_added_to_hass(self) -> None:
         """Restore the last total before the first update."""
@@ -201,9 +213,11 @@ class EstimatedEnergySensor(EnergyCorrelatorDeviceEntity, RestoreSensor):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Add the engine's increment, then write the state."""
+        """Add the engine's increment, then write the state when it is worth a row."""
         self._follow_engine()
-        super()._handle_coordinator_update()
+        attrs = (self.available, self.extra_state_attributes)
+        if self._writes.due(self.coordinator.data.now, self.native_value, attrs):
+            super()._handle_coordinator_update()
 
     def _follow_engine(self) -> None:
         if (device := self.device_data) is None:

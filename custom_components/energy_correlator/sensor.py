@@ -12,7 +12,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
@@ -21,6 +21,7 @@ from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
 from .entity import EnergyCorrelatorEntity
+from .write_policy import ENERGY, MONEY, POWER, WriteGate, WritePolicy
 
 PARALLEL_UPDATES = 0
 
@@ -37,6 +38,8 @@ class CorrelatorSensorDescription(SensorEntityDescription):
     resets: Literal["month"] | None = None  # state_class TOTAL with last_reset
     currency: bool = False  # unit is hass.config.currency
     friendly_state: bool = False  # the value is an entity id: show its friendly name
+    write_policy: WritePolicy | None = None  # None: every change is written
+    volatile_attributes: bool = False  # attributes change on every beat: not recorded
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -91,6 +94,7 @@ def _power(
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
         value_fn=value_fn,
+        write_policy=POWER,
     )
 
 
@@ -117,6 +121,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         value_fn=lambda d: _round(d.daily_energy_kwh, 4),
+        write_policy=ENERGY,
     ),
     _power("peak_power", lambda d: _round(d.peak_power_w, 1)),
     _power("standby_baseline", lambda d: _round(d.standby_baseline_w, 1)),
@@ -143,6 +148,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: d.top_consumers[0].entity_id if d.top_consumers else None,
         attr_fn=_top_consumer_attrs,
         friendly_state=True,
+        volatile_attributes=True,  # kWh/month include the open interval
     ),
     CorrelatorSensorDescription(
         key="cost_month",
@@ -153,6 +159,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: _round(d.cost_month, 4),
         resets="month",
         currency=True,
+        write_policy=MONEY,
     ),
     # Diagnostics.
     _counter("events_processed", lambda d: d.stats.events),
@@ -234,6 +241,8 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
     """A sensor whose state is a function of the coordinator's snapshot."""
 
     entity_description: CorrelatorSensorDescription
+    # Big and changing on almost every beat: shown, not kept in the recorder's database.
+    _unrecorded_attributes = frozenset({"top_consumers"})
 
     def __init__(
         self, coordinator: EnergyCorrelatorCoordinator, description: CorrelatorSensorDescription
@@ -242,6 +251,20 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
         super().__init__(coordinator, description)
         if description.currency:
             self._attr_native_unit_of_measurement = coordinator.hass.config.currency
+        self._writes = WriteGate(description.write_policy)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it is worth a row (write_policy.py)."""
+        attrs = self.extra_state_attributes
+        volatile = self.entity_description.volatile_attributes
+        if self._writes.due(
+            self.coordinator.data.now,
+            self.native_value,
+            (self.available, self.last_reset, None if volatile else attrs),
+            attrs if volatile else None,
+        ):
+            super()._handle_coordinator_update()
 
     @property
     def native_value(self) -> StateType:
