@@ -10,9 +10,12 @@ Idempotent: every correlation the live engine or an earlier backfill closed is i
 reset_statistics of one entry run one at a time (the coordinator's `learning_lock`).
 """
 
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from heapq import merge
+from itertools import islice
 from typing import Any
 
 from homeassistant.components.recorder import get_instance, history
@@ -29,10 +32,16 @@ from .units import number, state_unit, to_watts
 from .watched import WatchRules
 
 DEFAULT_BACKFILL_DAYS = 7
-CHUNK = timedelta(hours=6)  # 21 600 rows of a 1 s meter per read
+# 600 rows of a 1 s meter per read: small enough that the rows die young (few reach the old
+# generation, so few full garbage collections), large enough that queries stay cheap.
+CHUNK = timedelta(minutes=10)
 
-type Sample = tuple[float, float | None]
+# A meter's samples as two flat lists (times, watts or None): floats are not tracked by the
+# garbage collector, so a chunk held in memory does not trigger full collections (which stop
+# the event loop for as long as they traverse all of Home Assistant's objects).
+type Samples = tuple[list[float], list[float | None]]
 type Change = tuple[float, str, Mapping[str, Any]]
+type _Item = tuple[float, int, str, Any]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -79,16 +88,22 @@ class Replay:
             if engine.next_due() == due:  # nothing closed: wait for more history
                 return
 
+    def _meter_items(self, meter: str, samples: Samples) -> Iterable[_Item]:
+        """A meter's new samples as timeline items, made one at a time."""
+        times, watts = samples
+        first = bisect_right(times, self._last_ts.get(meter, float("-inf")))
+        if first < len(times):
+            self._last_ts[meter] = times[-1]
+        return (
+            (ts, 0, meter, w)
+            for ts, w in zip(islice(times, first, None), watts[first:], strict=True)
+        )
+
     def feed(
-        self, meters: Mapping[str, list[Sample]], devices: Mapping[str, list[Change]]
+        self, meters: Mapping[str, Samples], devices: Mapping[str, list[Change]]
     ) -> list[Correlation]:
         """One chunk of history (rows already seen in an earlier chunk are skipped)."""
-        timeline: list[tuple[float, int, str, Any]] = []
-        for meter, samples in meters.items():
-            last = self._last_ts.get(meter, float("-inf"))
-            timeline.extend((ts, 0, meter, watts) for ts, watts in samples if ts > last)
-            if samples:
-                self._last_ts[meter] = max(last, samples[-1][0])
+        timeline: list[_Item] = []  # device items; the meters' are merged in as they come
         for entity_id, changes in devices.items():
             domain = split_entity_id(entity_id)[0]
             for change in changes:
@@ -106,11 +121,12 @@ class Replay:
                 if event is not None:
                     timeline.append((ts, 1, entity_id, event))
                     self.events += 1
-        timeline.sort(key=lambda item: (item[0], item[1]))
+        timeline.sort(key=_order)
 
         engine = self.engine
         found: list[Correlation] = []
-        for ts, order, key, payload in timeline:
+        streams = [self._meter_items(meter, samples) for meter, samples in meters.items()]
+        for ts, order, key, payload in merge(timeline, *streams, key=_order):
             self._close_due(ts, found)
             if order == 0:
                 engine.add_power(key, ts, payload)
@@ -126,17 +142,24 @@ class Replay:
         return self.engine.tick(end_ts)
 
 
-def _meter_samples(rows: list[State | dict[str, Any]], unit: str | None) -> list[Sample]:
-    """Compressed rows ({"s": state, "lu": time}) of a meter as (time, watts or None)."""
-    samples: list[Sample] = []
+def _order(item: _Item) -> tuple[float, int]:
+    """Time order; at the same instant a device's level, then meter samples, then events."""
+    return item[0], item[1]
+
+
+def _meter_samples(rows: list[State | dict[str, Any]], unit: str | None) -> Samples:
+    """Compressed rows ({"s": state, "lu": time}) of a meter as times and watts (or None)."""
+    times: list[float] = []
+    watts: list[float | None] = []
     for row in rows:
-        if isinstance(row, State):  # not in the compressed form; kept for safety
+        if isinstance(row, State):  # the first row may be a full state
             text, ts = row.state, row.last_updated_timestamp
         else:
             text, ts = row["s"], row["lu"]
         value = number(text)
-        samples.append((ts, None if value is None else to_watts(value, unit)))
-    return samples
+        times.append(ts)
+        watts.append(None if value is None else to_watts(value, unit))
+    return times, watts
 
 
 def _read_chunk(
@@ -146,7 +169,7 @@ def _read_chunk(
     units: Mapping[str, str | None],
     devices: list[str],
     first: bool,
-) -> tuple[dict[str, list[Sample]], dict[str, list[Change]]]:
+) -> tuple[dict[str, Samples], dict[str, list[Change]]]:
     """Blocking recorder read of one chunk, converted (runs in the recorder's executor).
 
     Meters are read without attributes (their unit is the current one); devices with them
