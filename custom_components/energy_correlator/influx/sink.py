@@ -111,7 +111,7 @@ class InfluxSink:
         self._stopping = False
         self._stopped = False
         self._unsub_stop: Callable[[], None] | None = None
-        self._batch_limit = self.batch_size
+        self._shrunk_to: int | None = None  # a smaller batch after a 400/413 (bisecting)
         # Counters behind `stats`.
         self._written = 0
         self._dropped = 0
@@ -388,6 +388,11 @@ class InfluxSink:
 
     # ---- the writer ------------------------------------------------------------------------
 
+    @property
+    def _batch_limit(self) -> int:
+        """Lines per request: the batch size, or less while isolating a bad point."""
+        return self.batch_size if self._shrunk_to is None else min(self._shrunk_to, self.batch_size)
+
     async def _run(self) -> None:
         """Batch by size and age; on failure journal, back off and keep the batch."""
         try:
@@ -461,7 +466,10 @@ class InfluxSink:
     def _on_success(self, count: int) -> None:
         self._written += count
         self._successes += 1
-        self._batch_limit = min(self.batch_size, self._batch_limit * 2)
+        if self._shrunk_to is not None:
+            self._shrunk_to = (
+                None if self._shrunk_to * 2 >= self.batch_size else self._shrunk_to * 2
+            )
         if self._failing_since is not None:
             LOGGER.info(
                 "InfluxDB: writes resumed after %.0f s; %d points pending",
@@ -486,7 +494,7 @@ class InfluxSink:
         if kind in (Failure.BAD_DATA, Failure.TOO_LARGE) and batch_len > 1:
             # Bisect: halve the batch until the bad point is alone; no back-off needed.
             self._count_dropped(self._backlog.give_back(), "backlog cap")
-            self._batch_limit = max(1, batch_len // 2)
+            self._shrunk_to = max(1, batch_len // 2)
             self._last_error = kind.value
             return True
         if kind in (Failure.BAD_DATA, Failure.TOO_LARGE):
