@@ -126,6 +126,19 @@ async def test_relearn_one_device_then_all(hass: HomeAssistant, learned: MockCon
         await call(hass, "device_impact", entity_id=HEATER)
 
 
+async def test_relearn_what_was_never_learned(
+    hass: HomeAssistant, learned: MockConfigEntry
+) -> None:
+    """Naming a device without a profile is a translated error, and nothing is forgotten."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "relearn", {"entity_id": [KETTLE, "switch.never_seen"]}, blocking=True
+        )
+    assert err.value.translation_key == "nothing_to_relearn"
+    assert err.value.translation_placeholders == {"entity_id": "switch.never_seen"}
+    assert (await call(hass, "device_impact", entity_id=KETTLE))["events"] >= 1
+
+
 async def test_reset_statistics_keeps_profiles(
     hass: HomeAssistant, learned: MockConfigEntry
 ) -> None:

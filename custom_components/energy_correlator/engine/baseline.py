@@ -58,7 +58,6 @@ class Baseline:
     def _reset_accumulators(self) -> None:
         self.energy_total_kwh = 0.0
         self.energy_today_kwh = 0.0
-        self.cost_today = 0.0
         self.cost_month = 0.0
         self._day_key = ""
         self._month_key = ""
@@ -115,11 +114,12 @@ class Baseline:
         if math.isnan(watts) or end <= start:
             return
         kwh = watts * (end - start) / 3_600_000.0
+        if not math.isfinite(kwh):  # never reached through the plausibility gate; kept a guard
+            return
         self.energy_total_kwh += kwh
         self.energy_today_kwh += kwh
-        if self.price is not None:
-            self.cost_today += kwh * self.price
-            self.cost_month += kwh * self.price
+        if self.price is not None and math.isfinite(cost := kwh * self.price):
+            self.cost_month += cost
         if self._in_night:
             key = round(watts)
             self._night[key] = self._night.get(key, 0.0) + (end - start)
@@ -149,7 +149,6 @@ class Baseline:
         month_key = day_key[:7]
         if day_key != self._day_key:
             self.energy_today_kwh = 0.0
-            self.cost_today = 0.0
         if month_key != self._month_key:
             self.cost_month = 0.0
         self._day_key, self._month_key = day_key, month_key
@@ -168,7 +167,6 @@ class Baseline:
         day_key = local.date().isoformat()
         if day_key != self._day_key:
             self.energy_today_kwh = 0.0
-            self.cost_today = 0.0
             if day_key[:7] != self._month_key:
                 self.cost_month = 0.0
             self._day_key, self._month_key = day_key, day_key[:7]
@@ -217,7 +215,6 @@ class Baseline:
         return {
             "energy_total_kwh": self.energy_total_kwh,
             "energy_today_kwh": self.energy_today_kwh,
-            "cost_today": self.cost_today,
             "cost_month": self.cost_month,
             "day": self._day_key,
             "month": self._month_key,
@@ -230,7 +227,6 @@ class Baseline:
         """Restore to_dict's output; missing keys keep their defaults."""
         self.energy_total_kwh = float(data.get("energy_total_kwh", self.energy_total_kwh))
         self.energy_today_kwh = float(data.get("energy_today_kwh", self.energy_today_kwh))
-        self.cost_today = float(data.get("cost_today", self.cost_today))
         self.cost_month = float(data.get("cost_month", self.cost_month))
         self._day_key = str(data.get("day", self._day_key))
         self._month_key = str(data.get("month", self._month_key))

@@ -5,7 +5,7 @@ correlate.py, profiles.py, baseline.py; this class wires them together.
 """
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, replace
 import math
 from typing import Any
@@ -24,6 +24,7 @@ from .models import (
     Status,
     TopConsumer,
 )
+from .plausibility import PlausibilityGate
 from .series import PowerSeries
 
 STATE_VERSION = 1
@@ -52,6 +53,7 @@ class Engine:
             peak_window_s=config.peak_window_s,
         )
         self._series: dict[str, PowerSeries] = {}
+        self._gates: dict[str, PlausibilityGate] = {}  # in front of each series
         self._main = self._new_series(config.main_meter)
         self._main.consumer = self._baseline.consume
         self._book = ProfileBook()
@@ -67,6 +69,7 @@ class Engine:
     def _new_series(self, meter_id: str) -> PowerSeries:
         series = PowerSeries(self.config.horizon_s, MAX_SERIES_SAMPLES)
         self._series[meter_id] = series
+        self._gates[meter_id] = PlausibilityGate(series.add, self.config.max_power_w)
         return series
 
     # --- inputs -------------------------------------------------------------------------------
@@ -75,20 +78,29 @@ class Engine:
 
         Repeated identical values are real samples (they tell the meter's cadence). Unknown
         meter ids are accepted (reference sensors of devices) and kept in their own series.
+        Implausible readings (plausibility.py) are refused as gaps and counted.
         """
-        series = self._series.get(meter_id)
-        if series is None:
-            series = self._new_series(meter_id)
-        series.add(ts, watts)
+        gate = self._gates.get(meter_id)
+        if gate is None:
+            self._new_series(meter_id)
+            gate = self._gates[meter_id]
+        gate.add(ts, watts)
 
-    def add_power_many(
-        self, meter_id: str, ts_seq: Sequence[float], watts_seq: Sequence[float | None]
-    ) -> int:
-        """Many readings of one meter in time order (replay, backfill); returns accepted count."""
-        series = self._series.get(meter_id)
-        if series is None:
-            series = self._new_series(meter_id)
-        return series.add_many(ts_seq, watts_seq)
+    def _rejected_total(self) -> int:
+        """Readings refused so far: out of order, non-finite, implausible."""
+        series = sum(s.rejected + s.invalid for s in self._series.values())
+        return series + sum(gate.rejected for gate in self._gates.values())
+
+    def refused_readings(self) -> dict[str, dict[str, float]]:
+        """Per meter: readings refused as implausible or as spikes, and the observed peak."""
+        return {
+            meter_id: {
+                "implausible": gate.implausible,
+                "spikes": gate.spikes,
+                "peak_w": gate.peak_w,
+            }
+            for meter_id, gate in self._gates.items()
+        }
 
     def add_event(self, event: DeviceEvent) -> None:
         """A watched device changed; its correlation becomes due once its after-window closes."""
@@ -275,14 +287,6 @@ class Engine:
         """Last complete local night's low percentile of the main meter."""
         return self._baseline.standby_w
 
-    def standby_nights(self) -> list[tuple[str, float]]:
-        """(local date, standby W) of the kept nights, oldest first."""
-        return list(self._baseline.nights)
-
-    def cost_today(self) -> float:
-        """Accumulated cost since local midnight (from prices passed to tick)."""
-        return self._baseline.cost_today
-
     def cost_month(self) -> float:
         """Accumulated cost since the local month began."""
         return self._baseline.cost_month
@@ -291,7 +295,7 @@ class Engine:
     def stats(self) -> EngineStats:
         """Counters."""
         samples = sum(s.total + s.replaced for s in self._series.values())
-        rejected = sum(s.rejected + s.invalid for s in self._series.values())
+        rejected = self._rejected_total()
         return replace(
             self._stats,
             samples=self._stats.samples + samples - self._sample_base,
@@ -326,7 +330,7 @@ class Engine:
         """Zero counters and accumulators, keep profiles."""
         self._stats = EngineStats()
         self._sample_base = sum(s.total + s.replaced for s in self._series.values())
-        self._rejected_base = sum(s.rejected + s.invalid for s in self._series.values())
+        self._rejected_base = self._rejected_total()
         self._main.feed()
         self._baseline.reset()
         self._devices.reset(self._now)
@@ -366,6 +370,6 @@ class Engine:
         self._references = references
         self._stats = stats
         self._sample_base = sum(s.total + s.replaced for s in self._series.values())
-        self._rejected_base = sum(s.rejected + s.invalid for s in self._series.values())
+        self._rejected_base = self._rejected_total()
         self._recent = deque(recent, maxlen=self.config.recent_correlations)
         self._baseline.load_dict(dict(data.get("baseline", {})))

@@ -184,4 +184,5 @@ class EngineConfig:
     standby_percentile: float = 10.0
     peak_window_s: float = 86_400.0
     recent_correlations: int = 500
+    max_power_w: float = 100_000.0  # a meter reading beyond ± this is refused (plausibility.py)
     extra: dict[str, Any] = field(default_factory=dict)
