@@ -2,6 +2,7 @@
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -55,6 +56,7 @@ async def test_one_sink_per_server_until_the_last_release(
     assert second is first
     assert first.entry_ids == {power.entry_id, utility.entry_id}
     other = await async_acquire_sink(hass, power, _settings(victoria.url, bucket="other"))
+    assert other is not None
     assert other is not first  # power moved to another bucket: it left the first sink
     assert first.entry_ids == {utility.entry_id}
 
@@ -99,7 +101,7 @@ async def test_utility_measurements_through_the_shared_sink(
     sink = await async_acquire_sink(hass, utility, _settings(victoria.url))
     assert sink is not None
     tighten(sink)
-    common = {"meter_id": "gas", "meter_type": "gas", "unit": "m³"}
+    common: dict[str, Any] = {"meter_id": "gas", "meter_type": "gas", "unit": "m³"}
     sink.record_meter_consumption(
         BASE,
         **common,

@@ -6,7 +6,7 @@ from pathlib import Path
 import time
 from unittest.mock import patch
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
@@ -52,12 +52,19 @@ def dead_url(socket_enabled: None) -> str:
 
 
 def _influx_entry(
-    hass: HomeAssistant, base: MockConfigEntry, url: str, **kw: str
+    hass: HomeAssistant,
+    base: MockConfigEntry,
+    url: str,
+    *,
+    title: str | None = None,
+    unique_id: str | None = None,
+    disabled: bool = False,
 ) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title=kw.get("title", base.title),
-        unique_id=kw.get("unique_id", base.unique_id),
+        title=title or base.title,
+        unique_id=unique_id or base.unique_id,
+        disabled_by=ConfigEntryDisabler.USER if disabled else None,
         data={
             **base.data,
             CONF_INFLUX_ENABLED: True,
@@ -230,3 +237,22 @@ async def test_an_older_per_entry_backlog_is_taken_over(
     assert not legacy.exists()
     assert journal_path(hass, sink.settings).exists()
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.usefixtures("config_dir")
+async def test_removal_keeps_the_journal_of_a_disabled_entry_on_that_server(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    dead_url: str,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An entry that is configured for the server but not running still owns its backlog."""
+    entry = _influx_entry(hass, mock_config_entry, dead_url)
+    other = _influx_entry(
+        hass, mock_config_entry, dead_url, title="Other", unique_id="other", disabled=True
+    )
+    journal = await _setup_failing(hass, entry, issue_registry)
+    assert other.state is ConfigEntryState.NOT_LOADED
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert journal.exists()
