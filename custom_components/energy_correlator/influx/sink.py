@@ -158,6 +158,7 @@ class InfluxSink(SinkRecording):
 
     async def async_start(self) -> None:
         """Replay the journal, start the writer and flush on Home Assistant stop."""
+        await self._open_client()  # now, not on the first write: building it takes a while
         restored = await self._persistence.journal.async_load()
         if restored:
             self._count_dropped(self._backlog.prepend(restored), "backlog cap")
