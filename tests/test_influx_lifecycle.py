@@ -136,9 +136,9 @@ async def test_stop_sending_deletes_issues_and_sink_sensors(
     dead_url: str,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Reconfigure "stop sending to InfluxDB": no sink issue, no sink sensor left behind."""
+    """Reconfigure "stop sending to InfluxDB": no sink issue, sensor or backlog left behind."""
     entry = _influx_entry(hass, mock_config_entry, dead_url)
-    await _setup_failing(hass, entry, issue_registry)
+    journal = await _setup_failing(hass, entry, issue_registry)
     sink_sensors = _sink_sensor_ids(hass, entry)
     assert len(sink_sensors) == len(SINK_SENSORS)
 
@@ -154,6 +154,7 @@ async def test_stop_sending_deletes_issues_and_sink_sensors(
     assert not [i for i in issue_registry.issues.values() if i.domain == DOMAIN]
     assert _sink_sensor_ids(hass, entry) == []
     assert [eid for eid in sink_sensors if hass.states.get(eid) is not None] == []
+    assert not journal.exists()  # the connection is forgotten: its points can never be sent
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -184,8 +184,12 @@ class InfluxSink(SinkRecording):
             await self._persistence.async_open()
         await self._hass.async_add_executor_job(path.unlink, True)
 
-    async def async_stop(self) -> None:
-        """Stop the writer, try briefly to write what is pending, journal the rest."""
+    async def async_stop(self, *, abandoned: bool = False) -> None:
+        """Stop the writer, try briefly to write what is pending, journal the rest.
+
+        `abandoned`: nobody will send to this server again (InfluxDB was turned off or moved), so
+        what is still pending is discarded with its file instead of kept for the next start.
+        """
         if self._stopped:
             return
         self._stopped = self._stopping = True
@@ -212,7 +216,13 @@ class InfluxSink(SinkRecording):
                 await asyncio.gather(task, return_exceptions=True)
         self._task = self._write = self._journal_task = None
         self._backlog.give_back()  # whatever was in flight stays pending
-        if len(self._backlog):
+        if len(self._backlog) and abandoned:
+            LOGGER.info(
+                "InfluxDB: %d points for %s discarded: no entry sends there any more",
+                len(self._backlog),
+                self._url,
+            )
+        if len(self._backlog) and not abandoned:
             await self._persistence.async_keep()
         else:
             await self._persistence.async_close()
