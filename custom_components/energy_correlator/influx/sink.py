@@ -89,7 +89,7 @@ class InfluxSink(SinkRecording):
         self._entries: dict[str, tuple[ConfigEntry, InfluxSettings]] = {}
         self._client: InfluxDBClientAsync | None = None
         self._write_api: WriteApiAsync | None = None
-        self._client_settings: InfluxSettings | None = None
+        self._client_for: tuple[str, str, str, bool] | None = None  # what the client was built for
         self._task: asyncio.Task[None] | None = None
         self._journal_task: asyncio.Task[None] | None = None
         self._write: asyncio.Future[bool] | None = None  # the request in flight
@@ -241,10 +241,12 @@ class InfluxSink(SinkRecording):
 
     async def _open_client(self) -> WriteApiAsync:
         """The write API for the current settings (a new token or TLS choice: a new client)."""
-        if self._write_api is not None and self._client_settings == self._settings:
+        settings = self._settings
+        wanted = (settings.url, settings.token, settings.org, settings.verify_ssl)
+        if self._write_api is not None and self._client_for == wanted:
             return self._write_api
         await self._close_client()
-        settings = self._client_settings = self._settings
+        self._client_for = wanted
         self._client = InfluxDBClientAsync(
             url=settings.url,
             token=settings.token,
