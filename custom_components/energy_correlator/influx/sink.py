@@ -334,10 +334,10 @@ class InfluxSink(SinkRecording):
 
     async def _write_batch(self) -> bool:
         """Write the oldest batch; True when it left the backlog (written or dropped as bad)."""
+        write_api = await self._open_client()
         batch = self._backlog.take(self._batch_limit)
         if not batch:
             return True
-        write_api = await self._open_client()
         self._attempts += 1
         # Shielded: cancelling the writer (HA stop) must not cut a request off half-way, or a
         # batch the server stored could be written twice; async_stop settles it instead.
