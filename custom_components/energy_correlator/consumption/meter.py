@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .aggregate import daily, monthly, totals
+from .aggregate import daily, month_start, monthly, totals
 from .anomaly import detect
 from .interpolate import extend_estimate, recent_rate, spread
 from .models import (
@@ -150,11 +150,27 @@ class UtilityMeter:
             self._series, _ = spread(t, c, self.config.gap_fill_after, weights)
         return self._series
 
+    def _part(self, start: float, end: float | None) -> HourlySeries:
+        """The hours from `start` (to `end`), spread from the readings around them only: each
+        interval between readings is spread on its own, so this equals a slice of `_full`."""
+        t, c = self._ledger.cumulative()
+        lo = max(0, int(np.searchsorted(t, start, side="right")) - 3)
+        hi = len(t) if end is None else int(np.searchsorted(t, end, side="left")) + 3
+        weights = self._weights if self._profile.known else None
+        series, _ = spread(t[lo:hi], c[lo:hi], self.config.gap_fill_after, weights)
+        return series
+
     def hourly(
         self, start: float | None = None, end: float | None = None, now: float | None = None
     ) -> HourlySeries:
         """Consumption per UTC hour in [start, end); with `now`, the open interval after the
         last reading is extrapolated up to `now` at the recent rate (marked estimated)."""
+        if self._series is None and start is not None:
+            series = self._part(start, end)  # a recent range costs only its own hours
+            if now is not None and len(series):
+                t, c = self._ledger.cumulative()
+                series = extend_estimate(series, float(t[-1]), recent_rate(t, c), now)
+            return series.between(start, series.end if end is None else end)
         series = self._full()
         if now is not None and len(series):
             if self._estimate is None or self._estimate[0] != now:
@@ -177,8 +193,10 @@ class UtilityMeter:
         return monthly(self.hourly(now=now), self.tz)
 
     def totals(self, now: float) -> Totals:
-        """Today, this month and last month (local), estimate included."""
-        return totals(self.hourly(now=now), now, self.tz)
+        """Today, this month and last month (local), estimate included (spreads only the
+        readings of the last two months unless everything is cached anyway)."""
+        since = month_start(now, self.tz, 1)
+        return totals(self.hourly(start=since, now=now), now, self.tz)
 
     def anomalies(self, now: float | None = None) -> list[Anomaly]:
         """Unusual complete days (the vote of anomaly.detect)."""
