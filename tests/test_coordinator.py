@@ -118,7 +118,7 @@ async def test_devices_and_snapshot_after_learning(
 
 @pytest.mark.parametrize(
     ("price_state", "expected"),
-    [("0.42", 0.42), ("unavailable", 0.25)],
+    [("0.42", 0.42), ("unavailable", 0.25), ("nan", 0.25), ("inf", 0.25), ("cheap", 0.25)],
 )
 async def test_price_entity_or_fixed(
     hass: HomeAssistant,
