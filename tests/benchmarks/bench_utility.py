@@ -198,6 +198,7 @@ async def _import_on_a_recorder(hours: int, mode: str) -> tuple[float, float, in
             loop = asyncio.get_running_loop()
             if mode == "debug":
                 logging.getLogger("asyncio").setLevel(logging.WARNING)
+                logging.getLogger("asyncio").propagate = False  # collected, not printed
                 logging.getLogger("asyncio").addHandler(steps)
                 loop.slow_callback_duration = 0.001
                 loop.set_debug(True)
@@ -219,6 +220,7 @@ async def _import_on_a_recorder(hours: int, mode: str) -> tuple[float, float, in
             await task
             loop.set_debug(False)
             logging.getLogger("asyncio").removeHandler(steps)
+            logging.getLogger("asyncio").propagate = True
             rows = await recorder.async_add_executor_job(
                 statistics_during_period,
                 hass,
