@@ -173,7 +173,6 @@ class Ledger:
                 return ReadingResult(False, Refusal.DECREASE, previous=prev, next=nxt), None
             else:
                 notice = Notice.RESET if self.config.resets else Notice.UNEXPLAINED_DROP
-        changed_from = prev.ts if prev is not None else ts
         code = _CODE[source]
         if (
             code in _THINNABLE
@@ -183,7 +182,7 @@ class Ledger:
             and codes[i] in _THINNABLE
             and prev.ts // HOUR == ts // HOUR == nxt.ts // HOUR
         ):
-            return ReadingResult(True, None, notice, prev, nxt, removed), changed_from
+            return ReadingResult(True, None, notice, prev, nxt, removed), None  # redundant
         tss.insert(i, ts)
         values.insert(i, value)
         codes.insert(i, code)
@@ -195,6 +194,8 @@ class Ledger:
             and tss[i - 2] // HOUR == tss[i - 1] // HOUR == ts // HOUR
         ):
             self._remove(i - 1)
+            i -= 1
+        changed_from = tss[i - 1] if i > 0 else ts  # the interval into this reading changed
         self._changed()
         self._trim()
         return ReadingResult(True, None, notice, prev, nxt, removed), changed_from
