@@ -10,25 +10,15 @@ from homeassistant.helpers.typing import ConfigType
 from .backfill import async_remove_backfill_ledger
 from .const import (
     CONF_CIRCUITS,
-    CONF_INFLUX_BUCKET,
-    CONF_INFLUX_ENABLED,
-    CONF_INFLUX_ORG,
-    CONF_INFLUX_TOKEN,
-    CONF_INFLUX_URL,
-    CONF_INFLUX_VERIFY_SSL,
     CONF_METER,
     DEFAULT_AFTER_WINDOW_S,
-    DEFAULT_BACKLOG_MAX_POINTS,
     DEFAULT_BEFORE_WINDOW_S,
-    DEFAULT_INFLUX_BUCKET,
-    DEFAULT_INFLUX_URL,
     DEFAULT_MAX_POWER_W,
     DEFAULT_MIN_DELTA_W,
     DEFAULT_SETTLE_S,
     DOMAIN,
     LOGGER,
     OPT_AFTER_WINDOW_S,
-    OPT_BACKLOG_MAX_POINTS,
     OPT_BEFORE_WINDOW_S,
     OPT_MAX_POWER_W,
     OPT_MIN_DELTA_W,
@@ -37,7 +27,7 @@ from .const import (
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
 from .engine import Engine, EngineConfig
-from .influx import InfluxSink
+from .influx import async_acquire_sink, async_remove_entry_backlog
 from .listener import StateListener
 from .services import async_setup_services
 from .store import CorrelatorStore
@@ -64,23 +54,6 @@ def engine_config(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> En
         min_delta_w=float(options.get(OPT_MIN_DELTA_W, DEFAULT_MIN_DELTA_W)),
         timezone=hass.config.time_zone,
         max_power_w=float(options.get(OPT_MAX_POWER_W, DEFAULT_MAX_POWER_W)),
-    )
-
-
-def _sink(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> InfluxSink:
-    """The InfluxDB sink of an entry that enabled it."""
-    data = entry.data
-    return InfluxSink(
-        hass,
-        entry,
-        url=data.get(CONF_INFLUX_URL, DEFAULT_INFLUX_URL),
-        token=data.get(CONF_INFLUX_TOKEN, ""),
-        org=data.get(CONF_INFLUX_ORG, ""),
-        bucket=data.get(CONF_INFLUX_BUCKET, DEFAULT_INFLUX_BUCKET),
-        verify_ssl=bool(data.get(CONF_INFLUX_VERIFY_SSL, True)),
-        max_backlog_points=int(
-            entry.options.get(OPT_BACKLOG_MAX_POINTS, DEFAULT_BACKLOG_MAX_POINTS)
-        ),
     )
 
 
@@ -115,11 +88,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     await _async_restore(coordinator, store)
     entry.async_on_unload(store.async_bind(coordinator.stored_data))
 
-    sink: InfluxSink | None = None
-    if entry.data.get(CONF_INFLUX_ENABLED):
-        sink = _sink(hass, entry)
-        await sink.async_start()
-        coordinator.sink = sink
+    # The server's shared sink (None without InfluxDB); released when the entry unloads.
+    sink = coordinator.sink = await async_acquire_sink(hass, entry)
 
     entry.async_on_unload(coordinator.async_follow_meter())
     listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
@@ -143,8 +113,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
     runtime = entry.runtime_data
     await runtime.coordinator.async_shutdown()
     await runtime.coordinator.store.async_save_now()
-    if runtime.sink is not None:
-        await runtime.sink.async_stop()
     ir.async_delete_issue(hass, DOMAIN, runtime.coordinator.issue_id)
     return True
 
@@ -153,3 +121,4 @@ async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
     """Delete the learned data with the entry."""
     await CorrelatorStore(hass, entry.entry_id).async_remove()
     await async_remove_backfill_ledger(hass, entry.entry_id)
+    await async_remove_entry_backlog(hass, entry)
