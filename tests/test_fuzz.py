@@ -13,6 +13,7 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.energy_correlator.entity import finite_state
 from tests.conftest import METER, set_meter
 from tests.test_listener import run_meter
 
@@ -153,3 +154,12 @@ async def test_fuzz_then_restart(
     assert errors == [], [r.getMessage()[:300] for r in errors]
     assert "ValueError" not in caplog.text
     assert "could not be read" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(math.nan, None), (math.inf, None), (-math.inf, None), (1.5, 1.5), (0, 0), ("x", "x")],
+)
+def test_entities_show_unknown_for_non_finite_values(value: object, shown: object) -> None:
+    """The last guard before Home Assistant: NaN/inf would be refused with a ValueError."""
+    assert finite_state(value) == shown  # type: ignore[arg-type]
