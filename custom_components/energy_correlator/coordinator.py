@@ -8,6 +8,7 @@ entities read.
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+import math
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -84,7 +85,9 @@ class DailyEnergy:
         if reading_kwh is not None:
             if self.last_kwh is not None:
                 step = reading_kwh - self.last_kwh
-                self.total_kwh += step if step >= 0 else reading_kwh
+                total = self.total_kwh + (step if step >= 0 else reading_kwh)
+                if math.isfinite(total):  # two absurd readings never make an infinite day
+                    self.total_kwh = total
             self.last_kwh = reading_kwh
         return self.total_kwh
 
