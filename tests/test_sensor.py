@@ -54,12 +54,17 @@ async def test_service_device_sensors_after_one_correlation(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
 ) -> None:
     """A kettle switching on shows up in the correlation sensors and the meter figures."""
+    # Before any event the rate is unknown (0 % would say every event failed).
+    assert hass.states.get(eid(hass, "correlation_rate")).state == STATE_UNKNOWN
     await switch(hass, freezer, KETTLE, "on", 300, 2300)
 
     last = hass.states.get(eid(hass, "last_correlation"))
+    assert last.name.endswith("Last power change")
     assert float(last.state) == pytest.approx(2000, abs=5)
     assert last.attributes[ATTR_UNIT_OF_MEASUREMENT] == "W"
     assert last.attributes["entity_id"] == KETTLE
+    assert last.attributes["device"] == "kettle"  # its friendly name
+    assert last.attributes["direction"] == "increase"
     assert last.attributes["previous_state"] == "off"
     assert last.attributes["state"] == "on"
     assert last.attributes["power_before_w"] == pytest.approx(300, abs=1)
@@ -80,7 +85,12 @@ async def test_service_device_sensors_after_one_correlation(
     local = dt_util.as_local(last_reset)
     assert (local.day, local.hour, local.minute) == (1, 0, 0)
 
-    # One event is not enough to trust a profile: no per-device sensors yet.
+    await switch(hass, freezer, KETTLE, "off", 2300, 300)
+    last = hass.states.get(eid(hass, "last_correlation"))
+    assert float(last.state) == pytest.approx(-2000, abs=5)
+    assert last.attributes["direction"] == "decrease"
+
+    # Two events are not enough to trust a profile: no per-device sensors yet.
     assert (
         er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{METER}_{KETTLE}_learned_power")
         is None
@@ -120,8 +130,10 @@ async def test_learned_device_gets_its_sensors_and_tops_the_list(
     assert learned.attributes["confidence"] >= 0.5
     assert learned.attributes["on_delta_w"] == pytest.approx(2000, rel=0.02)
     assert learned.attributes["off_delta_w"] == pytest.approx(2000, rel=0.02)
-    # The switch has no device: its sensors sit on our service device and name the source.
-    assert learned.name.endswith("kettle learned power")
+    # The switch has no device: its sensors stand alone and name the source, without the
+    # meter-named service device's name in front ("Home power kettle learned power").
+    assert learned.name == "kettle learned power"
+    assert er.async_get(hass).async_get(learned_id).device_id is None
     assert float(hass.states.get(eid(hass, f"{KETTLE}_estimated_power")).state) == 0
 
     await switch(hass, freezer, KETTLE, "on", 300, 2300)

@@ -25,7 +25,9 @@ from .const import (
     OPT_SETTLE_S,
 )
 from .coordinator import EnergyCorrelatorCoordinator
+from .dashboard import async_register_strategy
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
+from .energy_dashboard import EnergyDashboardOffer
 from .engine import Engine, EngineConfig
 from .influx import async_acquire_sink, async_remove_entry_backlog
 from .listener import StateListener
@@ -37,8 +39,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once; they resolve their config entry per call."""
+    """Register the actions once (they resolve their config entry per call) and the dashboard."""
     async_setup_services(hass)
+    await async_register_strategy(hass)
     return True
 
 
@@ -103,6 +106,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
 
     entry.runtime_data = EnergyCorrelatorRuntimeData(coordinator=coordinator, sink=sink)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Learned devices are offered for the Energy dashboard (a fixable repair issue).
+    offer = EnergyDashboardOffer(hass, entry)
+    entry.async_on_unload(coordinator.async_add_listener(offer.async_check))
+    entry.async_on_unload(offer.async_stop)
     return True
 
 

@@ -65,7 +65,8 @@ class EnergyCorrelatorEntity(CoordinatorEntity[EnergyCorrelatorCoordinator]):
 
 
 class EnergyCorrelatorDeviceEntity(CoordinatorEntity[EnergyCorrelatorCoordinator]):
-    """An entity about one watched device, shown on that device's own page.
+    """An entity about one watched device, shown on that device's own page ("Kettle Estimated
+    energy"), or standing alone as "Kettle estimated energy" when the source has no device.
 
     It remembers the source by entity-registry id, so it keeps its unique id and history when the
     user renames the source, and reads the engine's data under whatever the entity id is now.
@@ -91,9 +92,9 @@ class EnergyCorrelatorDeviceEntity(CoordinatorEntity[EnergyCorrelatorCoordinator
             self.device_entry = device
             self._attr_translation_key = description.translation_key
         else:
-            # Without a device of its own the entity sits on our service device; its name must
-            # then say which device it is about.
-            self._attr_device_info = service_device_info(entry)
+            # Without a device of its own the entity stands alone (like a helper without a
+            # source device): on our meter-named service device it would read "Home power Kettle
+            # estimated energy" everywhere. Its name says which device it is about.
             self._attr_translation_key = f"{description.translation_key}_named"
             self._attr_translation_placeholders = {"source": self._source_name(entity_id)}
 

@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .const import CONF_METER
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
@@ -39,6 +40,8 @@ class CorrelatorSensorDescription(SensorEntityDescription):
     friendly_state: bool = False  # the value is an entity id: show its friendly name
     # Computed from the meter's readings: unavailable while the meter is (after a minute).
     needs_meter_fn: Callable[[EnergyCorrelatorCoordinator], bool] = lambda _: False
+    device_attr: bool = False  # add "device": the friendly name of the "entity_id" attribute
+    meter_attr: bool = False  # add "meter_entity_id" (the dashboard's "current power")
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -48,8 +51,11 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 def _last_correlation_attrs(data: CorrelatorData) -> Mapping[str, Any] | None:
     if (corr := data.last_correlation) is None:
         return None
+    delta = corr.power_delta_w
     return {
         "entity_id": corr.entity_id,
+        # What the sign of the state means, in words (translated state attribute).
+        "direction": None if delta is None else ("increase" if delta >= 0 else "decrease"),
         "domain": corr.domain,
         "kind": str(corr.kind),
         "previous_state": corr.previous_state,
@@ -114,7 +120,17 @@ def _counter(
 
 
 SENSORS: tuple[CorrelatorSensorDescription, ...] = (
-    _power("untracked_power", lambda d: _round(d.untracked_power_w, 1)),
+    CorrelatorSensorDescription(
+        key="untracked_power",
+        translation_key="untracked_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=lambda d: _round(d.untracked_power_w, 1),
+        meter_attr=True,
+        needs_meter_fn=_from_meter,
+    ),
     CorrelatorSensorDescription(
         key="daily_energy",
         translation_key="daily_energy",
@@ -145,6 +161,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
             None if d.last_correlation is None else _round(d.last_correlation.power_delta_w, 1)
         ),
         attr_fn=_last_correlation_attrs,
+        device_attr=True,
     ),
     CorrelatorSensorDescription(
         key="top_consumer",
@@ -173,7 +190,8 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: round(d.stats.correlation_rate_pct, 2),
+        # Unknown until an event was correlated: 0 % would claim every event failed.
+        value_fn=lambda d: round(d.stats.correlation_rate_pct, 2) if d.stats.correlations else None,
     ),
     _counter("skipped_overlap", lambda d: d.stats.skipped_overlap),
     _counter("skipped_gap", lambda d: d.stats.skipped_gap),
@@ -273,8 +291,18 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """The description's attributes."""
-        return self.entity_description.attr_fn(self.coordinator.data)
+        """The description's attributes (with the device's name where the description asks)."""
+        attrs = self.entity_description.attr_fn(self.coordinator.data)
+        if self.entity_description.meter_attr:
+            return {
+                **(attrs or {}),
+                "meter_entity_id": self.coordinator.config_entry.data[CONF_METER],
+            }
+        if not self.entity_description.device_attr or attrs is None:
+            return attrs
+        entity_id = attrs["entity_id"]
+        state = self.hass.states.get(entity_id)
+        return {"device": state.name if state is not None else entity_id, **attrs}
 
     @property
     def last_reset(self) -> datetime | None:

@@ -93,9 +93,30 @@ def _money(kwh: float, price: float | None) -> float | None:
     return None if price is None else round(kwh * price, 2)
 
 
+def _r(value: float | None, digits: int = 1) -> float | None:
+    """Responses carry sensible precision: W and % to 0.1, shares and confidence to 0.001."""
+    return None if value is None else round(value, digits)
+
+
+# Precision of a correlation's float fields in responses (watts and percent to 0.1).
+_CORRELATION_DIGITS = {
+    "previous_level": 3,
+    "level": 3,
+    "power_before_w": 1,
+    "power_after_w": 1,
+    "power_delta_w": 1,
+    "power_delta_pct": 1,
+    "confidence": 3,
+    "compensated_w": 1,
+    "reference_delta_w": 1,
+}
+
+
 def correlation_json(corr: Correlation) -> dict[str, Any]:
-    """A correlation as a response row: its fields plus an ISO time."""
+    """A correlation as a response row: its fields, rounded, plus an ISO time."""
     row = corr.as_dict()
+    for key, digits in _CORRELATION_DIGITS.items():
+        row[key] = _r(row[key], digits)
     row["time"] = dt_util.utc_from_timestamp(corr.ts).isoformat()
     return row
 
@@ -137,23 +158,23 @@ def _device_impact(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         "entity_id": entity_id,
         "name": _name(hass, entity_id),
         "kind": str(profile.kind),
-        "learned_power_w": profile.learned_power_w,
-        "confidence": profile.confidence,
+        "learned_power_w": _r(profile.learned_power_w),
+        "confidence": _r(profile.confidence, 3),
         "events": profile.events,
-        "on_delta_w": profile.on_delta_w,
-        "off_delta_w": profile.off_delta_w,
-        "spread_w": profile.spread_w,
-        "standby_w": profile.standby_w,
-        "estimated_power_w": engine.estimated_power_w(entity_id),
+        "on_delta_w": _r(profile.on_delta_w),
+        "off_delta_w": _r(profile.off_delta_w),
+        "spread_w": _r(profile.spread_w),
+        "standby_w": _r(profile.standby_w),
+        "estimated_power_w": _r(engine.estimated_power_w(entity_id)),
         "energy_kwh": round(engine.device_energy_kwh(entity_id), 4),
-        "on_fraction": None if row is None else row.on_fraction,
+        "on_fraction": None if row is None else round(row.on_fraction, 4),
         "kwh_per_day": round(kwh_day, 4),
         "kwh_per_month": round(kwh_month, 3),
         "price_per_kwh": price,
         "cost_per_day": _money(kwh_day, price),
         "cost_per_month": _money(kwh_month, price),
-        "reference_power_w": profile.reference_power_w,
-        "validation_error_pct": profile.validation_error_pct,
+        "reference_power_w": _r(profile.reference_power_w),
+        "validation_error_pct": _r(profile.validation_error_pct),
         "last_seen": None
         if profile.last_seen is None
         else dt_util.utc_from_timestamp(profile.last_seen).isoformat(),
