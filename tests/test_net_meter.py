@@ -61,10 +61,6 @@ async def meter(
         watch.check()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="energy/cost count import only once issue 10's engine branch is merged: drop this mark",
-)
 async def test_net_meter_sensors_never_negative(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
 ) -> None:
