@@ -38,6 +38,8 @@ BROKEN_METER: list[tuple[str, str | None]] = [
     ("310", None),
     ("1e308", "kW"),
     ("310", "W"),
+    ("65535", "W"),  # one sample far above the meter's peak, not confirmed by the next
+    ("310", "W"),
 ]
 
 
@@ -133,8 +135,9 @@ async def test_fuzz_then_restart(
     assert 0.0 < data.daily_energy_kwh < 1.0
     refused = engine.refused_readings()[METER]
     assert refused["implausible"] == 3  # 1e308, 1e12, -1e308 W (1e308 kW is no number of W)
+    assert refused["spikes"] == 1  # 65 535 W once
     # NaN, inf, text, "" and the wrong units are no reading at all (gaps), not refused ones.
-    assert engine.stats.samples_rejected == 3
+    assert engine.stats.samples_rejected == 4
 
     # Restart: unload (saves) and set up again from the store.
     assert await hass.config_entries.async_unload(init_integration.entry_id)
