@@ -75,7 +75,8 @@ async def test_service_device_sensors_after_one_correlation(
     assert value(hass, "peak_power") == pytest.approx(2300)
     assert value(hass, "daily_energy") > 0
     assert value(hass, "skipped_overlap") == 0
-    assert value(hass, "untracked_power") >= 0
+    # 2300 W on the meter, the kettle's first delta already taught: 300 W are nobody's.
+    assert value(hass, "untracked_power") == pytest.approx(300, abs=5)
 
     cost = hass.states.get(eid(hass, "cost_month"))
     assert cost.attributes[ATTR_UNIT_OF_MEASUREMENT] == hass.config.currency
@@ -150,7 +151,10 @@ async def test_learned_device_gets_its_sensors_and_tops_the_list(
     row = top.attributes["top_consumers"][0]
     assert row["entity_id"] == KETTLE
     assert row["learned_power_w"] == pytest.approx(2000, rel=0.02)
-    assert row["cost_per_month"] == pytest.approx(row["kwh_per_month"] * 0.30, abs=0.01)
+    # less than a day watched: what was observed, no monthly projection
+    assert row["kwh_per_month"] is None
+    assert row["cost_per_month"] is None
+    assert 0 < row["observed_days"] < 1
     assert value(hass, "correlation_rate") > 0
 
 
@@ -325,7 +329,8 @@ async def test_sink_sensors_when_influxdb_is_enabled(
     await run(hass, freezer, 30, 300)
 
     registry = er.async_get(hass)
-    assert float(hass.states.get(eid(hass, "sink_points_pending")).state) >= 0
+    # Nothing reaches a dead server: every heartbeat's meter point waits in the backlog.
+    assert float(hass.states.get(eid(hass, "sink_points_pending")).state) >= 5
     assert float(hass.states.get(eid(hass, "sink_points_dropped")).state) == 0
     assert registry.async_get(eid(hass, "sink_success_rate")).entity_category is (
         er.EntityCategory.DIAGNOSTIC

@@ -8,6 +8,7 @@ entities read.
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+import math
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -57,6 +58,8 @@ from .units import energy_kwh, state_number
 if TYPE_CHECKING:
     from .influx import InfluxSink
 
+RESET_SHARE = 0.5  # a cumulative reading that falls below half its last value was reset
+
 
 def _learning_counters(stats: EngineStats) -> tuple[int, ...]:
     """The counters worth a save when they change (meter samples are not)."""
@@ -67,7 +70,8 @@ class DailyEnergy:
     """Energy since local midnight from a cumulative energy sensor's readings.
 
     Sums the increases between readings of the same local day, so a sensor that resets (a daily
-    utility meter, a replaced device) counts from its new value instead of going negative.
+    utility meter, a replaced device) counts from its new value instead of going negative, and
+    a net meter that runs backwards while exporting adds nothing: never a decrease.
     """
 
     def __init__(self) -> None:
@@ -84,7 +88,14 @@ class DailyEnergy:
         if reading_kwh is not None:
             if self.last_kwh is not None:
                 step = reading_kwh - self.last_kwh
-                self.total_kwh += step if step >= 0 else reading_kwh
+                if step >= 0:
+                    total = self.total_kwh + step
+                elif reading_kwh < RESET_SHARE * self.last_kwh and reading_kwh >= 0:
+                    total = self.total_kwh + reading_kwh  # a reset: counting starts from zero
+                else:  # a net meter running backwards (export): today's import is unchanged
+                    total = self.total_kwh
+                if math.isfinite(total):  # two absurd readings never make an infinite day
+                    self.total_kwh = total
             self.last_kwh = reading_kwh
         return self.total_kwh
 

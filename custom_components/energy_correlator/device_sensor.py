@@ -48,6 +48,11 @@ def _profile_attrs(device: DeviceData) -> Mapping[str, Any]:
         "off_delta_w": _round(profile.off_delta_w),
         "spread_w": _round(profile.spread_w),
         "standby_w": _round(profile.standby_w),
+        "uncertainty_w": _round(profile.uncertainty_w),
+        "modes": [
+            {"power_w": _round(mode.power_w), "events": mode.events, "share": mode.share}
+            for mode in profile.modes
+        ],
     }
     if profile.reference_power_w is not None:
         attrs["reference_power_w"] = _round(profile.reference_power_w)

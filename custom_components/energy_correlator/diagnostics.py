@@ -71,6 +71,8 @@ async def async_get_config_entry_diagnostics(
             "standby_baseline_w": engine.standby_baseline_w(),
             "peak_w": engine.peak_w(now),
             "energy_today_kwh": engine.energy_today_kwh(now),
+            "export_today_kwh": engine.export_today_kwh(now),
+            "export_total_kwh": engine.export_total_kwh(),
             "next_due": engine.next_due(),
         },
         "profiles": [asdict(profile) for profile in engine.profiles()],

@@ -104,7 +104,10 @@ class StateListener:
         )
         for meter in (self._main_meter, *self._circuits):  # references were read by _adopt
             if (meter_state := self._hass.states.get(meter)) is not None:
-                self._add_power(meter, meter_state, meter_state.last_reported_timestamp)
+                # start warm: the value has held since the meter's last report
+                self._engine.seed_power(
+                    meter, meter_state.last_reported_timestamp, power_w(meter_state)
+                )
         self._on_event()
 
     @callback

@@ -77,8 +77,11 @@ def _top_consumer_attrs(data: CorrelatorData) -> Mapping[str, Any]:
             {
                 "entity_id": row.entity_id,
                 "learned_power_w": round(row.learned_power_w, 1),
-                "kwh_per_month": round(row.kwh_per_month, 3),
-                "cost_per_month": None if price is None else round(row.kwh_per_month * price, 2),
+                "kwh_per_month": _round(row.kwh_per_month, 3),
+                "cost_per_month": None
+                if price is None or row.kwh_per_month is None
+                else round(row.kwh_per_month * price, 2),
+                "observed_days": round(row.observed_days, 3),
             }
             for row in data.top_consumers[:TOP_CONSUMERS_SHOWN]
         ]

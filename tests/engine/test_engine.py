@@ -84,7 +84,12 @@ def test_reads_of_meter_and_aggregates() -> None:
     top = engine.top_consumers(now + 7200.0)
     assert [row.entity_id for row in top] == ["switch.heater"]
     assert 0.3 < top[0].on_fraction < 1.0
-    assert top[0].kwh_per_month == pytest.approx(top[0].kwh_per_day * 30)
+    assert top[0].kwh_per_month is None  # two hours observed: no projection
+    assert top[0].observed_days == pytest.approx(7200.0 / 86_400.0, rel=0.2)
+    assert top[0].observed_kwh > 0.0
+    later = engine.top_consumers(now + 2 * 86_400.0)[0]
+    assert later.kwh_per_day is not None
+    assert later.kwh_per_month == pytest.approx(later.kwh_per_day * 30)
     assert engine.top_consumers(now, limit=0) == []
     engine.set_device_level("switch.unlearned", now, 1.0)
     assert [row.entity_id for row in engine.top_consumers(now)] == ["switch.heater"]
