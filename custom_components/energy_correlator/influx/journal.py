@@ -110,7 +110,8 @@ class BacklogJournal:
                 await asyncio.wait({previous})
             await self._hass.async_add_executor_job(self._guarded, job, *args)
 
-        self._last = self._hass.async_create_task(run(), f"energy_correlator journal {job}")
+        name = f"energy_correlator journal {getattr(job, '__name__', 'io')}"
+        self._last = self._hass.async_create_task(run(), name)
         return self._last
 
     def _guarded(self, job: Callable[..., None], *args: Any) -> None:
