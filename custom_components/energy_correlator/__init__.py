@@ -9,33 +9,27 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import (
     CONF_CIRCUITS,
-    CONF_INFLUX_BUCKET,
-    CONF_INFLUX_ENABLED,
-    CONF_INFLUX_ORG,
-    CONF_INFLUX_TOKEN,
-    CONF_INFLUX_URL,
-    CONF_INFLUX_VERIFY_SSL,
     CONF_METER,
     DEFAULT_AFTER_WINDOW_S,
-    DEFAULT_BACKLOG_MAX_POINTS,
     DEFAULT_BEFORE_WINDOW_S,
-    DEFAULT_INFLUX_BUCKET,
-    DEFAULT_INFLUX_URL,
+    DEFAULT_MAX_POWER_W,
     DEFAULT_MIN_DELTA_W,
     DEFAULT_SETTLE_S,
     DOMAIN,
     LOGGER,
     OPT_AFTER_WINDOW_S,
-    OPT_BACKLOG_MAX_POINTS,
     OPT_BEFORE_WINDOW_S,
+    OPT_MAX_POWER_W,
     OPT_MIN_DELTA_W,
     OPT_SETTLE_S,
 )
 from .coordinator import EnergyCorrelatorCoordinator
+from .dashboard import async_register_strategy
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
+from .energy_dashboard import EnergyDashboardOffer
 from .engine import Engine, EngineConfig
 from .event_ledger import EventLedger
-from .influx import InfluxSink
+from .influx import async_acquire_sink, async_remove_entry_backlog
 from .listener import StateListener
 from .services import async_setup_services
 from .store import CorrelatorStore
@@ -46,8 +40,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once; they resolve their config entry per call."""
+    """Register the actions once (they resolve their config entry per call) and the dashboard."""
     async_setup_services(hass)
+    await async_register_strategy(hass)
     return True
 
 
@@ -62,28 +57,12 @@ def engine_config(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> En
         settle_s=float(options.get(OPT_SETTLE_S, DEFAULT_SETTLE_S)),
         min_delta_w=float(options.get(OPT_MIN_DELTA_W, DEFAULT_MIN_DELTA_W)),
         timezone=hass.config.time_zone,
-    )
-
-
-def _sink(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> InfluxSink:
-    """The InfluxDB sink of an entry that enabled it."""
-    data = entry.data
-    return InfluxSink(
-        hass,
-        entry,
-        url=data.get(CONF_INFLUX_URL, DEFAULT_INFLUX_URL),
-        token=data.get(CONF_INFLUX_TOKEN, ""),
-        org=data.get(CONF_INFLUX_ORG, ""),
-        bucket=data.get(CONF_INFLUX_BUCKET, DEFAULT_INFLUX_BUCKET),
-        verify_ssl=bool(data.get(CONF_INFLUX_VERIFY_SSL, True)),
-        max_backlog_points=int(
-            entry.options.get(OPT_BACKLOG_MAX_POINTS, DEFAULT_BACKLOG_MAX_POINTS)
-        ),
+        max_power_w=float(options.get(OPT_MAX_POWER_W, DEFAULT_MAX_POWER_W)),
     )
 
 
 async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: CorrelatorStore) -> None:
-    """Load what was learned; an unreadable file is kept aside and learning starts afresh."""
+    """Load what was learned; a file with unreadable parts is also kept aside as it was."""
     try:
         stored = await store.async_load()
     except UnsupportedStorageVersionError as err:
@@ -94,15 +73,13 @@ async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: Correl
         ) from err
     if not stored:
         return
-    try:
-        coordinator.restore(stored)
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
+    if broken := coordinator.restore(stored):
         kept = await store.async_keep_unreadable(stored)
         LOGGER.error(
-            "Learned data in %s could not be read (%s); a copy is kept in %s and learning "
-            "starts afresh",
+            "Parts of the learned data in %s could not be read (%s): a copy of the file is kept "
+            "in %s; everything else was loaded",
             store.path,
-            err,
+            ", ".join(broken),
             kept,
         )
 
@@ -116,12 +93,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     await coordinator.event_ledger.async_load()
     entry.async_on_unload(store.async_bind(coordinator.stored_data))
 
-    sink: InfluxSink | None = None
-    if entry.data.get(CONF_INFLUX_ENABLED):
-        sink = _sink(hass, entry)
-        await sink.async_start()
-        coordinator.sink = sink
+    # The server's shared sink (None without InfluxDB); released when the entry unloads.
+    sink = coordinator.sink = await async_acquire_sink(hass, entry)
 
+    entry.async_on_unload(coordinator.async_follow_meter())
     listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
     entry.async_on_unload(listener.async_stop)
     entry.async_on_unload(async_at_started(hass, listener.async_start))
@@ -133,6 +108,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
 
     entry.runtime_data = EnergyCorrelatorRuntimeData(coordinator=coordinator, sink=sink)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Learned devices are offered for the Energy dashboard (a fixable repair issue).
+    offer = EnergyDashboardOffer(hass, entry)
+    entry.async_on_unload(coordinator.async_add_listener(offer.async_check))
+    entry.async_on_unload(offer.async_stop)
     return True
 
 
@@ -143,8 +122,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
     runtime = entry.runtime_data
     await runtime.coordinator.async_shutdown()
     await runtime.coordinator.store.async_save_now()
-    if runtime.sink is not None:
-        await runtime.sink.async_stop()
     ir.async_delete_issue(hass, DOMAIN, runtime.coordinator.issue_id)
     return True
 
@@ -153,6 +130,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
     """Delete the learned data with the entry."""
     await CorrelatorStore(hass, entry.entry_id).async_remove()
     await EventLedger(hass, entry.entry_id).async_remove()
+    await async_remove_entry_backlog(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
