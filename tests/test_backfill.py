@@ -248,3 +248,22 @@ def _correlation(entity_id: str, ts: float) -> Correlation:
     engine.add_power(METER, ts + 60, 2300.0)
     (corr,) = engine.tick(ts + 120)
     return corr
+
+
+async def test_backfill_while_the_meter_is_unavailable(
+    recorder_mock: Recorder, hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """History is read without attributes: the unit comes from the registry when the meter's
+    state has none right now."""
+    er.async_get(hass).async_get_or_create(
+        "sensor", "test", "home_power", suggested_object_id="home_power", unit_of_measurement="W"
+    )
+    write_history(hass, dt_util.utcnow().timestamp() - 86_400, 3)
+    await async_wait_recording_done(hass)
+    await _setup(hass, mock_config_entry)
+    hass.states.async_set(METER, "unavailable")
+    result = await hass.services.async_call(
+        DOMAIN, "backfill", {"days": 2}, blocking=True, return_response=True
+    )
+    assert result is not None
+    assert result["learned"] >= 5

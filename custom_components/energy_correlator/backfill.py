@@ -21,6 +21,7 @@ from typing import Any
 from homeassistant.components.recorder import get_instance, history
 from homeassistant.core import HomeAssistant, State, split_entity_id
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -250,6 +251,15 @@ def _teach(
         ledger.add((corr,))
 
 
+def _unit(hass: HomeAssistant, meter: str) -> str | None:
+    """The meter's unit now (history is read without attributes): its state's, else the
+    entity registry's (a meter that is unavailable right now)."""
+    if (state := hass.states.get(meter)) is not None and (unit := state_unit(state)):
+        return unit
+    reg_entry = er.async_get(hass).async_get(meter)
+    return None if reg_entry is None else reg_entry.unit_of_measurement
+
+
 async def async_backfill(
     hass: HomeAssistant, coordinator: EnergyCorrelatorCoordinator, days: float
 ) -> BackfillResult:
@@ -264,10 +274,7 @@ async def async_backfill(
     config = live.config
     rules = WatchRules.from_data(entry.data)
     meter_ids = [config.main_meter, *config.circuits]
-    units = {
-        meter: state_unit(state) if (state := hass.states.get(meter)) is not None else None
-        for meter in meter_ids
-    }
+    units = {meter: _unit(hass, meter) for meter in meter_ids}
     devices = sorted(rules.present(hass, also=(p.entity_id for p in live.profiles())))
 
     end = dt_util.utcnow()
