@@ -173,6 +173,9 @@ async def test_backfill_skips_the_events_live_learning_saw(
     live = mock_config_entry.runtime_data.coordinator.engine
     events = live.profile(KETTLE).events  # type: ignore[union-attr]
     assert events >= 3
+    # A reload right away: the live events come back with the entry.
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
 
     result = await hass.services.async_call(
         DOMAIN, "backfill", {"days": 1}, blocking=True, return_response=True

@@ -122,6 +122,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
     runtime = entry.runtime_data
     await runtime.coordinator.async_shutdown()
     await runtime.coordinator.store.async_save_now()
+    await runtime.coordinator.event_ledger.async_save()  # a reload reads it back at once
     ir.async_delete_issue(hass, DOMAIN, runtime.coordinator.issue_id)
     return True
 
