@@ -1,5 +1,7 @@
 """Energy Correlator: learns what each device costs from the whole-home power meter."""
 
+from typing import cast
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, UnsupportedStorageVersionError
@@ -37,6 +39,13 @@ from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
 from .engine import Engine, EngineConfig
 from .influx import InfluxSink
 from .listener import StateListener
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
+from .meters.setup import (
+    async_remove_utility_entry,
+    async_setup_utility_entry,
+    async_unload_utility_entry,
+)
 from .services import async_setup_services
 from .store import CorrelatorStore
 
@@ -108,6 +117,8 @@ async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: Correl
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
     """Engine from the options, learning from the store, heartbeat, listener, platforms."""
+    if is_utility_entry(entry):
+        return await async_setup_utility_entry(hass, cast(UtilityConfigEntry, entry))
     engine = Engine(engine_config(hass, entry))
     store = CorrelatorStore(hass, entry.entry_id)
     coordinator = EnergyCorrelatorCoordinator(hass, entry, engine, store)
@@ -136,6 +147,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
 
 async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
     """Persist what was learned, stop the sink, unload the platforms."""
+    if is_utility_entry(entry):
+        return await async_unload_utility_entry(hass, cast(UtilityConfigEntry, entry))
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
     runtime = entry.runtime_data
@@ -149,5 +162,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
 
 async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
     """Delete the learned data with the entry."""
+    if is_utility_entry(entry):
+        await async_remove_utility_entry(hass, cast(UtilityConfigEntry, entry))
+        return
     await CorrelatorStore(hass, entry.entry_id).async_remove()
     await async_remove_backfill_ledger(hass, entry.entry_id)

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -21,6 +21,9 @@ from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
 from .entity import EnergyCorrelatorEntity
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
+from .meters.sensor import async_setup_utility_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -220,6 +223,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the service device's sensors, then the per-device ones (now and as they are learned)."""
+    if is_utility_entry(entry):
+        await async_setup_utility_sensors(hass, cast(UtilityConfigEntry, entry), async_add_entities)
+        return
     coordinator = entry.runtime_data.coordinator
     has_sink = entry.runtime_data.sink is not None
     async_add_entities(

@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant
 
 from ..const import CONF_INFLUX_ENABLED, CONF_INFLUX_TOKEN
+from ..consumption import MeterKind
 from ..flow_schemas import INFLUX_FIELDS, INFLUX_SCHEMA, INFLUX_SUGGESTED
 from .const import (
     CONF_ENTRY_KIND,
@@ -32,7 +33,6 @@ from .const import (
     SUBENTRY_METER,
     SUBENTRY_VIRTUAL,
     UTILITY_UNIQUE_ID,
-    MeterType,
 )
 from .flow_forms import (
     DEFAULT_UTILITY_OPTIONS,
@@ -113,7 +113,7 @@ class UtilityFlowMixin(_MeterSteps, ConfigFlow):
             errors = self._meter_errors(user_input)
             if not errors:
                 self._meter = meter_data(user_input)
-                if self._meter[CONF_METER_TYPE] == MeterType.GAS:
+                if self._meter[CONF_METER_TYPE] == MeterKind.GAS:
                     return await self.async_step_utility_gas()
                 return self._async_create_utility()
         return self.async_show_form(
@@ -186,7 +186,7 @@ class MeterSubentryFlow(_MeterSteps, ConfigSubentryFlow):
             errors = self._meter_errors(user_input)
             if not errors:
                 self._meter = meter_data(user_input)
-                if self._meter[CONF_METER_TYPE] == MeterType.GAS:
+                if self._meter[CONF_METER_TYPE] == MeterKind.GAS:
                     return await self.async_step_gas()
                 return self._async_finish()
         suggested = user_input or {

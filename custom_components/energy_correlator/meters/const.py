@@ -61,15 +61,6 @@ METER_STORAGE_MINOR_VERSION: Final = 1
 METER_SAVE_DELAY: Final = timedelta(seconds=10)
 
 
-class MeterType(StrEnum):
-    """What a meter counts."""
-
-    ELECTRICITY = "electricity"
-    GAS = "gas"
-    WATER = "water"
-    HEAT = "heat"
-
-
 class OutputKind(StrEnum):
     """What a virtual meter's result is expressed in."""
 

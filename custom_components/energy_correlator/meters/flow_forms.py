@@ -32,6 +32,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from ..consumption import MeterKind
 from ..units import (
     ENERGY,
     ENERGY_UNITS,
@@ -67,16 +68,15 @@ from .const import (
     OPT_ROLLING_Z,
     OPT_ZSCORE,
     SUBENTRY_METER,
-    MeterType,
     OutputKind,
 )
 
 # The device classes a source sensor may have, per meter type.
-TYPE_DEVICE_CLASSES: dict[MeterType, SensorDeviceClass] = {
-    MeterType.ELECTRICITY: SensorDeviceClass.ENERGY,
-    MeterType.HEAT: SensorDeviceClass.ENERGY,
-    MeterType.GAS: SensorDeviceClass.GAS,
-    MeterType.WATER: SensorDeviceClass.WATER,
+TYPE_DEVICE_CLASSES: dict[MeterKind, SensorDeviceClass] = {
+    MeterKind.ELECTRICITY: SensorDeviceClass.ENERGY,
+    MeterKind.HEAT: SensorDeviceClass.ENERGY,
+    MeterKind.GAS: SensorDeviceClass.GAS,
+    MeterKind.WATER: SensorDeviceClass.WATER,
 }
 CUMULATIVE = frozenset({SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING})
 # Manual readings: the units offered, energy ones first.
@@ -87,7 +87,7 @@ MANUAL_UNITS: tuple[str, ...] = tuple(sorted(str(unit) for unit in ENERGY_UNITS 
 
 def meter_quantity(meter_type: str) -> str:
     """What a meter type counts: energy (electricity, heat) or volume (gas, water)."""
-    return VOLUME if meter_type in (MeterType.GAS, MeterType.WATER) else ENERGY
+    return VOLUME if meter_type in (MeterKind.GAS, MeterKind.WATER) else ENERGY
 
 
 def _number(low: float, high: float, step: float, unit: str | None = None) -> NumberSelector:
@@ -104,7 +104,7 @@ def meter_schema() -> probatio.Schema:
             probatio.Required(CONF_NAME): TextSelector(),
             probatio.Required(CONF_METER_TYPE): SelectSelector(
                 SelectSelectorConfig(
-                    options=[str(kind) for kind in MeterType],
+                    options=[str(kind) for kind in MeterKind],
                     mode=SelectSelectorMode.LIST,
                     translation_key="meter_type",
                 )
@@ -146,7 +146,7 @@ GAS_SUGGESTED: dict[str, float] = {
 
 def validate_meter(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
     """Errors of the meter form, each on its field."""
-    meter_type = MeterType(user_input[CONF_METER_TYPE])
+    meter_type = MeterKind(user_input[CONF_METER_TYPE])
     errors: dict[str, str] = {}
     if not str(user_input[CONF_NAME]).strip():
         errors[CONF_NAME] = "name_required"
@@ -162,7 +162,7 @@ def validate_meter(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[s
     return errors
 
 
-def _source_error(hass: HomeAssistant, entity_id: str, meter_type: MeterType) -> str | None:
+def _source_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
     """Why a sensor cannot be the meter's source, or None when it can."""
     if (state := hass.states.get(entity_id)) is None:
         return "source_not_found"

@@ -1,0 +1,362 @@
+"""The utility entry's coordinator: readings in (sensors, actions, history), snapshots out.
+
+No polling: a source sensor's report, a manual reading, a replacement or a price change asks for
+a (debounced) recompute; an hourly tick moves the day and the estimate after the last reading.
+Each recompute fires anomaly events, keeps the repair issues in step and re-imports the hours
+whose consumption changed into the long-term statistics.
+"""
+
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from homeassistant.components.sensor import ATTR_STATE_CLASS
+from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntry, ConfigEntryChange
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
+from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from ..const import DOMAIN, LOGGER
+from ..consumption import (
+    AnomalyConfig,
+    MeterKind,
+    Notice,
+    ReadingResult,
+    ReadingSource,
+    Refusal,
+    ReplaceResult,
+)
+from ..units import state_number, state_unit
+from .const import (
+    CONF_METER_TYPE,
+    CONF_SOURCE,
+    EVENT_METER_ANOMALY,
+    METER_SAVE_DELAY,
+    SUBENTRY_METER,
+    SUBENTRY_VIRTUAL,
+)
+from .data import UtilityConfigEntry, UtilityData
+from .history_learning import async_learn_history
+from .importer import StatisticsImporter
+from .repairs import (
+    async_delete_source_issue,
+    async_source_removed_issue,
+    async_swap_issue,
+    async_sync_drop_issues,
+)
+from .runtime import (
+    MeterRuntime,
+    VirtualRuntime,
+    announce,
+    anomaly_config,
+    build_meter,
+    build_virtual,
+    meter_config,
+)
+from .store import MeterStore, StoredMeter, StoredUtility
+from .tracking import SourceTracker
+
+REFRESH_COOLDOWN_S = 5.0
+
+
+def _sensor_resets(state: State | None) -> bool:
+    """A total_increasing sensor's drop is a reset; a `total` one's is a suspected swap."""
+    return state is None or state.attributes.get(ATTR_STATE_CLASS) != "total"
+
+
+class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
+    """All meters of the utility entry."""
+
+    config_entry: UtilityConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: UtilityConfigEntry) -> None:
+        """Nothing is read yet; `async_setup` loads the store and starts following sources."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} utility meters",
+            update_interval=None,
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=REFRESH_COOLDOWN_S, immediate=False
+            ),
+        )
+        self.tz = dt_util.get_time_zone(hass.config.time_zone) or UTC
+        self.store = MeterStore(hass, entry.entry_id)
+        self.meters: dict[str, MeterRuntime] = {}
+        self.virtuals: dict[str, VirtualRuntime] = {}
+        self.anomaly_config: AnomalyConfig = anomaly_config(entry.options)
+        self.importer = StatisticsImporter(hass, self)
+        self._trackers: dict[str, SourceTracker] = {}
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._subentry_ids = frozenset(entry.subentries)
+
+    # Set-up and tear-down.
+
+    async def async_setup(self) -> None:
+        """Restore every meter, follow its source and price, and learn new meters' history."""
+        entry = self.config_entry
+        stored = (await self.store.async_load() or {}).get("meters", {})
+        for subentry_id, subentry in entry.subentries.items():
+            if subentry.subentry_type == SUBENTRY_METER:
+                self._add_meter(subentry_id, subentry.data, stored.get(subentry_id))
+        for subentry_id, subentry in entry.subentries.items():
+            if subentry.subentry_type == SUBENTRY_VIRTUAL:
+                announced = (stored.get(subentry_id) or {}).get("announced", [])
+                self.virtuals[subentry_id] = build_virtual(subentry_id, subentry.data, announced)
+        self._unsubs.append(async_track_time_change(self.hass, self._hourly, minute=0, second=5))
+        self._unsubs.append(
+            async_dispatcher_connect(self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._entry_changed)
+        )
+        self._unsubs.append(async_at_started(self.hass, self._started))
+
+    def _add_meter(self, subentry_id: str, data: Any, stored: StoredMeter | None) -> None:
+        source = data.get(CONF_SOURCE)
+        state = self.hass.states.get(source) if source else None
+        kind = MeterKind(data[CONF_METER_TYPE])
+        config = meter_config(
+            self.config_entry.options, kind, bool(source) and _sensor_resets(state)
+        )
+        try:
+            runtime = build_meter(subentry_id, data, config, self.tz, stored)
+        except (ValueError, TypeError, KeyError) as err:
+            LOGGER.error(
+                "Stored readings of meter %s could not be read (%s); it starts afresh", data, err
+            )
+            runtime = build_meter(subentry_id, data, config, self.tz, None)
+        self.meters[subentry_id] = runtime
+        if source:
+            self._trackers[subentry_id] = SourceTracker(
+                self.hass,
+                source,
+                partial(self._source_state, runtime),
+                partial(self._source_renamed, runtime),
+                partial(self._source_removed, runtime),
+            )
+            if state is not None:
+                self._source_state(runtime, state, state.last_reported, refresh=False)
+            elif self.hass.is_running:
+                self._source_removed(runtime, source)
+        if entity_id := runtime.price.entity_id:
+            self._unsubs.append(
+                async_track_state_change_event(
+                    self.hass, entity_id, partial(self._price_changed, runtime)
+                )
+            )
+            price_state = self.hass.states.get(entity_id)
+            runtime.price.record(dt_util.utcnow().timestamp(), state_number(price_state))
+
+    @callback
+    def async_stop_following(self) -> None:
+        """Stop following sources, prices and time (unload, or a failed set-up)."""
+        for tracker in self._trackers.values():
+            tracker.stop()
+        self._trackers.clear()
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+
+    async def async_unload(self) -> None:
+        """Finish a running import and save."""
+        self.async_stop_following()
+        await self.async_shutdown()
+        await self.importer.async_stop()
+        await self.store.async_save(self.stored_data())
+
+    @callback
+    def _started(self, _hass: HomeAssistant) -> None:
+        """Once Home Assistant runs (the recorder too): learn the history of new sensor meters."""
+        for runtime in self.meters.values():
+            if runtime.source and not runtime.learned:
+                self.config_entry.async_create_background_task(
+                    self.hass,
+                    self._async_learn(runtime),
+                    f"{DOMAIN} learn history of {runtime.name}",
+                )
+
+    async def _async_learn(self, runtime: MeterRuntime) -> None:
+        if await async_learn_history(self.hass, runtime):
+            self.schedule_save()
+            await self.async_refresh()
+
+    @callback
+    def _entry_changed(self, change: ConfigEntryChange, entry: ConfigEntry) -> None:
+        """A meter added or deleted on the entry's page: reload to build its entities."""
+        if entry.entry_id != self.config_entry.entry_id or change != ConfigEntryChange.UPDATED:
+            return
+        if frozenset(entry.subentries) != self._subentry_ids:
+            self._subentry_ids = frozenset(entry.subentries)
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    @callback
+    def _hourly(self, _now: datetime) -> None:
+        """The day, the estimate and 'days since the last reading' move with time."""
+        if dt_util.as_local(_now).hour == 3:
+            for runtime in self.meters.values():
+                runtime.meter.learn_profile()
+        self.hass.async_create_task(self.async_request_refresh())
+
+    # Readings.
+
+    @callback
+    def _source_state(
+        self, runtime: MeterRuntime, state: State, when: datetime, refresh: bool = True
+    ) -> None:
+        """A source report: a gap when not a number, refused when its unit is of the wrong kind."""
+        if (value := state_number(state)) is None:
+            runtime.gaps += 1
+            return
+        unit = runtime.reading_unit(state_unit(state))
+        if (canonical := runtime.canonical(value, unit)) is None:
+            if runtime.wrong_unit != unit:
+                LOGGER.warning(
+                    "%s reports %s, which is not a unit of %s; its readings are ignored",
+                    state.entity_id,
+                    unit,
+                    runtime.quantity,
+                )
+            runtime.wrong_unit = unit
+            runtime.refused["wrong_unit"] += 1
+            return
+        runtime.wrong_unit = None
+        result = runtime.meter.add_reading(
+            when.timestamp(), canonical, dt_util.utcnow().timestamp(), ReadingSource.SENSOR
+        )
+        self._count(runtime, result)
+        if result.accepted and refresh:
+            self.schedule_save()
+            self.hass.async_create_task(self.async_request_refresh())
+
+    def _count(self, runtime: MeterRuntime, result: ReadingResult) -> None:
+        if not result.accepted and result.reason is not None:
+            runtime.refused[str(result.reason)] += 1
+        if result.notice is Notice.RESET:
+            runtime.refused["resets"] += 1
+
+    def add_manual_reading(self, runtime: MeterRuntime, ts: float, value: float) -> ReadingResult:
+        """A reading typed in (already in kWh or m³); the caller refreshes."""
+        result = runtime.meter.add_reading(
+            ts, value, dt_util.utcnow().timestamp(), ReadingSource.MANUAL
+        )
+        self._count(runtime, result)
+        if result.accepted or result.reason is Refusal.DUPLICATE:
+            self.schedule_save()
+        return result
+
+    def replace(
+        self, runtime: MeterRuntime, ts: float, old_final: float, new_first: float
+    ) -> ReplaceResult:
+        """A meter swap (values in kWh or m³); a swap far off the expected is warned about."""
+        result = runtime.meter.replace(ts, old_final, new_first, dt_util.utcnow().timestamp())
+        if result.accepted and result.replacement is not None:
+            self.schedule_save()
+            if result.replacement.mismatch:
+                async_swap_issue(self.hass, self.config_entry, runtime, result.replacement)
+        return result
+
+    @callback
+    def _price_changed(self, runtime: MeterRuntime, event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        price = state_number(state)
+        if price is None and runtime.price.available:
+            LOGGER.warning(
+                "Price sensor %s of %s is unavailable: its cost is unknown until it is back",
+                runtime.price.entity_id,
+                runtime.name,
+            )
+        runtime.price.record(dt_util.utcnow().timestamp(), price)
+        self.schedule_save()
+        self.hass.async_create_task(self.async_request_refresh())
+
+    @callback
+    def _source_renamed(self, runtime: MeterRuntime, old: str, new: str) -> None:
+        """Follow a rename persistently: the subentry keeps the new entity id."""
+        runtime.source = new
+        entry = self.config_entry
+        if (subentry := entry.subentries.get(runtime.subentry_id)) is not None:
+            self.hass.config_entries.async_update_subentry(
+                entry, subentry, data={**subentry.data, CONF_SOURCE: new}
+            )
+        LOGGER.info("Meter %s follows its source, renamed from %s to %s", runtime.name, old, new)
+
+    @callback
+    def _source_removed(self, runtime: MeterRuntime, entity_id: str) -> None:
+        """The source is gone: readings stay, manual readings still work, the user is told."""
+        runtime.source_missing = True
+        if (tracker := self._trackers.pop(runtime.subentry_id, None)) is not None:
+            tracker.stop()
+        async_source_removed_issue(self.hass, self.config_entry, runtime, entity_id)
+
+    # Snapshots.
+
+    async def _async_update_data(self) -> UtilityData:
+        """Recompute every meter; fire events, sync repairs, schedule the statistics import."""
+        now = dt_util.utcnow().timestamp()
+        today = datetime.fromtimestamp(now, self.tz).date()
+        config = self.anomaly_config
+        snapshots = {}
+        fired = []
+        for subentry_id, runtime in self.meters.items():
+            snapshot, anomalies = runtime.snapshot(now, self.tz, config)
+            snapshots[subentry_id] = snapshot
+            fired += [(snapshot, a) for a in announce(runtime.announced, anomalies, today)]
+            async_sync_drop_issues(self.hass, self.config_entry, runtime)
+            if runtime.source and not runtime.source_missing:
+                async_delete_source_issue(self.hass, runtime)
+        for subentry_id, virtual in self.virtuals.items():
+            series = virtual.series(self.meters, now)
+            snapshot, anomalies = virtual.snapshot(series, now, self.tz, config)
+            snapshots[subentry_id] = snapshot
+            fired += [(snapshot, a) for a in announce(virtual.announced, anomalies, today)]
+        for snapshot, anomaly in fired:
+            self.hass.bus.async_fire(
+                EVENT_METER_ANOMALY,
+                {
+                    "meter_id": snapshot.subentry_id,
+                    "name": snapshot.name,
+                    "meter_type": str(snapshot.kind),
+                    "unit": snapshot.unit,
+                    "day": anomaly.day.isoformat(),
+                    "value": anomaly.value,
+                    "expected_low": anomaly.expected_low,
+                    "expected_high": anomaly.expected_high,
+                    "methods": list(anomaly.methods),
+                },
+            )
+        if fired:
+            self.schedule_save()
+        self.importer.schedule(now)
+        return UtilityData(now=now, meters=snapshots)
+
+    # Persistence.
+
+    @callback
+    def schedule_save(self) -> None:
+        """Write within METER_SAVE_DELAY (Home Assistant flushes it on stop)."""
+        self.store.async_delay_save(self.stored_data, METER_SAVE_DELAY.total_seconds())
+
+    def stored_data(self) -> StoredUtility:
+        """The file's payload now."""
+        meters: dict[str, StoredMeter] = {
+            subentry_id: StoredMeter(
+                meter=runtime.meter.to_dict(),
+                prices=runtime.price.to_list(),
+                announced=sorted(runtime.announced),
+                learned=runtime.learned,
+            )
+            for subentry_id, runtime in self.meters.items()
+        }
+        for subentry_id, virtual in self.virtuals.items():
+            meters[subentry_id] = StoredMeter(announced=sorted(virtual.announced))
+        return StoredUtility(meters=meters)
