@@ -144,6 +144,7 @@ class HourlySeries:
     values: np.ndarray  # float64, never negative
     filled: np.ndarray  # bool
     estimated: np.ndarray  # bool
+    resolved: np.ndarray  # bool: inside reading intervals short enough to judge its day
 
     @property
     def end(self) -> float:
@@ -178,12 +179,14 @@ class HourlySeries:
             self.values[first:last],
             self.filled[first:last],
             self.estimated[first:last],
+            self.resolved[first:last],
         )
 
     @staticmethod
     def empty(start: float = 0.0) -> HourlySeries:
         """No hours."""
-        return HourlySeries(start, np.zeros(0), np.zeros(0, bool), np.zeros(0, bool))
+        none = np.zeros(0, bool)
+        return HourlySeries(start, np.zeros(0), none, none, none)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
