@@ -200,5 +200,6 @@ class MeterSensor(MeterEntity, SensorEntity):
         """Start of the local day or month for `total` sensors."""
         if (resets := self.entity_description.resets) is None:
             return None
-        start = dt_util.start_of_local_day(dt_util.utc_from_timestamp(self.coordinator.data.now))
+        now = dt_util.as_local(dt_util.utc_from_timestamp(self.coordinator.data.now))
+        start = dt_util.start_of_local_day(now)
         return start.replace(day=1) if resets == "month" else start
