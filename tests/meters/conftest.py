@@ -109,8 +109,10 @@ def setup_utility(hass: HomeAssistant) -> SetUp:
     return _setup
 
 
-def meter_device(hass: HomeAssistant, subentry_id: str) -> str:
+def meter_device(hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str) -> str:
     """The device id of a meter."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, subentry_id)})
-    assert device is not None
-    return device.id
+    return next(
+        device.id
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        if (DOMAIN, subentry_id) in device.identifiers
+    )
