@@ -42,7 +42,7 @@ from custom_components.energy_correlator.const import (
     OPT_SCAN_INTERVAL_S,
 )
 from custom_components.energy_correlator.flow_schemas import DEFAULT_OPTIONS
-from custom_components.energy_correlator.influx_validate import InfluxValidationError
+from custom_components.energy_correlator.influx.validation import InfluxValidationError
 from custom_components.energy_correlator.meters.config_flow import UtilityOptionsFlow
 
 TRANSLATIONS = json.loads(

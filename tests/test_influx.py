@@ -23,10 +23,11 @@ from custom_components.energy_correlator.engine.models import (
     TransitionKind,
 )
 from custom_components.energy_correlator.influx import InfluxSink
-from custom_components.energy_correlator.influx_repairs import (
+from custom_components.energy_correlator.influx.repairs import (
     ISSUE_POINTS_DROPPED,
     ISSUE_UNREACHABLE,
 )
+from custom_components.energy_correlator.influx.sink import journal_path
 
 from .victoria import (
     TOKEN,
@@ -247,7 +248,7 @@ async def test_restart_during_outage_loses_nothing(
 
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)  # what a restart does first
     await hass.async_block_till_done()
-    saved = tmp_path / ".storage" / f"energy_correlator.{entry.entry_id}.influx"
+    saved = journal_path(hass, sink.settings)
     assert saved.exists()
     assert sink.stats.points_pending == 200
 

@@ -12,24 +12,14 @@ from homeassistant.helpers.typing import ConfigType
 from .backfill import async_remove_backfill_ledger
 from .const import (
     CONF_CIRCUITS,
-    CONF_INFLUX_BUCKET,
-    CONF_INFLUX_ENABLED,
-    CONF_INFLUX_ORG,
-    CONF_INFLUX_TOKEN,
-    CONF_INFLUX_URL,
-    CONF_INFLUX_VERIFY_SSL,
     CONF_METER,
     DEFAULT_AFTER_WINDOW_S,
-    DEFAULT_BACKLOG_MAX_POINTS,
     DEFAULT_BEFORE_WINDOW_S,
-    DEFAULT_INFLUX_BUCKET,
-    DEFAULT_INFLUX_URL,
     DEFAULT_MIN_DELTA_W,
     DEFAULT_SETTLE_S,
     DOMAIN,
     LOGGER,
     OPT_AFTER_WINDOW_S,
-    OPT_BACKLOG_MAX_POINTS,
     OPT_BEFORE_WINDOW_S,
     OPT_MIN_DELTA_W,
     OPT_SETTLE_S,
@@ -37,7 +27,7 @@ from .const import (
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
 from .engine import Engine, EngineConfig
-from .influx import InfluxSink
+from .influx import async_acquire_sink, async_remove_entry_backlog
 from .listener import StateListener
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
@@ -70,23 +60,6 @@ def engine_config(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> En
         settle_s=float(options.get(OPT_SETTLE_S, DEFAULT_SETTLE_S)),
         min_delta_w=float(options.get(OPT_MIN_DELTA_W, DEFAULT_MIN_DELTA_W)),
         timezone=hass.config.time_zone,
-    )
-
-
-def _sink(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> InfluxSink:
-    """The InfluxDB sink of an entry that enabled it."""
-    data = entry.data
-    return InfluxSink(
-        hass,
-        entry,
-        url=data.get(CONF_INFLUX_URL, DEFAULT_INFLUX_URL),
-        token=data.get(CONF_INFLUX_TOKEN, ""),
-        org=data.get(CONF_INFLUX_ORG, ""),
-        bucket=data.get(CONF_INFLUX_BUCKET, DEFAULT_INFLUX_BUCKET),
-        verify_ssl=bool(data.get(CONF_INFLUX_VERIFY_SSL, True)),
-        max_backlog_points=int(
-            entry.options.get(OPT_BACKLOG_MAX_POINTS, DEFAULT_BACKLOG_MAX_POINTS)
-        ),
     )
 
 
@@ -125,11 +98,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     await _async_restore(coordinator, store)
     entry.async_on_unload(store.async_bind(coordinator.stored_data))
 
-    sink: InfluxSink | None = None
-    if entry.data.get(CONF_INFLUX_ENABLED):
-        sink = _sink(hass, entry)
-        await sink.async_start()
-        coordinator.sink = sink
+    # The server's shared sink (None without InfluxDB); released when the entry unloads.
+    sink = coordinator.sink = await async_acquire_sink(hass, entry)
 
     listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
     entry.async_on_unload(listener.async_stop)
@@ -154,8 +124,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
     runtime = entry.runtime_data
     await runtime.coordinator.async_shutdown()
     await runtime.coordinator.store.async_save_now()
-    if runtime.sink is not None:
-        await runtime.sink.async_stop()
     ir.async_delete_issue(hass, DOMAIN, runtime.coordinator.issue_id)
     return True
 
@@ -167,3 +135,4 @@ async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
         return
     await CorrelatorStore(hass, entry.entry_id).async_remove()
     await async_remove_backfill_ledger(hass, entry.entry_id)
+    await async_remove_entry_backlog(hass, entry)

@@ -46,7 +46,7 @@ from .flow_schemas import (
     normalize_options,
     options_schema,
 )
-from .influx_validate import InfluxValidationError, async_validate_influx
+from .influx import InfluxValidationError, async_validate_influx
 from .meter_discovery import (
     async_discover_meters,
     meter_title,

@@ -22,7 +22,7 @@ from custom_components.energy_correlator.const import (
     CONF_INFLUX_VERIFY_SSL,
     DOMAIN,
 )
-from custom_components.energy_correlator.influx_validate import InfluxValidationError
+from custom_components.energy_correlator.influx import InfluxValidationError
 from custom_components.energy_correlator.meters.config_flow import (
     MeterSubentryFlow,
     UtilityOptionsFlow,
@@ -458,8 +458,9 @@ async def test_options_without_influxdb(hass: HomeAssistant, mock_setup_entry: A
     assert isinstance(entry.options[OPT_MIN_METHODS], int)
 
 
-async def test_options_with_influxdb(hass: HomeAssistant) -> None:
-    """InfluxDB is checked with the power entry's test write; errors go on the field."""
+async def test_options_with_influxdb(hass: HomeAssistant, mock_setup_entry: AsyncMock) -> None:
+    """InfluxDB is checked with the power entry's test write; errors go on the field. The
+    connection is kept in the entry's data under the power entry's keys (the shared sink)."""
     entry = _utility_entry(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     with patch(VALIDATE, side_effect=InfluxValidationError("invalid_auth")):
@@ -470,14 +471,32 @@ async def test_options_with_influxdb(hass: HomeAssistant) -> None:
     with patch(VALIDATE, return_value=None):
         result = await _options(hass, result, INFLUX_INPUT)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options[CONF_INFLUX_ENABLED] is True
-    assert entry.options[CONF_INFLUX_URL] == INFLUX_INPUT[CONF_INFLUX_URL]
+    await hass.async_block_till_done()
+    assert entry.options[OPT_INFLUX] is True
+    assert entry.data == {
+        CONF_ENTRY_KIND: ENTRY_KIND_UTILITY,
+        **INFLUX_INPUT,
+        CONF_INFLUX_ENABLED: True,
+    }
+    assert CONF_INFLUX_URL not in entry.options
+    reloads = len(mock_setup_entry.mock_calls)
 
-    # Changing it again does not send the token back to the browser.
+    # Changing only the token: the options stay, the entry still reloads for the new connection;
+    # the stored token is not sent back to the browser.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await _options(hass, result, {**DEFAULT_UTILITY_OPTIONS, OPT_INFLUX: True})
     assert _suggested(result, CONF_INFLUX_URL) == INFLUX_INPUT[CONF_INFLUX_URL]
     assert _suggested(result, CONF_INFLUX_TOKEN) is None
+    with patch(VALIDATE, return_value=None):
+        result = await _options(hass, result, {**INFLUX_INPUT, CONF_INFLUX_TOKEN: "new-t0ken"})
+    await hass.async_block_till_done()
+    assert entry.data[CONF_INFLUX_TOKEN] == "new-t0ken"
+    assert len(mock_setup_entry.mock_calls) == reloads + 1
+
+    # Turning it off forgets the connection.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _options(hass, result, DEFAULT_UTILITY_OPTIONS)
+    assert entry.data == {CONF_ENTRY_KIND: ENTRY_KIND_UTILITY, CONF_INFLUX_ENABLED: False}
 
 
 def test_translated_steps_exist() -> None:

@@ -276,7 +276,7 @@ class UtilityOptionsFlow(OptionsFlowWithReload):
             self._options = normalize_utility_options(user_input)
             if self._options[OPT_INFLUX]:
                 return await self.async_step_influxdb()
-            return self.async_create_entry(data=self._options)
+            return self._async_save({CONF_INFLUX_ENABLED: False})
         current = {
             key: value
             for key, value in self.config_entry.options.items()
@@ -301,13 +301,11 @@ class UtilityOptionsFlow(OptionsFlowWithReload):
             errors = await _async_influx_errors(self.hass, user_input, INFLUX_FIELDS)
             if not errors:
                 influx = {key: user_input[key] for key in INFLUX_FIELDS}
-                return self.async_create_entry(
-                    data={**self._options, **influx, CONF_INFLUX_ENABLED: True}
-                )
+                return self._async_save({**influx, CONF_INFLUX_ENABLED: True})
         # The stored token is not sent back to the browser.
         current = {
             key: value
-            for key, value in self.config_entry.options.items()
+            for key, value in self.config_entry.data.items()
             if key in INFLUX_FIELDS and key != CONF_INFLUX_TOKEN
         }
         return self.async_show_form(
@@ -317,6 +315,21 @@ class UtilityOptionsFlow(OptionsFlowWithReload):
             ),
             errors=errors,
         )
+
+    def _async_save(self, influx: dict[str, Any]) -> ConfigFlowResult:
+        """The connection goes to the entry's data under the power entry's keys (the shared
+        sink, its reauth and its clean-up read them there); the tunables to the options."""
+        entry = self.config_entry
+        base = {
+            key: value
+            for key, value in entry.data.items()
+            if key not in INFLUX_FIELDS and key != CONF_INFLUX_ENABLED
+        }
+        data_changed = self.hass.config_entries.async_update_entry(entry, data={**base, **influx})
+        if data_changed and dict(entry.options) == self._options:
+            # Options unchanged: OptionsFlowWithReload would not reload for the new connection.
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_create_entry(data=self._options)
 
 
 def is_utility_entry(entry: ConfigEntry) -> bool:

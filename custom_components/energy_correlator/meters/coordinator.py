@@ -37,6 +37,7 @@ from ..consumption import (
     Refusal,
     ReplaceResult,
 )
+from ..influx import InfluxSink
 from ..units import state_number, state_unit
 from .const import (
     CONF_METER_TYPE,
@@ -48,7 +49,7 @@ from .const import (
 )
 from .data import UtilityConfigEntry, UtilityData
 from .history_learning import async_learn_history
-from .importer import StatisticsImporter
+from .importer import StatisticsImporter, record_anomaly
 from .repairs import (
     async_delete_source_issue,
     async_source_removed_issue,
@@ -98,6 +99,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         self.virtuals: dict[str, VirtualRuntime] = {}
         self.anomaly_config: AnomalyConfig = anomaly_config(entry.options)
         self.importer = StatisticsImporter(hass, self)
+        self.sink: InfluxSink | None = None
         self._trackers: dict[str, SourceTracker] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
         self._subentry_ids = frozenset(entry.subentries)
@@ -171,7 +173,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         """Finish a running import and save."""
         self.async_stop_following()
         await self.async_shutdown()
-        await self.importer.async_stop()
+        await self.importer.async_wait()
         await self.store.async_save(self.stored_data())
 
     @callback
@@ -320,6 +322,8 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
             snapshots[subentry_id] = snapshot
             fired += [(snapshot, a) for a in announce(virtual.announced, anomalies, today)]
         for snapshot, anomaly in fired:
+            if self.sink is not None:
+                record_anomaly(self.sink, snapshot, anomaly, self.tz)
             self.hass.bus.async_fire(
                 EVENT_METER_ANOMALY,
                 {
@@ -336,7 +340,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
             )
         if fired:
             self.schedule_save()
-        self.importer.schedule(now)
+        self.importer.schedule()
         return UtilityData(now=now, meters=snapshots)
 
     # Persistence.

@@ -281,7 +281,7 @@ OPTIONS_SCHEMA = probatio.Schema(
         probatio.Required(OPT_IQR): _number(0.5, 10, 0.1),
         probatio.Required(OPT_ROLLING_Z): _number(1, 10, 0.1),
         probatio.Required(OPT_MIN_METHODS): _number(1, 3, 1),
-        probatio.Required(OPT_INFLUX): BooleanSelector(),
+        probatio.Required(OPT_INFLUX): BooleanSelector(),  # connection asked next
     }
 )
 

@@ -1,0 +1,588 @@
+"""The InfluxDB sink: callbacks only enqueue; one background writer batches, retries and persists.
+
+Unlike core's influxdb exporter, which drops a batch after its retries, this sink keeps every
+point until the server takes it: failures leave the batch in the backlog (backlog.py), the
+writer backs off exponentially with jitter, and while writes fail (until the backlog is empty
+again) every new point is appended to the journal (journal.py) within about a second, so a
+crash loses at most the last second or so; the next start replays what is not marked settled.
+Points leave unwritten only over the backlog cap (oldest first) or when the server rejects them
+as bad (400/422); both are counted, logged and surfaced. One sink serves one server (url, org,
+bucket) for every entry attached to it (hub.py): one writer, one backlog, never two.
+"""
+
+import asyncio
+from collections.abc import Callable, Iterable
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+import random
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.util.ssl import client_context, client_context_no_verify
+from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
+from influxdb_client.client.write_api_async import WriteApiAsync
+
+from ..const import DOMAIN, LOGGER, REPAIR_AFTER
+from ..engine.models import Correlation, ProfileSummary
+from .backlog import Backlog
+from .errors import WRITE_ERRORS, Failure, classify
+from .journal import BacklogJournal
+from .points import (
+    ConsumptionPeriod,
+    circuit_line,
+    correlation_line,
+    meter_anomaly_line,
+    meter_consumption_line,
+    meter_line,
+    profile_line,
+    render,
+)
+from .repairs import (
+    ISSUE_BUCKET_NOT_FOUND,
+    ISSUE_POINTS_DROPPED,
+    ISSUE_UNREACHABLE,
+    SinkIssues,
+)
+from .settings import InfluxSettings
+
+DROP_REPORT_INTERVAL_S = 300.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SinkStats:
+    """What the InfluxDB sink reports (diagnostic sensors, diagnostics, repairs)."""
+
+    points_written: int = 0
+    points_pending: int = 0  # in memory + persisted backlog
+    points_dropped: int = 0  # over the backlog cap (oldest first) or rejected as bad (400)
+    last_error: str | None = None
+    success_pct: float | None = None  # successful write attempts / all attempts
+    failing_since: float | None = None  # POSIX time of the first failure in the current streak
+
+
+def journal_path(hass: HomeAssistant, settings: InfluxSettings) -> Path:
+    """Where the backlog of one server is kept (named by a digest: no url or token in it)."""
+    return Path(hass.config.path(".storage", f"energy_correlator.influx.{settings.key.digest}"))
+
+
+class InfluxSink:
+    """Buffered, batched, persisted writer of the integration's measurements to one server."""
+
+    # Tunables (instance attributes so tests and the benchmark can tighten them).
+    batch_size = 5_000  # Influx recommends 5 000 lines per request
+    flush_interval_s = 5.0  # the oldest point waits at most about this long (when healthy)
+    retry_initial_s = 1.0
+    retry_max_s = 300.0
+    journal_interval_s = 1.0  # while journaling, new points reach the file this often
+    journal_sync_s = 5.0  # ... and are forced to disk (fsync) this often (power loss)
+    compact_min_lines = 10_000  # compaction waits until at least this many lines are settled
+    stop_flush_timeout_s = 5.0
+    write_timeout_s = 30.0
+    repair_after_s = REPAIR_AFTER.total_seconds()
+    drop_issue_clear_s = DROP_REPORT_INTERVAL_S  # drained and no drop for this long: clear it
+
+    def __init__(self, hass: HomeAssistant, settings: InfluxSettings) -> None:
+        """Prepare the sink; nothing runs until `async_start`."""
+        self._hass = hass
+        self._settings = settings
+        self._url = settings.url
+        self._token = settings.token
+        self._org = settings.org
+        self._bucket = settings.bucket
+        self._backlog = Backlog(settings.max_backlog_points)
+        self._journal = BacklogJournal(hass, journal_path(hass, settings))
+        self._journaling = False  # new points go to the journal too
+        self._unjournaled: list[str] = []  # journaled points not handed to the file yet
+        self._settled_mark = 0  # the last `#settled` mark handed to the file
+        self._last_sync = 0.0
+        self._entries: dict[str, tuple[ConfigEntry, InfluxSettings]] = {}
+        self._client: InfluxDBClientAsync | None = None
+        self._write_api: WriteApiAsync | None = None
+        self._client_settings: InfluxSettings | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._journal_task: asyncio.Task[None] | None = None
+        self._write: asyncio.Future[bool] | None = None  # the request in flight
+        self._wake = asyncio.Event()
+        self._stop_event = asyncio.Event()
+        self._stopping = False
+        self._stopped = False
+        self._unsub_stop: Callable[[], None] | None = None
+        self._batch_limit = self.batch_size
+        # Counters behind `stats`.
+        self._written = 0
+        self._dropped = 0
+        self._attempts = 0
+        self._successes = 0
+        self._last_error: str | None = None
+        self._failing_since: float | None = None
+        self._failures = 0  # consecutive failed attempts (drives the back-off)
+        self._reauth_started = False
+        self._issues = SinkIssues(hass)
+        self._last_drop_log = 0.0
+        self._last_drop = 0.0
+
+    # ---- who writes through it ---------------------------------------------------------------
+
+    @property
+    def settings(self) -> InfluxSettings:
+        """The connection in use (the last attached entry's token and TLS choice win)."""
+        return self._settings
+
+    @property
+    def entry_ids(self) -> set[str]:
+        """The entries writing through this sink."""
+        return set(self._entries)
+
+    @property
+    def stopped(self) -> bool:
+        """True once stopped (it cannot be started again)."""
+        return self._stopped
+
+    @property
+    def journal_bytes_written(self) -> int:
+        """Bytes this sink wrote to its backlog file so far."""
+        return self._journal.bytes_written
+
+    @callback
+    def attach(self, entry: ConfigEntry, settings: InfluxSettings | None = None) -> None:
+        """`entry` writes through this sink: it gets its issues and reauth, its cap counts."""
+        settings = settings or self._settings
+        if settings.key != self._settings.key:
+            raise ValueError("an entry can only attach to the sink of its own server")
+        self._entries[entry.entry_id] = (entry, settings)
+        self._settings = settings
+        self._token = settings.token
+        self._backlog.cap = max(1, *(s.max_backlog_points for _, s in self._entries.values()))
+        self._issues.attach(entry)
+
+    @callback
+    def detach(self, entry_id: str) -> None:
+        """The entry stops writing through this sink; its repair issues go."""
+        self._entries.pop(entry_id, None)
+        self._issues.detach(entry_id)
+        if self._entries:
+            caps = (s.max_backlog_points for _, s in self._entries.values())
+            self._backlog.cap = max(1, *caps)
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Replay the journal, start the writer and flush on Home Assistant stop."""
+        restored = await self._journal.async_load()
+        if restored:
+            self._count_dropped(self._backlog.prepend(restored), "backlog cap")
+            LOGGER.info("InfluxDB: replaying %d points saved before the restart", len(restored))
+            await self._journal_open()  # compaction: the pending lines to a fresh file
+        else:
+            await self._journal.remove()
+        self._task = self._hass.async_create_background_task(
+            self._run(), f"{DOMAIN} influxdb writer {self._settings.key.digest}"
+        )
+        self._journal_task = self._hass.async_create_background_task(
+            self._journal_loop(), f"{DOMAIN} influxdb journal {self._settings.key.digest}"
+        )
+        self._unsub_stop = self._hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_hass_stop
+        )
+
+    async def async_import(self, path: Path) -> None:
+        """Take over the pending points of an older backlog file, then delete that file."""
+        lines = await self._journal.async_load(path)
+        if lines:
+            self._count_dropped(self._backlog.prepend(lines), "backlog cap")
+            await self._journal_open()
+        await self._hass.async_add_executor_job(path.unlink, True)
+
+    async def async_stop(self) -> None:
+        """Stop the writer, try briefly to write what is pending, journal the rest."""
+        if self._stopped:
+            return
+        self._stopped = self._stopping = True
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
+        self._wake.set()
+        self._stop_event.set()
+        try:
+            async with asyncio.timeout(self.stop_flush_timeout_s):
+                if self._task is not None:  # on HA stop it is cancelled already
+                    await asyncio.wait({self._task})
+                    self._task = None
+                if self._write is not None:  # a write cut off by the cancellation
+                    await asyncio.wait({self._write})
+                    self._settle()
+                while len(self._backlog) and await self._write_batch():
+                    pass
+        except TimeoutError:
+            pass
+        for task in (self._task, self._write, self._journal_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._write = self._journal_task = None
+        self._backlog.give_back()  # whatever was in flight stays pending
+        if not len(self._backlog):
+            await self._journal_close()
+        else:
+            if not self._journaling:
+                await self._journal_open()
+            await self._journal_flush(sync=True)
+            await self._journal.close(sync=True)
+        await self._close_client()
+
+    async def _async_hass_stop(self, _event: Event) -> None:
+        self._unsub_stop = None  # a fired listen_once listener is gone already
+        await self.async_stop()
+
+    async def _close_client(self) -> None:
+        if self._client is not None:
+            client, self._client, self._write_api = self._client, None, None
+            await client.close()
+
+    async def _open_client(self) -> WriteApiAsync:
+        """The write API for the current settings (a new token or TLS choice: a new client)."""
+        if self._write_api is not None and self._client_settings == self._settings:
+            return self._write_api
+        await self._close_client()
+        settings = self._client_settings = self._settings
+        self._client = InfluxDBClientAsync(
+            url=settings.url,
+            token=settings.token,
+            org=settings.org,
+            timeout=int(self.write_timeout_s * 1000),
+            ssl_context=client_context() if settings.verify_ssl else client_context_no_verify(),
+        )
+        self._write_api = self._client.write_api()
+        return self._write_api
+
+    # ---- enqueue (event loop callbacks: never block, never raise) ---------------------------
+
+    @callback
+    def record_meter(
+        self, ts: float, meter_entity: str, total_power_w: float | None, daily_kwh: float | None
+    ) -> None:
+        """Queue one `smart_meter` point."""
+        self._enqueue(meter_line, ts, meter_entity, total_power_w, daily_kwh)
+
+    @callback
+    def record_circuit(
+        self,
+        ts: float,
+        circuit_entity: str,
+        meter_entity: str,
+        power_w: float,
+        percentage: float | None,
+    ) -> None:
+        """Queue one `smart_meter_circuit` point."""
+        self._enqueue(circuit_line, ts, circuit_entity, meter_entity, power_w, percentage)
+
+    @callback
+    def record_correlation(self, correlation: Correlation) -> None:
+        """Queue one `event_energy_correlation` point (at the event's time)."""
+        self._enqueue(correlation_line, correlation)
+
+    @callback
+    def record_profile(self, ts: float, profile: ProfileSummary) -> None:
+        """Queue one `device_power_profile` point."""
+        self._enqueue(profile_line, ts, profile)
+
+    @callback
+    def record_meter_consumption(
+        self,
+        ts: float,
+        *,
+        meter_id: str,
+        meter_type: str,
+        unit: str,
+        period: ConsumptionPeriod,
+        interpolated: bool,
+        consumption: float | None,
+        cost: float | None = None,
+    ) -> None:
+        """Queue one `meter_consumption` point (`ts`: the start of the hour or day)."""
+        self._enqueue(
+            meter_consumption_line,
+            ts,
+            meter_id=meter_id,
+            meter_type=meter_type,
+            unit=unit,
+            period=period,
+            interpolated=interpolated,
+            consumption=consumption,
+            cost=cost,
+        )
+
+    @callback
+    def record_meter_anomaly(
+        self,
+        ts: float,
+        *,
+        meter_id: str,
+        value: float,
+        expected_low: float | None,
+        expected_high: float | None,
+        methods: Iterable[str] | int,
+        meter_type: str | None = None,
+        unit: str | None = None,
+    ) -> None:
+        """Queue one `meter_anomaly` point (`methods` becomes a float bitmask)."""
+        self._enqueue(
+            meter_anomaly_line,
+            ts,
+            meter_id=meter_id,
+            value=value,
+            expected_low=expected_low,
+            expected_high=expected_high,
+            methods=methods,
+            meter_type=meter_type,
+            unit=unit,
+        )
+
+    @callback
+    def record(
+        self,
+        measurement: str,
+        tags: Iterable[tuple[str, str | None]],
+        fields: Iterable[tuple[str, float | None]],
+        ts: float,
+    ) -> None:
+        """Queue any point: string tags (empty ones left out), float fields, POSIX seconds."""
+        self._enqueue(render, measurement, tuple(tags), tuple(fields), ts)
+
+    def _enqueue(self, renderer: Callable[..., str | None], *args: Any, **kwargs: Any) -> None:
+        if self._stopped:
+            return  # nothing would write or save it; the coordinator stops first
+        try:
+            line = renderer(*args, **kwargs)
+        except (TypeError, ValueError, AttributeError, OverflowError, KeyError) as err:
+            LOGGER.debug("InfluxDB: cannot render %s%r: %s", renderer.__name__, args, err)
+            self._count_dropped(1, "not a valid point")
+            return
+        if line is None:
+            return  # no finite field: nothing to write
+        dropped = self._backlog.append(line)
+        if self._journaling:
+            self._unjournaled.append(line)
+        if dropped:
+            self._count_dropped(dropped, "backlog cap")
+        if self._backlog.queued >= self._batch_limit and not self._wake.is_set():
+            self._wake.set()
+
+    # ---- stats -----------------------------------------------------------------------------
+
+    @property
+    def stats(self) -> SinkStats:
+        """Counters for the diagnostic sensors, diagnostics and repairs."""
+        return SinkStats(
+            points_written=self._written,
+            points_pending=len(self._backlog),
+            points_dropped=self._dropped,
+            last_error=self._last_error,
+            success_pct=100.0 * self._successes / self._attempts if self._attempts else None,
+            failing_since=self._failing_since,
+        )
+
+    # ---- the writer ------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        """Batch by size and age; on failure journal, back off and keep the batch."""
+        try:
+            while not self._stopping:
+                await self._wait_for_batch()
+                while self._backlog.queued and not self._stopping:
+                    if not await self._write_batch():
+                        await self._after_failure()
+                        break
+                    if self._journaling:
+                        await self._journal_after_write()
+                    if self._backlog.queued < self._batch_limit:
+                        break  # the tail waits for size or age
+        finally:
+            if self._write is None:  # a running write is settled by async_stop
+                self._backlog.give_back()
+
+    async def _wait_for_batch(self) -> None:
+        if self._backlog.queued >= self._batch_limit:
+            return
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.flush_interval_s):
+                await self._wake.wait()
+
+    async def _after_failure(self) -> None:
+        """Journal from now on, then sleep an exponential back-off with jitter (half fixed)."""
+        if not self._journaling:
+            await self._journal_open()
+        delay = min(self.retry_max_s, self.retry_initial_s * 2 ** min(self._failures - 1, 30))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay / 2 + random.uniform(0, delay / 2)):
+                await self._stop_event.wait()
+
+    async def _write_batch(self) -> bool:
+        """Write the oldest batch; True when it left the backlog (written or dropped as bad)."""
+        batch = self._backlog.take(self._batch_limit)
+        if not batch:
+            return True
+        write_api = await self._open_client()
+        self._attempts += 1
+        # Shielded: cancelling the writer (HA stop) must not cut a request off half-way, or a
+        # batch the server stored could be written twice; async_stop settles it instead.
+        self._write = asyncio.ensure_future(
+            write_api.write(
+                bucket=self._bucket,
+                org=self._org,
+                record="\n".join(batch),  # the client's default precision is ns, like ours
+            )
+        )
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self._write)
+        return self._settle()
+
+    def _settle(self) -> bool:
+        """Account for the finished write; True when its batch left the backlog."""
+        write, self._write = self._write, None
+        assert write is not None
+        if write.cancelled():
+            self._backlog.give_back()
+            return False
+        err = write.exception()
+        if err is None:
+            self._on_success(self._backlog.complete())
+            return True
+        if not isinstance(err, WRITE_ERRORS) and self._failing_since is None:
+            # A library bug must not end the writer: log it once per failure streak.
+            LOGGER.error("InfluxDB: unexpected error while writing", exc_info=err)
+        return self._handle_failure(err)
+
+    def _on_success(self, count: int) -> None:
+        self._written += count
+        self._successes += 1
+        self._batch_limit = min(self.batch_size, self._batch_limit * 2)
+        if self._failing_since is not None:
+            LOGGER.info(
+                "InfluxDB: writes resumed after %.0f s; %d points pending",
+                time.time() - self._failing_since,
+                len(self._backlog),
+            )
+        self._failing_since = None
+        self._failures = 0
+        self._last_error = None
+        self._reauth_started = False
+        self._issues.delete(ISSUE_UNREACHABLE, ISSUE_BUCKET_NOT_FOUND)
+        if not len(self._backlog) and (
+            time.monotonic() - self._last_drop >= self.drop_issue_clear_s
+        ):
+            self._issues.delete(ISSUE_POINTS_DROPPED)  # caught up, and nothing dropped lately
+
+    def _handle_failure(self, err: BaseException) -> bool:
+        """Account for a failed write; True when the batch is settled anyway (bad point)."""
+        kind, text = classify(err)
+        text = text.replace(self._token, "**REDACTED**") if self._token else text
+        batch_len = len(self._backlog.inflight)
+        if kind in (Failure.BAD_DATA, Failure.TOO_LARGE) and batch_len > 1:
+            # Bisect: halve the batch until the bad point is alone; no back-off needed.
+            self._count_dropped(self._backlog.give_back(), "backlog cap")
+            self._batch_limit = max(1, batch_len // 2)
+            self._last_error = kind.value
+            return True
+        if kind in (Failure.BAD_DATA, Failure.TOO_LARGE):
+            (line,) = self._backlog.inflight
+            self._backlog.complete()
+            self._count_dropped(1, "rejected by the server")
+            LOGGER.warning("InfluxDB rejected a point (%s), dropped it: %s", text, line)
+            self._last_error = kind.value
+            return True
+        self._count_dropped(self._backlog.give_back(), "backlog cap")
+        self._failures += 1
+        self._last_error = f"{kind.value}: {text}"
+        now = time.time()
+        if self._failing_since is None:
+            self._failing_since = now
+            LOGGER.warning(
+                "InfluxDB write to %s failed (%s); keeping %d points and retrying",
+                self._url,
+                self._last_error,
+                len(self._backlog),
+            )
+        else:
+            LOGGER.debug("InfluxDB write failed again (%s)", self._last_error)
+        if kind is Failure.AUTH and not self._reauth_started:
+            self._reauth_started = True
+            for entry, _settings in self._entries.values():
+                entry.async_start_reauth(self._hass)
+        elif kind is Failure.BUCKET:
+            self._issues.create(ISSUE_BUCKET_NOT_FOUND, bucket=self._bucket, org=self._org)
+        elif kind is Failure.TRANSIENT and now - self._failing_since >= self.repair_after_s:
+            self._issues.create(ISSUE_UNREACHABLE, url=self._url)
+        return False
+
+    # ---- the journal (only while failing or catching up) ------------------------------------
+
+    async def _journal_loop(self) -> None:
+        """Hand new points to the journal about every second while journaling."""
+        while True:
+            await asyncio.sleep(self.journal_interval_s)
+            if self._journaling:
+                await self._journal_flush()
+
+    async def _journal_open(self) -> None:
+        """Start (or compact) the journal: every pending line to a fresh file, numbered 0..n-1."""
+        lines = self._backlog.renumber()
+        self._unjournaled = []
+        self._settled_mark = 0
+        self._journaling = True
+        self._last_sync = time.monotonic()
+        await asyncio.shield(self._journal.rewrite(lines))
+
+    async def _journal_flush(self, sync: bool = False) -> None:
+        """New points and the settled mark to the file; fsync when asked or when due."""
+        lines, self._unjournaled = self._unjournaled, []
+        settled = self._backlog.settled_before
+        mark = settled if settled > self._settled_mark else None
+        self._settled_mark = max(self._settled_mark, settled)
+        now = time.monotonic()
+        sync = sync or now - self._last_sync >= self.journal_sync_s
+        if not lines and mark is None and not sync:
+            return
+        if sync:
+            self._last_sync = now
+        await asyncio.shield(self._journal.append(lines, mark, sync))
+
+    async def _journal_after_write(self) -> None:
+        """A batch was settled: mark it on disk at once (no replay), compact or end the file."""
+        if not len(self._backlog):
+            await self._journal_close()
+            return
+        settled = self._backlog.settled_before
+        if settled > max(self.compact_min_lines, len(self._backlog)):
+            await self._journal_open()
+        else:
+            await self._journal_flush(sync=True)
+
+    async def _journal_close(self) -> None:
+        """Nothing is pending: the file goes."""
+        self._journaling = False
+        self._unjournaled = []
+        await asyncio.shield(self._journal.remove())
+
+    def _count_dropped(self, count: int, why: str) -> None:
+        if not count:
+            return
+        self._dropped += count
+        now = self._last_drop = time.monotonic()
+        if self._last_drop_log and now - self._last_drop_log < DROP_REPORT_INTERVAL_S:
+            return  # at the cap every new point drops one: report at most every few minutes
+        self._last_drop_log = now
+        LOGGER.warning(
+            "InfluxDB: dropped %d points (%s); %d dropped in total, %d pending (cap %d)",
+            count,
+            why,
+            self._dropped,
+            len(self._backlog),
+            self._backlog.cap,
+        )
+        self._issues.create(ISSUE_POINTS_DROPPED, count=self._dropped, cap=self._backlog.cap)
