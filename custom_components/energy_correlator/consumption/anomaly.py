@@ -9,8 +9,10 @@ divided by the meter's own weekday factor (a usual Saturday is not unusual). On 
 - IQR fence: below Q1 - k IQR or above Q3 + k IQR;
 - rolling z-score against the previous `window_days` days that neither global test flagged.
 
-A day is an anomaly when at least `min_votes` agree. Its expected range, in the meter's unit,
-is the rolling band (or the fence while the rolling window is short) times the day's usual level.
+A day is an anomaly when at least `min_votes` agree and it is at least `min_deviation` away
+from its usual level (a very steady meter must not alert for a 3 % blip that is 3 sd). Its
+expected range, in the meter's unit, is the rolling band (or the fence while the rolling window
+is short) times the day's usual level.
 """
 
 from datetime import date
@@ -93,7 +95,8 @@ def detect(days: DaySeries, config: AnomalyConfig = DEFAULT) -> list[Anomaly]:
 
     votes = global_z.astype(int) + iqr.astype(int) + rolling_z.astype(int)
     found: list[Anomaly] = []
-    for j in np.flatnonzero(votes >= config.min_votes).tolist():
+    material = np.abs(y - 1.0) >= config.min_deviation
+    for j in np.flatnonzero((votes >= config.min_votes) & material).tolist():
         if rolling_known[j]:
             lo = r_mean[j] - config.rolling_z * r_sd[j]
             hi = r_mean[j] + config.rolling_z * r_sd[j]

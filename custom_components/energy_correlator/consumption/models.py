@@ -233,6 +233,7 @@ class AnomalyConfig:
     rolling_z: float = 2.5
     window_days: int = 30
     min_votes: int = 2  # of the three methods
+    min_deviation: float = 0.2  # and at least this far (relative) from the day's usual level
     min_days: int = 14  # complete days needed before any day is judged
 
 

@@ -3,10 +3,13 @@
 Readings may arrive in any order. Each is judged against its stored neighbours before it is
 taken: not a number, negative, in the future, a duplicate time, a small decrease (noise), or a
 typo (it breaks monotonicity while its neighbours agree with each other, or it rises at an
-absurd rate against the meter's usual one). A large drop is a reset on a total_increasing meter
-(counted again from the new value) and an unexplained drop otherwise (provisionally a reset,
-listed for a repair issue). A replacement stores two knots at the same time: the old meter's
-final and the new meter's first reading, so consumption is continuous across the swap.
+absurd rate against the meter's usual one). A reading that agrees with the one two before it
+while the one between is higher removes that one (two readings outvote a typo; a hand-typed
+correction works this way; for sensors only beyond the noise tolerance). A large drop is a
+reset on a total_increasing meter (counted again from the new value) and an unexplained drop
+otherwise (provisionally a reset, listed for a repair issue). A replacement stores two knots at
+the same time, the old meter's final and the new meter's first reading, so consumption is
+continuous across the swap.
 
 `cumulative()` turns the ledger into one non-decreasing series (time, total since the first
 entry) that interpolation spreads over hours. Sensor readings are thinned to the first and last
@@ -147,7 +150,12 @@ class Ledger:
             if value >= prev.value:
                 if self._absurd_rise(value - prev.value, ts - prev.ts, i):
                     return refused, None
-            elif i >= 2 and codes[i - 1] in (SENSOR, HISTORY, MANUAL) and values[i - 2] <= value:
+            elif (
+                (manual or self._is_drop(prev.value, value))
+                and i >= 2
+                and codes[i - 1] in (SENSOR, HISTORY, MANUAL)
+                and values[i - 2] <= value
+            ):
                 removed = prev  # the one before agrees with this one: the previous was a typo
                 self._remove(i - 1)
                 i -= 1
@@ -248,8 +256,9 @@ class Ledger:
         span = float(tt[-1] - tt[0])
         if rate is None and span >= DAY and len(dv) >= 3:
             # the batch's own mean rate, without its largest steps (a typo must not set it)
+            rises = np.maximum(dv, 0.0)
             top = max(1, len(dv) // 1000)
-            rate = max(float(dv.sum() - np.partition(dv, -top)[-top:].sum()), 0.0) / span
+            rate = float(rises.sum() - np.partition(rises, -top)[-top:].sum()) / span
         if rate is not None and rate > 0:
             bad |= dv > self.config.typo_factor * rate * np.maximum(dt, DAY)
         first_bad = int(np.argmax(bad)) if bad.any() else len(dt)
