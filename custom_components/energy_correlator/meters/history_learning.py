@@ -26,7 +26,6 @@ async def async_learn_history(hass: HomeAssistant, runtime: MeterRuntime) -> boo
         history = await async_read_history(
             hass,
             runtime.source,
-            runtime.kind,
             state_unit(state) if state is not None else None,
             end - HISTORY_LOOKBACK,
             end,

@@ -142,7 +142,6 @@ class StatisticsImporter:
     async def _async_import_all(self) -> None:
         coordinator = self.coordinator
         sink = coordinator.sink
-        now = coordinator.data.now if coordinator.data else 0.0
         changed_from: dict[str, float] = {}
         for subentry_id, runtime in coordinator.meters.items():
             if (pending := runtime.meter.pending_import()) is None:
@@ -164,7 +163,6 @@ class StatisticsImporter:
                     runtime.meter,
                     statistic_id=meter_statistic_id(subentry_id),
                     name=runtime.name,
-                    now=now,
                 )
             else:
                 runtime.meter.mark_imported(pending.version)
@@ -193,7 +191,7 @@ class StatisticsImporter:
                     self.hass,
                     statistic_id=meter_statistic_id(subentry_id),
                     name=virtual.name,
-                    kind=virtual.kind,
+                    unit=virtual.unit,
                     series=series,
                 )
             self._virtual_done.add(subentry_id)
