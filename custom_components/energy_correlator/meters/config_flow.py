@@ -81,9 +81,6 @@ class _MeterSteps:
         """The subentry being reconfigured (its own source is not 'in use')."""
         return None
 
-    def _meter_suggested(self) -> Mapping[str, Any]:
-        return {}
-
     def _meter_errors(self, user_input: dict[str, Any]) -> dict[str, str]:
         return validate_meter(self.hass, user_input) or _source_in_use(
             self._meter_entry(), user_input, self._meter_keep()
