@@ -404,7 +404,9 @@ async def test_virtual_meter_errors_then_success_and_reconfigure(hass: HomeAssis
         _meter("Grid", "electricity", "sensor.grid_energy"),
         _meter("Heat pump", "electricity", "sensor.heat_pump_energy"),
         _meter("Gas", "gas", "sensor.gas"),
+        _meter("Water", "water", None, "L"),
     )
+    water = _subentry_id(entry, "Water")
     grid = _subentry_id(entry, "Grid")
     pump = _subentry_id(entry, "Heat pump")
     gas = _subentry_id(entry, "Gas")
@@ -416,6 +418,7 @@ async def test_virtual_meter_errors_then_success_and_reconfigure(hass: HomeAssis
         ({CONF_SUBTRACT: []}, {CONF_SUBTRACT: "nothing_subtracted"}),
         ({CONF_SUBTRACT: [grid]}, {CONF_SUBTRACT: "base_subtracted"}),
         ({CONF_SUBTRACT: [gas], CONF_OUTPUT: "volume"}, {CONF_OUTPUT: "volume_from_energy"}),
+        ({CONF_SUBTRACT: [water]}, {CONF_OUTPUT: "energy_from_water"}),
     ):
         result = await _sub(hass, SUBENTRY_VIRTUAL, result, {**good, **bad})
         assert result["errors"] == errors

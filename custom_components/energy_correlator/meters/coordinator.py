@@ -6,6 +6,7 @@ Each recompute fires anomaly events, keeps the repair issues in step and re-impo
 whose consumption changed into the long-term statistics.
 """
 
+import asyncio
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -51,6 +52,7 @@ from .data import UtilityConfigEntry, UtilityData
 from .history_learning import async_learn_history
 from .importer import StatisticsImporter, record_anomaly
 from .repairs import (
+    async_delete_meter_issues,
     async_delete_source_issue,
     async_source_removed_issue,
     async_swap_issue,
@@ -100,6 +102,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         self.anomaly_config: AnomalyConfig = anomaly_config(entry.options)
         self.importer = StatisticsImporter(hass, self)
         self.sink: InfluxSink | None = None
+        self.learning: list[asyncio.Task[None]] = []  # history reads of new meters
         self._trackers: dict[str, SourceTracker] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
         self._subentry_ids = frozenset(entry.subentries)
@@ -181,10 +184,12 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         """Once Home Assistant runs (the recorder too): learn the history of new sensor meters."""
         for runtime in self.meters.values():
             if runtime.source and not runtime.learned:
-                self.config_entry.async_create_background_task(
-                    self.hass,
-                    self._async_learn(runtime),
-                    f"{DOMAIN} learn history of {runtime.name}",
+                self.learning.append(
+                    self.config_entry.async_create_background_task(
+                        self.hass,
+                        self._async_learn(runtime),
+                        f"{DOMAIN} learn history of {runtime.name}",
+                    )
                 )
 
     async def _async_learn(self, runtime: MeterRuntime) -> None:
@@ -198,6 +203,8 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         if entry.entry_id != self.config_entry.entry_id or change != ConfigEntryChange.UPDATED:
             return
         if frozenset(entry.subentries) != self._subentry_ids:
+            for gone in self._subentry_ids - frozenset(entry.subentries):
+                async_delete_meter_issues(self.hass, gone)
             self._subentry_ids = frozenset(entry.subentries)
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
 

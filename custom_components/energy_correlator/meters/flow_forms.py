@@ -233,7 +233,8 @@ def virtual_schema(entry: ConfigEntry) -> probatio.Schema:
 
 def validate_virtual(entry: ConfigEntry, user_input: Mapping[str, Any]) -> dict[str, str]:
     """Errors of the virtual-meter form: something to subtract, not the base itself, and
-    every part convertible to the output (volume cannot be made of energy)."""
+    every part convertible to the output (no volume from energy, no energy from water; gas
+    becomes kWh through its calorific value)."""
     base = user_input[CONF_BASE]
     subtract = list(user_input.get(CONF_SUBTRACT) or [])
     if not str(user_input[CONF_NAME]).strip():
@@ -242,11 +243,12 @@ def validate_virtual(entry: ConfigEntry, user_input: Mapping[str, Any]) -> dict[
         return {CONF_SUBTRACT: "nothing_subtracted"}
     if base in subtract:
         return {CONF_SUBTRACT: "base_subtracted"}
+    kinds = {entry.subentries[part].data[CONF_METER_TYPE] for part in (base, *subtract)}
     if user_input[CONF_OUTPUT] == OutputKind.VOLUME:
-        for part in (base, *subtract):
-            data = entry.subentries[part].data
-            if meter_quantity(data[CONF_METER_TYPE]) != VOLUME:
-                return {CONF_OUTPUT: "volume_from_energy"}
+        if any(meter_quantity(kind) != VOLUME for kind in kinds):
+            return {CONF_OUTPUT: "volume_from_energy"}
+    elif MeterKind.WATER in kinds:
+        return {CONF_OUTPUT: "energy_from_water"}
     return {}
 
 
