@@ -10,7 +10,7 @@ from aiohttp import web
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -117,7 +117,9 @@ def home(hass: HomeAssistant) -> None:
     hass.states.async_set("sensor.tv_power", "120", POWER_W)
     hass.states.async_set("sensor.solar_power", "3000", POWER_W)
     hass.states.async_set(
-        "sensor.house_energy", "9000.5", {"device_class": "energy", "unit_of_measurement": "kWh"}
+        "sensor.house_energy",
+        "9000.5",
+        {"device_class": "energy", "unit_of_measurement": "kWh", "state_class": "total_increasing"},
     )
 
 
@@ -200,17 +202,17 @@ async def test_user_flow_without_influxdb(hass: HomeAssistant, mock_setup_entry:
     assert result["step_id"] == "power_meter"
     assert result["description_placeholders"] == {"candidates": "4"}
     assert _suggested(result, CONF_METER) == "sensor.house_power"
+    assert _suggested(result, CONF_ENERGY_SENSOR) == "sensor.house_energy"
+    assert result["last_step"] is False  # the button says "Next"
 
     result = await _configure(
         hass, result, {CONF_METER: "sensor.house_power", CONF_ENERGY_SENSOR: "sensor.house_energy"}
     )
     assert result["step_id"] == "devices"
+    assert result["last_step"] is False
     assert _suggested(result, CONF_DOMAINS) == list(DEFAULT_DOMAINS)
-    assert _suggested(result, CONF_CIRCUITS) == [
-        "sensor.solar_power",
-        "sensor.kitchen_power",
-        "sensor.tv_power",
-    ]
+    # Device meters and solar are no circuits: nothing is pre-filled in this home.
+    assert _suggested(result, CONF_CIRCUITS) == []
 
     result = await _configure(hass, result, {CONF_DOMAINS: ["switch"]})
     result = await _configure(hass, result, {"next_step_id": "finish"})
@@ -230,6 +232,36 @@ async def test_user_flow_without_influxdb(hass: HomeAssistant, mock_setup_entry:
     assert result["result"].unique_id == "sensor.house_power"
     await hass.async_block_till_done()
     assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_user_flow_proposes_only_plausible_circuits(hass: HomeAssistant) -> None:
+    """Channels of the meter's device and CT-named sensors are proposed; plugs and solar not."""
+    device_reg = dr.async_get(hass)
+    ent_reg = er.async_get(hass)
+    entry = MockConfigEntry(domain="test")
+    entry.add_to_hass(hass)
+
+    def _on_device(device: str, *entity_ids: str) -> None:
+        dev = device_reg.async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={("test", device)}
+        )
+        for entity_id in entity_ids:
+            domain, object_id = entity_id.split(".")
+            ent_reg.async_get_or_create(
+                domain, "test", entity_id, suggested_object_id=object_id, device_id=dev.id
+            )
+
+    _on_device("meter", "sensor.mains_power", "sensor.house_channel_b")
+    _on_device("plug", "switch.kettle", "sensor.kettle_ct_power")  # a plug, whatever its name
+    for entity_id in ("sensor.house_channel_b", "sensor.kettle_ct_power", "sensor.ct2_power"):
+        hass.states.async_set(entity_id, "100", POWER_W)
+    hass.states.async_set("sensor.mains_power", "900", POWER_W)
+    hass.states.async_set("sensor.solar_ct_power", "3000", POWER_W)
+
+    result = await _start_user(hass)
+    result = await _configure(hass, result, {CONF_METER: "sensor.mains_power"})
+
+    assert _suggested(result, CONF_CIRCUITS) == ["sensor.house_channel_b", "sensor.ct2_power"]
 
 
 async def test_user_flow_with_influxdb(hass: HomeAssistant, mock_validate: AsyncMock) -> None:
@@ -407,7 +439,7 @@ async def test_influxdb_real_validation(hass: HomeAssistant, influx_server: str)
 
 async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) -> None:
     """Tunables are pre-filled with the current values and stored with whole numbers as int."""
-    entry = _entry(hass)
+    entry = _entry(hass, data={**ENTRY_DATA, **INFLUX_INPUT, CONF_INFLUX_ENABLED: True})
     hass.config_entries.async_update_entry(entry, options={OPT_MIN_DELTA_W: 12.0})
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
@@ -415,6 +447,7 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
     assert result["step_id"] == "init"
     assert _suggested(result, OPT_MIN_DELTA_W) == 12.0
     assert _suggested(result, OPT_SCAN_INTERVAL_S) == DEFAULT_OPTIONS[OPT_SCAN_INTERVAL_S]
+    assert _suggested(result, OPT_BACKLOG_MAX_POINTS) == DEFAULT_OPTIONS[OPT_BACKLOG_MAX_POINTS]
 
     user_input = {
         **DEFAULT_OPTIONS,
@@ -442,6 +475,26 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
     cleared = {key: value for key, value in user_input.items() if key != OPT_PRICE_ENTITY}
     result = await hass.config_entries.options.async_configure(result["flow_id"], cleared)
     assert OPT_PRICE_ENTITY not in entry.options
+
+
+async def test_options_without_influxdb(hass: HomeAssistant) -> None:
+    """Without InfluxDB its backlog limit is not shown, and keeps its value."""
+    entry = _entry(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={**DEFAULT_OPTIONS, OPT_BACKLOG_MAX_POINTS: 5000}
+    )
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    _assert_translated(result, "options")
+    with pytest.raises(KeyError):
+        _suggested(result, OPT_BACKLOG_MAX_POINTS)
+    shown = {k: v for k, v in DEFAULT_OPTIONS.items() if k != OPT_BACKLOG_MAX_POINTS}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**shown, OPT_MIN_DELTA_W: 9}
+    )
+    await hass.async_block_till_done()
+
+    assert entry.options == {**shown, OPT_MIN_DELTA_W: 9, OPT_BACKLOG_MAX_POINTS: 5000}
 
 
 async def _reconfigure(hass: HomeAssistant, entry: MockConfigEntry, step: str) -> ConfigFlowResult:

@@ -11,12 +11,14 @@ import inspect
 import json
 from pathlib import Path
 import re
+import tomllib
 from typing import Any
 
 from awesomeversion import AwesomeVersion
 from homeassistant.components.automation import config as automation_config
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.brands.const import ALLOWED_IMAGES
+from homeassistant.components.repairs import RepairsFlow
 from homeassistant.components.script import config as script_config
 from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
 from homeassistant.config_entries import ConfigFlow, OptionsFlow
@@ -125,6 +127,15 @@ def test_hacs_json() -> None:
     minimum = AwesomeVersion(hacs["homeassistant"])
     assert BRAND_MIN_HA <= minimum <= AwesomeVersion(HA_VERSION)
     assert not hacs.get("content_in_root", False)
+
+
+def test_licence_file_matches_pyproject() -> None:
+    """HACS's `license` check wants a licence at the root; pyproject names the same one."""
+    text = (ROOT / "LICENSE").read_text("utf-8")
+    assert text.startswith("MIT License")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert pyproject["license"] == "MIT"
+    assert pyproject["license-files"] == ["LICENSE"]
 
 
 @pytest.mark.parametrize(
@@ -261,9 +272,12 @@ class _Scanner(ast.NodeVisitor):
         return f"{self.file}:{getattr(node, 'lineno', 0)}"
 
     def _flow(self) -> str:
-        """'options' inside an options flow class, else 'config'."""
+        """'options' inside an options flow class, a repair issue's fix flow, else 'config'."""
         for cls in reversed(self._classes):
             bases = [getattr(self.module, _base_name(b), None) for b in cls.bases]
+            if any(isinstance(b, type) and issubclass(b, RepairsFlow) for b in bases):
+                issue = getattr(getattr(self.module, cls.name), "issue_translation_key", "?")
+                return f"issues.{issue}.fix_flow"
             if any(isinstance(b, type) and issubclass(b, OptionsFlow) for b in bases):
                 return "options"
             if any(isinstance(b, type) and issubclass(b, ConfigFlow) for b in bases):

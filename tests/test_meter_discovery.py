@@ -3,14 +3,16 @@
 from typing import Any, cast
 
 from homeassistant.components.energy.data import EnergyPreferences, async_get_manager
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_correlator.const import CONF_ENERGY_SENSOR, CONF_METER
 from custom_components.energy_correlator.meter_discovery import (
+    async_discover_circuits,
     async_discover_meters,
     meter_title,
-    power_watts,
     validate_meter,
     validate_meter_input,
 )
@@ -33,25 +35,6 @@ async def _set_grid(hass: HomeAssistant, *sources: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "unit", "expected"),
-    [
-        ("1500", "W", 1500.0),
-        ("1.5", "kW", 1500.0),
-        ("-200", "W", -200.0),
-        ("12", "BTU/h", None),
-        ("12", None, None),
-        ("on", "W", None),
-        ("nan", "W", None),
-        ("inf", "kW", None),
-    ],
-)
-def test_power_watts(state: str, unit: str | None, expected: float | None) -> None:
-    """Only finite numeric readings in W or kW count, converted to W."""
-    attrs = {"unit_of_measurement": unit} if unit else {}
-    assert power_watts(State("sensor.x", state, attrs)) == expected
-
-
-@pytest.mark.parametrize(
     ("entity_id", "state", "attrs", "error"),
     [
         ("sensor.missing", None, {}, "meter_not_found"),
@@ -62,6 +45,14 @@ def test_power_watts(state: str, unit: str | None, expected: float | None) -> No
         ("sensor.p", "high", POWER_W, "meter_not_numeric"),
         ("sensor.p", "1200", POWER_W, None),
         ("sensor.p", "1.2", POWER_KW, None),
+        ("sensor.p", "0.0012", {"device_class": "power", "unit_of_measurement": "MW"}, None),
+        ("sensor.p", "nan", POWER_W, "meter_not_numeric"),
+        (
+            "sensor.p",
+            "1200",
+            {"device_class": "power", "unit_of_measurement": "Wh"},
+            "meter_not_power",
+        ),
     ],
 )
 async def test_validate_meter(
@@ -101,7 +92,9 @@ async def test_ranking_without_energy_prefs(hass: HomeAssistant) -> None:
     _set(hass, "sensor.plug", "unavailable", POWER_W)
     _set(hass, "sensor.mystery", "3000", {"unit_of_measurement": "W"})  # no device class
     _set(hass, "sensor.temperature", "21", {"unit_of_measurement": "°C"})
+    # Any unit Home Assistant's PowerConverter knows is power: 21 BTU/h are 6.2 W.
     _set(hass, "sensor.watts_btu", "21", {"device_class": "power", "unit_of_measurement": "BTU/h"})
+    _set(hass, "sensor.no_unit", "5000", {"device_class": "power"})
     _set(hass, "switch.kettle", "on", {})
     _set(hass, "sensor.meter_1", "800", {**POWER_W, "friendly_name": "Whole house"})
     _set(hass, "sensor.total_power", "450", POWER_W)
@@ -113,11 +106,11 @@ async def test_ranking_without_energy_prefs(hass: HomeAssistant) -> None:
         "sensor.total_power",
         "sensor.kettle_power",
         "sensor.tv_power",
+        "sensor.watts_btu",
         "sensor.plug",
     ]
     assert discovery.best == "sensor.meter_1"
     assert discovery.energy_sensor is None
-    assert discovery.circuits_for("sensor.meter_1") == discovery.candidates[1:]
 
 
 async def test_ranking_energy_prefs_first(hass: HomeAssistant) -> None:
@@ -164,3 +157,110 @@ async def test_energy_never_configured(hass: HomeAssistant) -> None:
     discovery = await async_discover_meters(hass)
 
     assert discovery.candidates == ["sensor.p"]
+
+
+ENERGY_KWH = {"device_class": "energy", "unit_of_measurement": "kWh", "state_class": "total"}
+
+
+@pytest.mark.parametrize(
+    ("sensors", "expected"),
+    [
+        # A kWh counter named like a main meter.
+        (
+            {"sensor.house_energy": ENERGY_KWH, "sensor.kettle_energy": ENERGY_KWH},
+            "sensor.house_energy",
+        ),
+        # Wh is an energy unit too.
+        ({"sensor.home_energy": {**ENERGY_KWH, "unit_of_measurement": "Wh"}}, "sensor.home_energy"),
+        # Production is never the home's consumption.
+        ({"sensor.solar_total_energy": ENERGY_KWH}, None),
+        # Not a counter (no total state class), or not energy.
+        ({"sensor.home_energy": {**ENERGY_KWH, "state_class": "measurement"}}, None),
+        ({"sensor.home_energy": {**ENERGY_KWH, "device_class": "gas"}}, None),
+        # A device's own counter is no home meter.
+        ({"sensor.kettle_energy": ENERGY_KWH}, None),
+    ],
+)
+async def test_energy_meter_proposed(
+    hass: HomeAssistant, sensors: dict[str, dict[str, str]], expected: str | None
+) -> None:
+    """Without Energy preferences, a home-wide kWh counter is proposed as the energy meter."""
+    _set(hass, "sensor.house_power", "800", POWER_W)
+    for entity_id, attrs in sensors.items():
+        _set(hass, entity_id, "12.5", attrs)
+
+    assert (await async_discover_meters(hass)).energy_sensor == expected
+
+
+async def test_energy_meter_of_the_meters_device(hass: HomeAssistant) -> None:
+    """The meter's own device's counter beats a main-meter name."""
+    entry = MockConfigEntry(domain="test")
+    entry.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={("test", "p1")}
+    )
+    ent_reg = er.async_get(hass)
+    for object_id in ("p1_power", "p1_import"):
+        ent_reg.async_get_or_create(
+            "sensor", "test", object_id, suggested_object_id=object_id, device_id=device.id
+        )
+    _set(hass, "sensor.p1_power", "800", POWER_W)
+    _set(hass, "sensor.p1_import", "9000", ENERGY_KWH)
+    _set(hass, "sensor.house_energy", "12", ENERGY_KWH)
+
+    discovery = await async_discover_meters(hass)
+
+    assert discovery.best == "sensor.p1_power"
+    assert discovery.energy_sensor == "sensor.p1_import"
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "friendly_name", "proposed"),
+    [
+        ("sensor.circuit_3_power", None, True),
+        ("sensor.kitchen", "Kitchen channel 2", True),
+        ("sensor.ct1", None, True),
+        ("sensor.em_phase_l2_power", None, True),
+        ("sensor.l3", None, True),
+        ("sensor.kettle_power", None, False),
+        ("sensor.solar_ct_power", None, False),
+        ("sensor.pv_circuit_power", None, False),
+        ("sensor.cthulhu_power", None, False),
+    ],
+)
+async def test_circuit_names(
+    hass: HomeAssistant, entity_id: str, friendly_name: str | None, proposed: bool
+) -> None:
+    """Sensors without a device are circuits only when named like one, and never production."""
+    _set(hass, "sensor.house_power", "800", POWER_W)
+    attrs = {**POWER_W, **({"friendly_name": friendly_name} if friendly_name else {})}
+    _set(hass, entity_id, "100", attrs)
+
+    circuits = await async_discover_circuits(hass, "sensor.house_power")
+
+    assert circuits == ([entity_id] if proposed else [])
+
+
+async def test_legacy_grid_format(hass: HomeAssistant) -> None:
+    """Preferences in the pre-2026.3 grid format (flow_from / power lists) are read too."""
+    _set(hass, "sensor.grid_w", "10", POWER_W)
+    _set(hass, "sensor.grid_w2", "10", POWER_W)
+    _set(hass, "sensor.grid_kwh", "1", ENERGY_KWH)
+    _set(hass, "sensor.biggest", "9000", POWER_W)
+    await _set_grid(
+        hass,
+        {
+            "type": "grid",
+            "flow_from": [{"stat_energy_from": "sensor.grid_kwh"}],
+            "flow_to": [],
+            "power": [
+                {"stat_rate": "sensor.grid_w"},
+                {"power_config": {"stat_rate": "sensor.grid_w2"}},
+            ],
+        },
+    )
+
+    discovery = await async_discover_meters(hass)
+
+    assert discovery.candidates[:2] == ["sensor.grid_w", "sensor.grid_w2"]
+    assert discovery.energy_sensor == "sensor.grid_kwh"

@@ -71,8 +71,10 @@ async def test_get_correlations_filters(hass: HomeAssistant, learned: MockConfig
     assert (await call(hass, "get_correlations", since=later.isoformat()))["correlations"] == []
 
 
-async def test_device_impact(hass: HomeAssistant, learned: MockConfigEntry) -> None:
-    """Learned power, events, energy and cost estimates, last correlations."""
+async def test_device_impact(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, learned: MockConfigEntry
+) -> None:
+    """Learned power with its uncertainty and modes, events, honest projections, correlations."""
     impact = await call(hass, "device_impact", entity_id=KETTLE, config_entry_id=learned.entry_id)
     assert impact["entity_id"] == KETTLE
     assert impact["learned_power_w"] == pytest.approx(2000, rel=0.02)
@@ -80,6 +82,18 @@ async def test_device_impact(hass: HomeAssistant, learned: MockConfigEntry) -> N
     assert impact["off_delta_w"] == pytest.approx(2000, rel=0.02)
     assert impact["events"] == 4
     assert impact["confidence"] >= 0.5
+    assert 0 < impact["uncertainty_w"] < 0.05 * impact["learned_power_w"]
+    assert impact["modes"][0]["power_w"] == pytest.approx(impact["learned_power_w"], abs=0.1)
+    assert impact["modes"][0]["events"] == 4
+    # minutes observed: what was seen, no projection (not 300 kWh/month from two boils)
+    assert 0 < impact["observed_days"] < 1
+    assert impact["observed_kwh"] > 0
+    assert impact["kwh_per_day"] is None
+    assert impact["kwh_per_month"] is None
+    assert impact["cost_per_month"] is None
+    freezer.tick(timedelta(days=2))
+    impact = await call(hass, "device_impact", entity_id=KETTLE)
+    assert impact["observed_days"] > 2
     assert impact["kwh_per_month"] == pytest.approx(impact["kwh_per_day"] * 30, rel=0.01)
     assert impact["cost_per_month"] == pytest.approx(impact["kwh_per_month"] * 0.30, abs=0.01)
     assert len(impact["correlations"]) == 4
@@ -97,8 +111,16 @@ async def test_device_impact_without_profile(
     assert err.value.translation_placeholders == {"entity_id": "switch.unknown"}
 
 
-async def test_top_consumers_periods(hass: HomeAssistant, learned: MockConfigEntry) -> None:
-    """Ranked by energy; a week is seven days, a month thirty."""
+async def test_top_consumers_periods(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, learned: MockConfigEntry
+) -> None:
+    """Ranked by energy; a week is seven days, a month thirty; nothing projected from minutes."""
+    early = (await call(hass, "top_consumers"))["consumers"][0]
+    assert early["entity_id"] == KETTLE
+    assert early["kwh"] is None
+    assert early["cost"] is None
+    assert 0 < early["observed_days"] < 1
+    freezer.tick(timedelta(days=2))
     month = await call(hass, "top_consumers")
     assert month["period"] == "month"
     assert month["consumers"][0]["entity_id"] == KETTLE
@@ -124,6 +146,19 @@ async def test_relearn_one_device_then_all(hass: HomeAssistant, learned: MockCon
     await hass.services.async_call(DOMAIN, "relearn", {}, blocking=True)
     with pytest.raises(ServiceValidationError):
         await call(hass, "device_impact", entity_id=HEATER)
+
+
+async def test_relearn_what_was_never_learned(
+    hass: HomeAssistant, learned: MockConfigEntry
+) -> None:
+    """Naming a device without a profile is a translated error, and nothing is forgotten."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "relearn", {"entity_id": [KETTLE, "switch.never_seen"]}, blocking=True
+        )
+    assert err.value.translation_key == "nothing_to_relearn"
+    assert err.value.translation_placeholders == {"entity_id": "switch.never_seen"}
+    assert (await call(hass, "device_impact", entity_id=KETTLE))["events"] >= 1
 
 
 async def test_reset_statistics_keeps_profiles(

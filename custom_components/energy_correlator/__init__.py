@@ -15,17 +15,21 @@ from .const import (
     CONF_METER,
     DEFAULT_AFTER_WINDOW_S,
     DEFAULT_BEFORE_WINDOW_S,
+    DEFAULT_MAX_POWER_W,
     DEFAULT_MIN_DELTA_W,
     DEFAULT_SETTLE_S,
     DOMAIN,
     LOGGER,
     OPT_AFTER_WINDOW_S,
     OPT_BEFORE_WINDOW_S,
+    OPT_MAX_POWER_W,
     OPT_MIN_DELTA_W,
     OPT_SETTLE_S,
 )
 from .coordinator import EnergyCorrelatorCoordinator
+from .dashboard import async_register_strategy
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
+from .energy_dashboard import EnergyDashboardOffer
 from .engine import Engine, EngineConfig
 from .influx import async_acquire_sink, async_remove_entry_backlog
 from .listener import StateListener
@@ -44,8 +48,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once; they resolve their config entry per call."""
+    """Register the actions once (they resolve their config entry per call) and the dashboard."""
     async_setup_services(hass)
+    await async_register_strategy(hass)
     return True
 
 
@@ -60,11 +65,12 @@ def engine_config(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> En
         settle_s=float(options.get(OPT_SETTLE_S, DEFAULT_SETTLE_S)),
         min_delta_w=float(options.get(OPT_MIN_DELTA_W, DEFAULT_MIN_DELTA_W)),
         timezone=hass.config.time_zone,
+        max_power_w=float(options.get(OPT_MAX_POWER_W, DEFAULT_MAX_POWER_W)),
     )
 
 
 async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: CorrelatorStore) -> None:
-    """Load what was learned; an unreadable file is kept aside and learning starts afresh."""
+    """Load what was learned; a file with unreadable parts is also kept aside as it was."""
     try:
         stored = await store.async_load()
     except UnsupportedStorageVersionError as err:
@@ -75,15 +81,13 @@ async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: Correl
         ) from err
     if not stored:
         return
-    try:
-        coordinator.restore(stored)
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
+    if broken := coordinator.restore(stored):
         kept = await store.async_keep_unreadable(stored)
         LOGGER.error(
-            "Learned data in %s could not be read (%s); a copy is kept in %s and learning "
-            "starts afresh",
+            "Parts of the learned data in %s could not be read (%s): a copy of the file is kept "
+            "in %s; everything else was loaded",
             store.path,
-            err,
+            ", ".join(broken),
             kept,
         )
 
@@ -101,6 +105,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     # The server's shared sink (None without InfluxDB); released when the entry unloads.
     sink = coordinator.sink = await async_acquire_sink(hass, entry)
 
+    entry.async_on_unload(coordinator.async_follow_meter())
     listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
     entry.async_on_unload(listener.async_stop)
     entry.async_on_unload(async_at_started(hass, listener.async_start))
@@ -112,6 +117,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
 
     entry.runtime_data = EnergyCorrelatorRuntimeData(coordinator=coordinator, sink=sink)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Learned devices are offered for the Energy dashboard (a fixable repair issue).
+    offer = EnergyDashboardOffer(hass, entry)
+    entry.async_on_unload(coordinator.async_add_listener(offer.async_check))
+    entry.async_on_unload(offer.async_stop)
     return True
 
 

@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from .const import CONF_CIRCUITS, CONF_DOMAINS, CONF_EXCLUDE, CONF_INCLUDE, CONF_METER, DOMAIN
 from .coordinator import EnergyCorrelatorCoordinator
 from .engine import Correlation, Engine, EngineConfig, Status, classify_change
-from .listener import device_level, power_from_state
+from .listener import device_level
+from .units import power_w
 
 DEFAULT_BACKFILL_DAYS = 7
 MAX_BACKFILL_DAYS = 90
@@ -228,8 +229,7 @@ async def async_backfill(
             translation_placeholders={"error": str(err)},
         ) from err
     meter_samples: dict[str, list[Sample]] = {
-        m: [(s.last_updated_timestamp, power_from_state(s)) for s in states.get(m, [])]
-        for m in meters
+        m: [(s.last_updated_timestamp, power_w(s)) for s in states.get(m, [])] for m in meters
     }
     device_changes: dict[str, list[Change]] = {
         eid: [(s.last_updated_timestamp, s.state, dict(s.attributes)) for s in states[eid]]

@@ -39,6 +39,7 @@ class CorrelatorBinarySensorDescription(BinarySensorEntityDescription):
 
     is_on_fn: Callable[[CorrelatorData], bool | None]
     attr_fn: Callable[[CorrelatorData, Mapping[str, Any]], Mapping[str, Any]]
+    needs_meter: bool = False  # unavailable while the meter is (after a minute)
 
 
 BINARY_SENSORS: tuple[CorrelatorBinarySensorDescription, ...] = (
@@ -57,6 +58,7 @@ BINARY_SENSORS: tuple[CorrelatorBinarySensorDescription, ...] = (
         translation_key="high_consumption",
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=lambda d: d.high_consumption,
+        needs_meter=True,
         attr_fn=lambda d, options: {
             "power_w": _round(d.meter_power_w),
             "threshold_w": options.get(OPT_HIGH_POWER_W, DEFAULT_HIGH_POWER_W),
@@ -87,6 +89,13 @@ class CorrelatorBinarySensor(EnergyCorrelatorEntity, BinarySensorEntity):
     """A binary sensor whose state is a function of the coordinator's snapshot."""
 
     entity_description: CorrelatorBinarySensorDescription
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the meter it is computed from is."""
+        return super().available and (
+            not self.entity_description.needs_meter or self.coordinator.meter_available
+        )
 
     @property
     def is_on(self) -> bool | None:

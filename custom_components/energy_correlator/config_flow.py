@@ -33,6 +33,7 @@ from .const import (
     DEFAULT_DOMAINS,
     DOMAIN,
     LOGGER,
+    OPT_BACKLOG_MAX_POINTS,
 )
 from .flow_schemas import (
     DEFAULT_OPTIONS,
@@ -48,6 +49,7 @@ from .flow_schemas import (
 )
 from .influx import InfluxValidationError, async_validate_influx
 from .meter_discovery import (
+    async_discover_circuits,
     async_discover_meters,
     meter_title,
     validate_meter_input,
@@ -126,6 +128,7 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(METER_SCHEMA, suggested),
             errors=errors,
             description_placeholders={"candidates": str(len(discovery.candidates))},
+            last_step=False,
         )
 
     async def async_step_devices(
@@ -139,15 +142,15 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
             if not errors:
                 self._data.update(device_lists(user_input))
                 return await self.async_step_influxdb_menu()
-        discovery = await async_discover_meters(self.hass)
         suggested = user_input or {
             CONF_DOMAINS: list(DEFAULT_DOMAINS),
-            CONF_CIRCUITS: discovery.circuits_for(meter),
+            CONF_CIRCUITS: await async_discover_circuits(self.hass, meter),
         }
         return self.async_show_form(
             step_id="devices",
             data_schema=self.add_suggested_values_to_schema(DEVICES_SCHEMA, suggested),
             errors=errors,
+            last_step=False,  # the InfluxDB choice follows
         )
 
     async def async_step_influxdb_menu(
@@ -317,14 +320,17 @@ class EnergyCorrelatorOptionsFlow(OptionsFlowWithReload):
     """The tunables; the entry reloads when they change."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form with every tunable."""
+        """One form with every tunable; InfluxDB's only when InfluxDB is set up."""
+        influx = bool(self.config_entry.data.get(CONF_INFLUX_ENABLED))
+        current = {**DEFAULT_OPTIONS, **self.config_entry.options}
         if user_input is not None:
-            return self.async_create_entry(data=normalize_options(user_input))
+            # The backlog limit is not on the form without InfluxDB: it keeps its value.
+            hidden = {} if influx else {OPT_BACKLOG_MAX_POINTS: current[OPT_BACKLOG_MAX_POINTS]}
+            return self.async_create_entry(data={**hidden, **normalize_options(user_input)})
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                options_schema(self.hass.config.currency),
-                {**DEFAULT_OPTIONS, **self.config_entry.options},
+                options_schema(self.hass.config.currency, influx=influx), current
             ),
         )
 

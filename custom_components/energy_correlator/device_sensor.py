@@ -7,6 +7,7 @@ the device), and sit on the watched device's own device page.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+import math
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -25,7 +26,7 @@ from homeassistant.helpers.typing import StateType
 
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import DeviceData, EnergyCorrelatorConfigEntry
-from .entity import EnergyCorrelatorDeviceEntity, entry_key, source_key
+from .entity import EnergyCorrelatorDeviceEntity, entry_key, finite_state, source_key
 
 # A profile this sure (0..1) earns the device its own sensors.
 MIN_CONFIDENCE = 0.5
@@ -47,6 +48,11 @@ def _profile_attrs(device: DeviceData) -> Mapping[str, Any]:
         "off_delta_w": _round(profile.off_delta_w),
         "spread_w": _round(profile.spread_w),
         "standby_w": _round(profile.standby_w),
+        "uncertainty_w": _round(profile.uncertainty_w),
+        "modes": [
+            {"power_w": _round(mode.power_w), "events": mode.events, "share": mode.share}
+            for mode in profile.modes
+        ],
     }
     if profile.reference_power_w is not None:
         attrs["reference_power_w"] = _round(profile.reference_power_w)
@@ -166,7 +172,7 @@ class DeviceSensor(EnergyCorrelatorDeviceEntity, SensorEntity):
         """Unknown while the engine has no profile (e.g. right after a relearn)."""
         if (device := self.device_data) is None:
             return None
-        return self.entity_description.value_fn(device)
+        return finite_state(self.entity_description.value_fn(device))
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
@@ -202,9 +208,10 @@ class EstimatedEnergySensor(EnergyCorrelatorDeviceEntity, RestoreSensor):
         last = await self.async_get_last_sensor_data()
         if last is not None and last.native_value is not None:
             try:
-                self._total = float(last.native_value)  # type: ignore[arg-type]
+                total = float(last.native_value)  # type: ignore[arg-type]
             except TypeError, ValueError:
-                self._total = None
+                total = math.nan
+            self._total = total if math.isfinite(total) and total >= 0 else None
         self._follow_engine()
 
     @callback
@@ -217,6 +224,8 @@ class EstimatedEnergySensor(EnergyCorrelatorDeviceEntity, RestoreSensor):
         if (device := self.device_data) is None:
             return
         engine_kwh = device.energy_kwh
+        if not math.isfinite(engine_kwh):
+            return  # never add what Home Assistant could not show
         if self._engine_last is None:
             self._total = max(self._total or 0.0, engine_kwh)
         elif engine_kwh >= self._engine_last:

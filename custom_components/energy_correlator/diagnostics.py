@@ -80,6 +80,8 @@ async def async_get_config_entry_diagnostics(
             "standby_baseline_w": engine.standby_baseline_w(),
             "peak_w": engine.peak_w(now),
             "energy_today_kwh": engine.energy_today_kwh(now),
+            "export_today_kwh": engine.export_today_kwh(now),
+            "export_total_kwh": engine.export_total_kwh(),
             "next_due": engine.next_due(),
         },
         "profiles": [asdict(profile) for profile in engine.profiles()],
@@ -94,6 +96,8 @@ async def async_get_config_entry_diagnostics(
             ),
         },
         "sink": asdict(sink.stats) if sink is not None else None,
+        "store": {"unreadable_parts": list(coordinator.unreadable_parts)},
+        "refused_readings": engine.refused_readings(),
     }
     secrets = [
         secret

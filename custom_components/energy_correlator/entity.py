@@ -1,12 +1,15 @@
 """Shared base entities: the integration's own service device, and per-device entities that
 join the watched device's own device (the helper way, through `device_entry`)."""
 
+import math
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
@@ -17,6 +20,13 @@ from .data import DeviceData
 def entry_key(entry: ConfigEntry) -> str:
     """Prefix of every unique id of an entry (its unique id survives re-adding the entry)."""
     return entry.unique_id or entry.entry_id
+
+
+def finite_state(value: StateType) -> StateType:
+    """A state Home Assistant accepts: a non-finite number is unknown, never NaN or inf."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def service_device_info(entry: ConfigEntry) -> DeviceInfo:
@@ -55,7 +65,8 @@ class EnergyCorrelatorEntity(CoordinatorEntity[EnergyCorrelatorCoordinator]):
 
 
 class EnergyCorrelatorDeviceEntity(CoordinatorEntity[EnergyCorrelatorCoordinator]):
-    """An entity about one watched device, shown on that device's own page.
+    """An entity about one watched device, shown on that device's own page ("Kettle Estimated
+    energy"), or standing alone as "Kettle estimated energy" when the source has no device.
 
     It remembers the source by entity-registry id, so it keeps its unique id and history when the
     user renames the source, and reads the engine's data under whatever the entity id is now.
@@ -81,9 +92,9 @@ class EnergyCorrelatorDeviceEntity(CoordinatorEntity[EnergyCorrelatorCoordinator
             self.device_entry = device
             self._attr_translation_key = description.translation_key
         else:
-            # Without a device of its own the entity sits on our service device; its name must
-            # then say which device it is about.
-            self._attr_device_info = service_device_info(entry)
+            # Without a device of its own the entity stands alone (like a helper without a
+            # source device): on our meter-named service device it would read "Home power Kettle
+            # estimated energy" everywhere. Its name says which device it is about.
             self._attr_translation_key = f"{description.translation_key}_named"
             self._attr_translation_placeholders = {"source": self._source_name(entity_id)}
 

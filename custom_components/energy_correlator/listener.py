@@ -13,16 +13,9 @@ Entity registry renames move the learned profile; removals stop the tracking.
 """
 
 from collections.abc import Callable
-import math
 
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.const import (
-    ATTR_DEVICE_CLASS,
-    ATTR_UNIT_OF_MEASUREMENT,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
-    UnitOfPower,
-)
+from homeassistant.const import ATTR_DEVICE_CLASS, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import (
     CALLBACK_TYPE,
     Event,
@@ -38,33 +31,13 @@ from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_state_report_event,
 )
-from homeassistant.util.unit_conversion import PowerConverter
 
 from .const import CONF_CIRCUITS, CONF_DOMAINS, CONF_EXCLUDE, CONF_INCLUDE, CONF_METER, LOGGER
 from .data import EnergyCorrelatorConfigEntry
 from .engine import Engine, classify_change, level_of
+from .units import power_w
 
 _INVALID = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
-
-
-def power_from_state(state: State | None) -> float | None:
-    """A meter state in watts; None (a gap, never zero) when it is not a usable number.
-
-    Negative values are kept: a meter that nets solar export reports them, and the engine's
-    deltas stay right across zero. A missing unit is taken as watts.
-    """
-    if state is None or state.state in _INVALID:
-        return None
-    try:
-        value = float(state.state)
-    except ValueError:
-        return None
-    if not math.isfinite(value):
-        return None
-    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) or UnitOfPower.WATT
-    if unit not in PowerConverter.VALID_UNITS:
-        return None
-    return PowerConverter.convert(value, unit, UnitOfPower.WATT)
 
 
 def device_level(state: State) -> float | None:
@@ -131,7 +104,10 @@ class StateListener:
         )
         for meter in (self._main_meter, *self._circuits):  # references were read by _adopt
             if (meter_state := self._hass.states.get(meter)) is not None:
-                self._add_power(meter, meter_state, meter_state.last_reported_timestamp)
+                # start warm: the value has held since the meter's last report
+                self._engine.seed_power(
+                    meter, meter_state.last_reported_timestamp, power_w(meter_state)
+                )
         self._on_event()
 
     @callback
@@ -175,7 +151,7 @@ class StateListener:
 
     @callback
     def _add_power(self, meter: str, state: State | None, ts: float) -> None:
-        watts = power_from_state(state)
+        watts = power_w(state)
         if watts is None:
             LOGGER.debug(
                 "Meter %s has no usable reading (%s): recorded as a gap",

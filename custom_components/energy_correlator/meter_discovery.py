@@ -1,28 +1,37 @@
 """Finds and checks whole-home power meters, so the config flow can propose one without typing.
 
 Ranking: the grid power sensor(s) of the Energy dashboard first, then sensors whose name says
-total/home/house/grid/main, then the largest current reading.
+total/home/house/grid/main, then the largest current reading. The energy meter is proposed the
+same way (the grid's energy sensor, else a kWh sensor of the meter's own device or named like a
+main meter). Circuits are proposed only when plausible: a channel of the meter's own device or a
+sensor named like a circuit, channel, phase or CT clamp — never a watched device's own plug, never
+a production (solar) sensor.
 """
 
 from dataclasses import dataclass
 import math
 import re
 
-from homeassistant.components.energy.data import async_get_manager
-from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
-    UnitOfPower,
 )
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant, State, split_entity_id
+from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_ENERGY_SENSOR, CONF_METER
+from .const import CONF_ENERGY_SENSOR, CONF_METER, DEFAULT_DOMAINS
+from .energy_prefs import GridSensors, async_energy_prefs, grid_sensors
+from .units import ENERGY_UNITS, POWER_UNITS, power_w, state_unit
 
-POWER_UNIT_FACTORS: dict[str, float] = {UnitOfPower.WATT: 1.0, UnitOfPower.KILO_WATT: 1000.0}
 MAIN_METER_WORDS = frozenset({"total", "home", "house", "grid", "main", "mains", "whole"})
+# "Circuit 3", "channel_2", "CT1", "phase L2", "clamp", "sub-meter"...
+_CIRCUIT_WORD = re.compile(r"(circuits?|channels?|phases?|clamps?|submeter|sub|ch|ct)\d*|l[1-3]")
+PRODUCTION_WORDS = frozenset(
+    {"solar", "pv", "production", "produced", "inverter", "generation", "generated", "export"}
+)
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -38,40 +47,16 @@ class MeterDiscovery:
         """The meter to pre-select, if any power sensor exists at all."""
         return self.candidates[0] if self.candidates else None
 
-    def circuits_for(self, meter: str | None) -> list[str]:
-        """The other power sensors: the default circuit list."""
-        return [entity_id for entity_id in self.candidates if entity_id != meter]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _GridPrefs:
-    """The grid sources of the Energy dashboard, as far as meters are concerned."""
-
-    power: list[str]
-    energy: list[str]
-
-
-def power_watts(state: State) -> float | None:
-    """The state as watts, or None when it is not a numeric W/kW reading."""
-    factor = POWER_UNIT_FACTORS.get(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT, ""))
-    if factor is None:
-        return None
-    try:
-        value = float(state.state)
-    except ValueError:
-        return None
-    return value * factor if math.isfinite(value) else None
-
 
 def validate_meter(hass: HomeAssistant, entity_id: str) -> str | None:
     """The form error for a meter that cannot be used, None when it can."""
     if (state := hass.states.get(entity_id)) is None:
         return "meter_not_found"
-    if state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) not in POWER_UNIT_FACTORS:
+    if state_unit(state) not in POWER_UNITS:
         return "meter_not_power"
     if state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
         return "meter_unavailable"
-    if power_watts(state) is None:
+    if power_w(state) is None:
         return "meter_not_numeric"
     return None
 
@@ -94,49 +79,104 @@ def meter_title(hass: HomeAssistant, entity_id: str) -> str:
 
 
 async def async_discover_meters(hass: HomeAssistant) -> MeterDiscovery:
-    """Rank every W/kW power sensor as a whole-home meter candidate."""
-    prefs = await _async_grid_prefs(hass)
+    """Rank every W/kW power sensor as a whole-home meter candidate, and propose an energy meter."""
+    prefs = grid_sensors(await async_energy_prefs(hass))
+    ranked = _power_candidates(hass, prefs)
+    return MeterDiscovery(
+        candidates=ranked,
+        energy_sensor=_energy_meter(hass, prefs, ranked[0] if ranked else None),
+    )
+
+
+async def async_discover_circuits(hass: HomeAssistant, meter: str) -> list[str]:
+    """The power sensors that plausibly measure one circuit of `meter`'s home (the default list)."""
+    ranked = _power_candidates(hass, grid_sensors(await async_energy_prefs(hass)))
+    ent_reg = er.async_get(hass)
+    meter_device = _device_id(ent_reg, meter)
+    watched_devices = _watched_devices(ent_reg)
+    circuits: list[str] = []
+    for entity_id in ranked:
+        if entity_id == meter or (state := hass.states.get(entity_id)) is None:
+            continue
+        device = _device_id(ent_reg, entity_id)
+        if _words(state) & PRODUCTION_WORDS:
+            continue
+        if device is not None and device == meter_device:
+            circuits.append(entity_id)  # a channel of the main meter's own device
+        elif device not in watched_devices and any(map(_CIRCUIT_WORD.fullmatch, _words(state))):
+            circuits.append(entity_id)
+    return circuits
+
+
+def _power_candidates(hass: HomeAssistant, prefs: GridSensors) -> list[str]:
+    """Power sensors (W/kW, or any sensor the Energy dashboard uses as grid power), best first."""
     ranked: list[tuple[tuple[int, int, float, str], str]] = []
     for state in hass.states.async_all("sensor"):
-        if state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) not in POWER_UNIT_FACTORS:
+        if state_unit(state) not in POWER_UNITS:
             continue
         in_prefs = state.entity_id in prefs.power
         if not in_prefs and state.attributes.get(ATTR_DEVICE_CLASS) != SensorDeviceClass.POWER:
             continue
         ranked.append((_rank(state, prefs.power), state.entity_id))
     ranked.sort()
-    energy = next((e for e in prefs.energy if hass.states.get(e) is not None), None)
-    return MeterDiscovery(candidates=[entity_id for _, entity_id in ranked], energy_sensor=energy)
+    return [entity_id for _, entity_id in ranked]
+
+
+def _energy_meter(hass: HomeAssistant, prefs: GridSensors, meter: str | None) -> str | None:
+    """The grid's energy sensor, else a home-wide kWh counter: on the meter's device or so named."""
+    if energy := next((e for e in prefs.energy if hass.states.get(e) is not None), None):
+        return energy
+    ent_reg = er.async_get(hass)
+    meter_device = _device_id(ent_reg, meter) if meter else None
+    ranked: list[tuple[int, str]] = []
+    for state in hass.states.async_all("sensor"):
+        if not _is_energy_counter(state) or _words(state) & PRODUCTION_WORDS:
+            continue
+        if meter_device is not None and _device_id(ent_reg, state.entity_id) == meter_device:
+            ranked.append((0, state.entity_id))
+        elif _looks_like_main_meter(state):
+            ranked.append((1, state.entity_id))
+    return min(ranked)[1] if ranked else None
+
+
+def _is_energy_counter(state: State) -> bool:
+    """An energy sensor that counts up (what the daily energy is read from)."""
+    return (
+        state.attributes.get(ATTR_DEVICE_CLASS) == SensorDeviceClass.ENERGY
+        and state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) in ENERGY_UNITS
+        and state.attributes.get("state_class")
+        in (SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING)
+    )
+
+
+def _device_id(ent_reg: er.EntityRegistry, entity_id: str) -> str | None:
+    entry = ent_reg.async_get(entity_id)
+    return entry.device_id if entry is not None else None
+
+
+def _watched_devices(ent_reg: er.EntityRegistry) -> set[str]:
+    """Devices with an entity of a watched type: their power sensors are the devices' own plugs."""
+    return {
+        entry.device_id
+        for entry in ent_reg.entities.values()
+        if entry.device_id is not None and split_entity_id(entry.entity_id)[0] in DEFAULT_DOMAINS
+    }
 
 
 def _rank(state: State, grid_power: list[str]) -> tuple[int, int, float, str]:
     """Sort key: Energy dashboard grid sensors, then main-meter names, then largest reading."""
     if state.entity_id in grid_power:
         return (0, grid_power.index(state.entity_id), 0.0, state.entity_id)
-    watts = power_watts(state)
+    watts = power_w(state)
     reading = -watts if watts is not None else math.inf
     return (1 if _looks_like_main_meter(state) else 2, 0, reading, state.entity_id)
 
 
+def _words(state: State) -> set[str]:
+    """The words of the entity id and friendly name, lower case."""
+    return set(_WORD.findall(f"{state.entity_id} {state.name}".lower()))
+
+
 def _looks_like_main_meter(state: State) -> bool:
     """Whether the entity id or friendly name says total/home/house/grid/main."""
-    words = set(_WORD.findall(f"{state.entity_id} {state.name}".lower()))
-    return not words.isdisjoint(MAIN_METER_WORDS)
-
-
-async def _async_grid_prefs(hass: HomeAssistant) -> _GridPrefs:
-    """Grid power and energy sensors from the Energy dashboard; empty when it is not set up."""
-    manager = await async_get_manager(hass)
-    power: list[str] = []
-    energy: list[str] = []
-    if manager.data is None:
-        return _GridPrefs(power=power, energy=energy)
-    for source in manager.data["energy_sources"]:
-        if source["type"] != "grid":
-            continue
-        rate = source.get("stat_rate") or source.get("power_config", {}).get("stat_rate")
-        if rate:
-            power.append(rate)
-        if stat_energy := source.get("stat_energy_from"):
-            energy.append(stat_energy)
-    return _GridPrefs(power=power, energy=energy)
+    return not _words(state).isdisjoint(MAIN_METER_WORDS)

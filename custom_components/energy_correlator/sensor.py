@@ -13,14 +13,16 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .const import CONF_METER
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
-from .entity import EnergyCorrelatorEntity
+from .entity import EnergyCorrelatorEntity, finite_state
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
 from .meters.sensor import async_setup_utility_sensors
@@ -40,6 +42,10 @@ class CorrelatorSensorDescription(SensorEntityDescription):
     resets: Literal["month"] | None = None  # state_class TOTAL with last_reset
     currency: bool = False  # unit is hass.config.currency
     friendly_state: bool = False  # the value is an entity id: show its friendly name
+    # Computed from the meter's readings: unavailable while the meter is (after a minute).
+    needs_meter_fn: Callable[[EnergyCorrelatorCoordinator], bool] = lambda _: False
+    device_attr: bool = False  # add "device": the friendly name of the "entity_id" attribute
+    meter_attr: bool = False  # add "meter_entity_id" (the dashboard's "current power")
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -49,8 +55,11 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 def _last_correlation_attrs(data: CorrelatorData) -> Mapping[str, Any] | None:
     if (corr := data.last_correlation) is None:
         return None
+    delta = corr.power_delta_w
     return {
         "entity_id": corr.entity_id,
+        # What the sign of the state means, in words (translated state attribute).
+        "direction": None if delta is None else ("increase" if delta >= 0 else "decrease"),
         "domain": corr.domain,
         "kind": str(corr.kind),
         "previous_state": corr.previous_state,
@@ -71,8 +80,11 @@ def _top_consumer_attrs(data: CorrelatorData) -> Mapping[str, Any]:
             {
                 "entity_id": row.entity_id,
                 "learned_power_w": round(row.learned_power_w, 1),
-                "kwh_per_month": round(row.kwh_per_month, 3),
-                "cost_per_month": None if price is None else round(row.kwh_per_month * price, 2),
+                "kwh_per_month": _round(row.kwh_per_month, 3),
+                "cost_per_month": None
+                if price is None or row.kwh_per_month is None
+                else round(row.kwh_per_month * price, 2),
+                "observed_days": round(row.observed_days, 3),
             }
             for row in data.top_consumers[:TOP_CONSUMERS_SHOWN]
         ]
@@ -83,8 +95,12 @@ def _has_sink(data: CorrelatorData) -> bool:
     return data.sink is not None
 
 
+def _from_meter(_coordinator: EnergyCorrelatorCoordinator) -> bool:
+    return True
+
+
 def _power(
-    key: str, value_fn: Callable[[CorrelatorData], StateType]
+    key: str, value_fn: Callable[[CorrelatorData], StateType], *, from_meter: bool = True
 ) -> CorrelatorSensorDescription:
     return CorrelatorSensorDescription(
         key=key,
@@ -94,6 +110,7 @@ def _power(
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
         value_fn=value_fn,
+        needs_meter_fn=_from_meter if from_meter else lambda _: False,
     )
 
 
@@ -110,7 +127,17 @@ def _counter(
 
 
 SENSORS: tuple[CorrelatorSensorDescription, ...] = (
-    _power("untracked_power", lambda d: _round(d.untracked_power_w, 1)),
+    CorrelatorSensorDescription(
+        key="untracked_power",
+        translation_key="untracked_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=lambda d: _round(d.untracked_power_w, 1),
+        meter_attr=True,
+        needs_meter_fn=_from_meter,
+    ),
     CorrelatorSensorDescription(
         key="daily_energy",
         translation_key="daily_energy",
@@ -120,9 +147,11 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         value_fn=lambda d: _round(d.daily_energy_kwh, 4),
+        needs_meter_fn=lambda c: not c.has_energy_sensor,  # else it follows the energy sensor
     ),
     _power("peak_power", lambda d: _round(d.peak_power_w, 1)),
-    _power("standby_baseline", lambda d: _round(d.standby_baseline_w, 1)),
+    # Last complete night's standby: still true while the meter is away.
+    _power("standby_baseline", lambda d: _round(d.standby_baseline_w, 1), from_meter=False),
     CorrelatorSensorDescription(
         key="correlations_found",
         translation_key="correlations_found",
@@ -139,6 +168,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
             None if d.last_correlation is None else _round(d.last_correlation.power_delta_w, 1)
         ),
         attr_fn=_last_correlation_attrs,
+        device_attr=True,
     ),
     CorrelatorSensorDescription(
         key="top_consumer",
@@ -156,6 +186,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: _round(d.cost_month, 4),
         resets="month",
         currency=True,
+        needs_meter_fn=_from_meter,
     ),
     # Diagnostics.
     _counter("events_processed", lambda d: d.stats.events),
@@ -166,7 +197,8 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: round(d.stats.correlation_rate_pct, 2),
+        # Unknown until an event was correlated: 0 % would claim every event failed.
+        value_fn=lambda d: round(d.stats.correlation_rate_pct, 2) if d.stats.correlations else None,
     ),
     _counter("skipped_overlap", lambda d: d.stats.skipped_overlap),
     _counter("skipped_gap", lambda d: d.stats.skipped_gap),
@@ -228,12 +260,23 @@ async def async_setup_entry(
         return
     coordinator = entry.runtime_data.coordinator
     has_sink = entry.runtime_data.sink is not None
+    if not has_sink:
+        _async_remove_sink_sensors(hass, entry)
     async_add_entities(
         CorrelatorSensor(coordinator, description)
         for description in SENSORS
         if has_sink or description.exists_fn(coordinator.data)
     )
     async_setup_device_sensors(hass, entry, async_add_entities)
+
+
+def _async_remove_sink_sensors(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
+    """InfluxDB was turned off: its sensors leave the entity registry (not left unavailable)."""
+    sink_keys = {d.translation_key for d in SENSORS if d.exists_fn is _has_sink}
+    registry = er.async_get(hass)
+    for registry_entry in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if registry_entry.domain == "sensor" and registry_entry.translation_key in sink_keys:
+            registry.async_remove(registry_entry.entity_id)
 
 
 class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
@@ -248,11 +291,17 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
         super().__init__(coordinator, description)
         if description.currency:
             self._attr_native_unit_of_measurement = coordinator.hass.config.currency
+        self._needs_meter = description.needs_meter_fn(coordinator)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the meter it is computed from is."""
+        return super().available and (not self._needs_meter or self.coordinator.meter_available)
 
     @property
     def native_value(self) -> StateType:
         """The description's value; entity ids shown by their friendly names."""
-        value = self.entity_description.value_fn(self.coordinator.data)
+        value = finite_state(self.entity_description.value_fn(self.coordinator.data))
         if (
             self.entity_description.friendly_state
             and isinstance(value, str)
@@ -263,8 +312,18 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """The description's attributes."""
-        return self.entity_description.attr_fn(self.coordinator.data)
+        """The description's attributes (with the device's name where the description asks)."""
+        attrs = self.entity_description.attr_fn(self.coordinator.data)
+        if self.entity_description.meter_attr:
+            return {
+                **(attrs or {}),
+                "meter_entity_id": self.coordinator.config_entry.data[CONF_METER],
+            }
+        if not self.entity_description.device_attr or attrs is None:
+            return attrs
+        entity_id = attrs["entity_id"]
+        state = self.hass.states.get(entity_id)
+        return {"device": state.name if state is not None else entity_id, **attrs}
 
     @property
     def last_reset(self) -> datetime | None:

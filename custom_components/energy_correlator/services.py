@@ -26,7 +26,7 @@ from .backfill import (
 from .const import DOMAIN
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import EnergyCorrelatorConfigEntry
-from .engine import Correlation
+from .engine import Correlation, ProfileSummary
 from .meters.config_flow import is_utility_entry
 from .meters.services import async_setup_meter_services
 
@@ -103,13 +103,46 @@ def _name(hass: HomeAssistant, entity_id: str) -> str:
     return state.name if (state := hass.states.get(entity_id)) is not None else entity_id
 
 
-def _money(kwh: float, price: float | None) -> float | None:
-    return None if price is None else round(kwh * price, 2)
+def _money(kwh: float | None, price: float | None) -> float | None:
+    return None if price is None or kwh is None else round(kwh * price, 2)
+
+
+def _kwh(kwh: float | None, digits: int) -> float | None:
+    return None if kwh is None else round(kwh, digits)
+
+
+def modes_json(profile: ProfileSummary) -> list[dict[str, Any]]:
+    """A profile's modes as response rows (dominant first)."""
+    return [
+        {"power_w": round(mode.power_w, 1), "events": mode.events, "share": mode.share}
+        for mode in profile.modes
+    ]
+
+
+def _r(value: float | None, digits: int = 1) -> float | None:
+    """Responses carry sensible precision: W and % to 0.1, shares and confidence to 0.001."""
+    return None if value is None else round(value, digits)
+
+
+# Precision of a correlation's float fields in responses (watts and percent to 0.1).
+_CORRELATION_DIGITS = {
+    "previous_level": 3,
+    "level": 3,
+    "power_before_w": 1,
+    "power_after_w": 1,
+    "power_delta_w": 1,
+    "power_delta_pct": 1,
+    "confidence": 3,
+    "compensated_w": 1,
+    "reference_delta_w": 1,
+}
 
 
 def correlation_json(corr: Correlation) -> dict[str, Any]:
-    """A correlation as a response row: its fields plus an ISO time."""
+    """A correlation as a response row: its fields, rounded, plus an ISO time."""
     row = corr.as_dict()
+    for key, digits in _CORRELATION_DIGITS.items():
+        row[key] = _r(row[key], digits)
     row["time"] = dt_util.utc_from_timestamp(corr.ts).isoformat()
     return row
 
@@ -144,30 +177,34 @@ def _device_impact(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     row = next(
         (r for r in engine.top_consumers(now, ALL_DEVICES) if r.entity_id == entity_id), None
     )
-    kwh_day = row.kwh_per_day if row is not None else 0.0
-    kwh_month = row.kwh_per_month if row is not None else 0.0
+    kwh_day = row.kwh_per_day if row is not None else None
+    kwh_month = row.kwh_per_month if row is not None else None
     price = coordinator.data.price_per_kwh
     return {
         "entity_id": entity_id,
         "name": _name(hass, entity_id),
         "kind": str(profile.kind),
-        "learned_power_w": profile.learned_power_w,
-        "confidence": profile.confidence,
+        "learned_power_w": _r(profile.learned_power_w),
+        "uncertainty_w": _r(profile.uncertainty_w, 2),
+        "modes": cast(list[JsonValueType], modes_json(profile)),
+        "confidence": _r(profile.confidence, 3),
         "events": profile.events,
-        "on_delta_w": profile.on_delta_w,
-        "off_delta_w": profile.off_delta_w,
-        "spread_w": profile.spread_w,
-        "standby_w": profile.standby_w,
-        "estimated_power_w": engine.estimated_power_w(entity_id),
+        "on_delta_w": _r(profile.on_delta_w),
+        "off_delta_w": _r(profile.off_delta_w),
+        "spread_w": _r(profile.spread_w),
+        "standby_w": _r(profile.standby_w),
+        "estimated_power_w": _r(engine.estimated_power_w(entity_id)),
         "energy_kwh": round(engine.device_energy_kwh(entity_id), 4),
-        "on_fraction": None if row is None else row.on_fraction,
-        "kwh_per_day": round(kwh_day, 4),
-        "kwh_per_month": round(kwh_month, 3),
+        "on_fraction": None if row is None else round(row.on_fraction, 4),
+        "observed_days": None if row is None else round(row.observed_days, 3),
+        "observed_kwh": None if row is None else round(row.observed_kwh, 4),
+        "kwh_per_day": _kwh(kwh_day, 4),
+        "kwh_per_month": _kwh(kwh_month, 3),
         "price_per_kwh": price,
         "cost_per_day": _money(kwh_day, price),
         "cost_per_month": _money(kwh_month, price),
-        "reference_power_w": profile.reference_power_w,
-        "validation_error_pct": profile.validation_error_pct,
+        "reference_power_w": _r(profile.reference_power_w),
+        "validation_error_pct": _r(profile.validation_error_pct),
         "last_seen": None
         if profile.last_seen is None
         else dt_util.utc_from_timestamp(profile.last_seen).isoformat(),
@@ -193,12 +230,19 @@ def _top_consumers(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
                 "name": _name(hass, row.entity_id),
                 "learned_power_w": round(row.learned_power_w, 1),
                 "on_fraction": round(row.on_fraction, 4),
-                "kwh": round(row.kwh_per_day * days, 3),
-                "cost": _money(row.kwh_per_day * days, price),
+                "observed_days": round(row.observed_days, 3),
+                "observed_kwh": round(row.observed_kwh, 4),
+                "kwh": _kwh(_period_kwh(row.kwh_per_day, days), 3),
+                "cost": _money(_period_kwh(row.kwh_per_day, days), price),
             }
             for row in rows
         ],
     }
+
+
+def _period_kwh(kwh_per_day: float | None, days: int) -> float | None:
+    """Energy over a period from the observed daily rate; None while less than a day seen."""
+    return None if kwh_per_day is None else kwh_per_day * days
 
 
 async def _async_changed(coordinator: EnergyCorrelatorCoordinator) -> None:
@@ -229,6 +273,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def relearn(call: ServiceCall) -> None:
         coordinator = _coordinator(hass, call)
         entity_ids = call.data.get(ATTR_ENTITY_ID)
+        if entity_ids and (
+            unknown := [e for e in entity_ids if coordinator.engine.profile(e) is None]
+        ):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="nothing_to_relearn",
+                translation_placeholders={"entity_id": ", ".join(unknown)},
+            )
         coordinator.engine.forget(entity_ids)
         await async_forget_backfill(hass, coordinator.config_entry.entry_id, entity_ids)
         await _async_changed(coordinator)

@@ -2,7 +2,10 @@
 
 Built on Home Assistant's own converters, so every unit Home Assistant knows is accepted and
 nothing here keeps a private factor table. Power is watts, energy kWh, volume m³ (gas, water);
-a heat meter is energy. A state that is not a usable number gives None: a gap, never zero.
+a heat meter is energy. A state that is not a usable number gives None: a gap, never zero (and
+so does a conversion that overflows). A reading without a unit gives None too: a kW meter that
+loses its unit for a moment would otherwise read 1000 times too low, and the config flow accepts
+no meter without one.
 """
 
 import math
@@ -40,6 +43,11 @@ def state_number(state: State | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _finite(value: float) -> float | None:
+    """A conversion's result, None when it overflowed (1e308 kW is no number of watts)."""
+    return value if math.isfinite(value) else None
+
+
 def state_unit(state: State) -> str | None:
     """The state's unit of measurement, None when it has none."""
     unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
@@ -47,30 +55,31 @@ def state_unit(state: State) -> str | None:
 
 
 def to_watts(value: float, unit: str | None) -> float | None:
-    """A power value in watts; a missing unit is taken as watts, an unknown one gives None."""
-    unit = unit or WATT
+    """A power value in watts; a missing or unknown unit gives None."""
     if unit not in POWER_UNITS:
         return None
-    return PowerConverter.convert(value, unit, WATT)
+    return _finite(PowerConverter.convert(value, unit, WATT))
 
 
 def to_kwh(value: float, unit: str | None) -> float | None:
-    """An energy value in kWh; a missing unit is taken as kWh, an unknown one gives None."""
-    unit = unit or KWH
+    """An energy value in kWh; a missing or unknown unit gives None."""
     if unit not in ENERGY_UNITS:
         return None
-    return EnergyConverter.convert(value, unit, KWH)
+    return _finite(EnergyConverter.convert(value, unit, KWH))
 
 
 def to_cubic_meters(value: float, unit: str | None) -> float | None:
     """A volume in m³ (gas, water); an unknown or missing unit gives None."""
     if unit not in VOLUME_UNITS:
         return None
-    return VolumeConverter.convert(value, unit, CUBIC_METER)
+    return _finite(VolumeConverter.convert(value, unit, CUBIC_METER))
 
 
 def power_w(state: State | None) -> float | None:
-    """A power sensor's state in watts, None when it is not a usable W/kW/... reading."""
+    """A power sensor's state in watts, None when it is not a usable W/kW/... reading.
+
+    Negative values are kept: a meter that nets solar export reports them.
+    """
     if state is None or (value := state_number(state)) is None:
         return None
     return to_watts(value, state_unit(state))

@@ -58,6 +58,15 @@ def test_conservation_with_gaps_resets_and_swaps(seed: int) -> None:
     assert series.filled.any()
     t_knots, c_knots = meter._ledger.cumulative()
     assert series.total == pytest.approx(c_knots[-1] - c_knots[0], rel=1e-12)
+    fresh = UtilityMeter.from_dict(meter.to_dict(), meter.config, TZ)  # nothing cached
+    for _ in range(10):
+        a = math.floor(rng.uniform(series.start, series.end) / HOUR) * HOUR
+        b = a + HOUR * int(rng.integers(1, 24 * 40))
+        part, whole = fresh.hourly(a, b, now=NOW), meter.hourly(a, b, now=NOW)
+        assert part.start == whole.start
+        assert part.values == pytest.approx(whole.values, rel=1e-9, abs=1e-12)
+        assert (part.filled == whole.filled).all()
+        assert (part.estimated == whole.estimated).all()
     for (a, _), (b, _) in itertools.pairwise(aligned):
         i, j = np.searchsorted(t_knots, [a, b])
         expected = c_knots[j] - c_knots[i]

@@ -146,3 +146,32 @@ def test_round_trip_through_json() -> None:
     assert restored.hourly().values == pytest.approx(meter.hourly().values)
     assert restored.pending_import() is not None
     assert restored.last_reading == meter.last_reading
+
+
+def test_live_readings_respread_only_the_tail_and_agree_with_a_fresh_spread() -> None:
+    """After the cached series is refreshed piecewise, it equals spreading everything anew;
+    anomalies and daily views follow the new readings."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    ts = T0 + HOUR * np.arange(24 * 60)
+    meter.add_readings(ts, 100 + 0.2 * np.arange(24 * 60), NOW)
+    assert meter.hourly().total == pytest.approx(0.2 * (24 * 60 - 1))
+    before = meter.anomalies()
+    t, value = float(ts[-1]), 100 + 0.2 * (24 * 60 - 1)
+    for step in range(1, 200):
+        t += 600 if step % 50 else 3 * DAY  # a long gap now and then
+        value += 0.05 if step % 50 else 15.0
+        assert meter.add_reading(t, value, NOW).accepted
+        if step % 20 == 0:
+            meter.hourly()
+            meter.daily(t + 60)
+    late = meter.add_reading(T0 + 30.5 * DAY + 900, 100 + 0.2 * 732 + 0.1, NOW)  # mid-series
+    assert late.accepted
+    fresh = UtilityMeter.from_dict(meter.to_dict(), meter.config, TZ)
+    mine, theirs = meter.hourly(), fresh.hourly()
+    assert mine.start == theirs.start
+    assert mine.values == pytest.approx(theirs.values, rel=1e-9, abs=1e-12)
+    assert (mine.filled == theirs.filled).all()
+    assert (mine.resolved == theirs.resolved).all()
+    assert meter.daily().values == pytest.approx(fresh.daily().values)
+    assert meter.anomalies() == fresh.anomalies()
+    assert before == []

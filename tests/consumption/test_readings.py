@@ -199,3 +199,25 @@ def test_batch_and_single_readings_agree() -> None:
     assert result.accepted == 198
     assert batch.readings() == single.readings()
     assert batch.hourly().total == pytest.approx(single.hourly().total)
+
+
+def test_history_older_than_live_readings_goes_in_as_one_block() -> None:
+    """A history batch before the live readings is judged against them: it is taken whole,
+    except a reading above the live ones and an absurd typo."""
+    live = UtilityMeter("m", MeterConfig(), TZ)
+    for d in range(3):
+        live.add_reading(T0 + (30 + d) * DAY, 130.0 + d, NOW)
+    ts = [T0 + i * HOUR for i in range(24 * 30)]
+    values = [100 + i / 24 for i in range(24 * 30)]
+    values[100] = 5000.0  # a typo in the history
+    result = live.add_readings(ts, values, NOW)
+    assert result.accepted == 24 * 30 - 1
+    assert result.refused == {Refusal.TYPO: 1}
+    readings = live.readings()
+    assert [r.ts for r in readings] == sorted(r.ts for r in readings)
+    assert live.hourly().total == pytest.approx(132.0 - 100.0)
+    pending = live.pending_import()
+    assert pending is not None
+    assert pending.start == T0
+    above = live.add_readings([T0 + 29.9 * DAY], [140.0], NOW)
+    assert above.refused == {Refusal.TYPO: 1}

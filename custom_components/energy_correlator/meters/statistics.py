@@ -23,6 +23,7 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     statistics_during_period,
 )
+from homeassistant.components.recorder.tasks import SynchronizeTask
 from homeassistant.core import HomeAssistant
 from homeassistant.util.unit_conversion import EnergyConverter, VolumeConverter
 
@@ -30,7 +31,7 @@ from ..consumption import HOUR, HourlySeries, MeterKind, UtilityMeter
 from ..units import CUBIC_METER, KWH
 
 SOURCE = "energy_correlator"
-CHUNK_HOURS = 24 * 31
+CHUNK_HOURS = 24 * 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +75,22 @@ def metadata(statistic_id: str, name: str, unit: str) -> StatisticMetaData:
     )
 
 
+async def async_recorder_caught_up(hass: HomeAssistant) -> None:
+    """Wait until the recorder has run everything queued so far (our imports included).
+
+    The recorder's own `async_block_till_done` returns at once while its thread is still
+    running the last task taken from an empty queue; a synchronize task queued behind it
+    resolves only after it.
+    """
+    future: asyncio.Future[None] = hass.loop.create_future()
+    get_instance(hass).queue_task(SynchronizeTask(future))
+    await future
+
+
 async def _sum_before(hass: HomeAssistant, statistic_id: str, start: float) -> float:
     """The stored sum of the hour just before `start` (0 when there is none)."""
     recorder = get_instance(hass)
-    await recorder.async_block_till_done()  # our own earlier chunks are committed
+    await async_recorder_caught_up(hass)  # our own earlier imports are committed
     begin = datetime.fromtimestamp(start - HOUR, UTC)
     rows = await recorder.async_add_executor_job(
         statistics_during_period,
@@ -117,7 +130,7 @@ async def async_import_series(
             start = datetime.fromtimestamp(series.start + HOUR * i, UTC)
             rows.append(StatisticData(start=start, sum=total))
         async_add_external_statistics(hass, meta, rows)
-        await asyncio.sleep(0)
+        await async_recorder_caught_up(hass)  # one chunk at a time in the recorder's queue
     return ImportResult(hours, series.start, series.start + HOUR * hours, total)
 
 

@@ -1,0 +1,133 @@
+// A dashboard strategy: Settings → Dashboards → Add dashboard → "Energy Correlator" builds the
+// integration's dashboard from Home Assistant's built-in cards, finding the entities itself (no
+// entity ids to type): current power, energy today, peak power, correlations found; the top
+// consumers with learned W, kWh/month and cost/month; the recent power changes (a logbook card);
+// every learned device's power and its energy per day. Regenerated on each load, so devices
+// learned later appear by themselves.
+const DOMAIN = "energy_correlator";
+const SERVICE_KEYS = [
+  "untracked_power",
+  "daily_energy",
+  "peak_power",
+  "standby_baseline",
+  "correlations_found",
+  "last_correlation",
+  "top_consumer",
+  "cost_month",
+];
+const DEVICE_KEYS = ["learned_power", "estimated_power", "estimated_energy"];
+
+// The description key of one of our entities: its translation key (per-device entities without a
+// device of their own use "<key>_named"), else the end of its entity id.
+function keyOf(entry) {
+  const key = (entry.translation_key || "").replace(/_named$/, "");
+  if (key) return key;
+  return [...SERVICE_KEYS, ...DEVICE_KEYS].find((k) => entry.entity_id.endsWith(`_${k}`));
+}
+
+function topConsumersMarkdown(entityId) {
+  return [
+    `{% set rows = state_attr('${entityId}', 'top_consumers') or [] %}`,
+    "{% if rows %}",
+    "| Device | Learned | kWh / month | Cost / month |",
+    "|:--|--:|--:|--:|",
+    "{% for r in rows %}| {{ state_attr(r.entity_id, 'friendly_name') or r.entity_id }} | " +
+      "{{ r.learned_power_w | round(0) | int }} W | {{ r.kwh_per_month | round(1) }} | " +
+      "{{ '%.2f' | format(r.cost_per_month) if r.cost_per_month is not none else '-' }} |",
+    "{% endfor %}",
+    "{% else %}Nothing learned yet. Switch a few devices on and off, a minute or two apart: " +
+      "each one is learned after a few changes.{% endif %}",
+  ].join("\n");
+}
+
+function serviceView(hass, service, devices) {
+  const tiles = [];
+  const meter = service.untracked_power
+    ? hass.states[service.untracked_power]?.attributes?.meter_entity_id
+    : undefined;
+  if (meter && hass.states[meter]) tiles.push({ type: "tile", entity: meter, name: "Current power" });
+  for (const key of ["daily_energy", "peak_power", "correlations_found", "untracked_power", "cost_month"]) {
+    if (service[key]) tiles.push({ type: "tile", entity: service[key] });
+  }
+  const cards = [{ type: "grid", columns: 2, square: false, cards: tiles }];
+  if (service.top_consumer) {
+    cards.push({ type: "markdown", title: "Top consumers", content: topConsumersMarkdown(service.top_consumer) });
+  }
+  // The logbook shows our events only when one of its entities is ours (a sensor without a unit).
+  const sources = new Set();
+  for (const id of devices.learned_power) {
+    const source = hass.states[id]?.attributes?.source_entity_id;
+    if (source && hass.states[source]) sources.add(source);
+  }
+  const last = service.last_correlation && hass.states[service.last_correlation]?.attributes?.entity_id;
+  if (last && hass.states[last]) sources.add(last);
+  if (service.top_consumer) {
+    cards.push({
+      type: "logbook",
+      title: "Recent power changes",
+      hours_to_show: 24,
+      target: { entity_id: [service.top_consumer, ...sources] },
+    });
+  }
+  if (devices.learned_power.length) {
+    cards.push({
+      type: "entities",
+      title: "Learned devices",
+      state_color: true,
+      entities: devices.learned_power.map((entity) => ({ entity })),
+    });
+    cards.push({
+      type: "statistics-graph",
+      title: "Energy per device",
+      entities: devices.estimated_energy,
+      stat_types: ["change"],
+      chart_type: "bar",
+      period: "day",
+      days_to_show: 7,
+    });
+  }
+  const graph = [meter, service.untracked_power].filter((id) => id && hass.states[id]);
+  if (graph.length) cards.push({ type: "history-graph", title: "Power", hours_to_show: 24, entities: graph });
+  return { title: service.title, path: service.path, icon: "mdi:home-lightning-bolt", cards };
+}
+
+class EnergyCorrelatorDashboardStrategy extends HTMLElement {
+  static async generate(config, hass) {
+    const ours = Object.values(hass.entities).filter(
+      (entry) => entry.platform === DOMAIN && hass.states[entry.entity_id],
+    );
+    const services = new Map();
+    const devices = Object.fromEntries(DEVICE_KEYS.map((key) => [key, []]));
+    for (const entry of ours) {
+      const key = keyOf(entry);
+      if (DEVICE_KEYS.includes(key)) {
+        devices[key].push(entry.entity_id);
+      } else if (SERVICE_KEYS.includes(key)) {
+        const id = entry.device_id || "none";
+        if (!services.has(id)) {
+          const device = hass.devices?.[entry.device_id];
+          services.set(id, { title: device?.name_by_user || device?.name || "Energy", path: `entry-${services.size}` });
+        }
+        services.get(id)[key] = entry.entity_id;
+      }
+    }
+    for (const list of Object.values(devices)) list.sort();
+    const views = [...services.values()].map((service) => serviceView(hass, service, devices));
+    if (!views.length) {
+      views.push({
+        title: "Energy Correlator",
+        cards: [{ type: "markdown", content: "Add the **Energy Correlator** integration first (Settings → Devices & services)." }],
+      });
+    }
+    return { title: "Energy Correlator", views };
+  }
+}
+
+customElements.define("ll-strategy-dashboard-energy-correlator", EnergyCorrelatorDashboardStrategy);
+window.customStrategies = window.customStrategies || [];
+window.customStrategies.push({
+  type: "energy-correlator",
+  strategyType: "dashboard",
+  name: "Energy Correlator",
+  description: "Power, energy, top consumers and the recent power changes your devices made.",
+});
