@@ -47,6 +47,7 @@ async def test_new_meter_learns_its_history(
     runtime = next(iter(coordinator.meters.values()))
     assert len(coordinator.learning) == 1
     await coordinator.learning[0]
+    await coordinator.importer.async_wait()
     assert runtime.learned
     readings = runtime.meter.readings()
     assert len(readings) >= 70

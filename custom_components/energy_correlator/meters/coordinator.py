@@ -71,6 +71,7 @@ from .store import MeterStore, StoredMeter, StoredUtility
 from .tracking import SourceTracker
 
 REFRESH_COOLDOWN_S = 5.0
+UNLOAD_IMPORT_WAIT_S = 30.0
 
 
 def _sensor_resets(state: State | None) -> bool:
@@ -103,6 +104,8 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         self.importer = StatisticsImporter(hass, self)
         self.sink: InfluxSink | None = None
         self.learning: list[asyncio.Task[None]] = []  # history reads of new meters
+        # Meters whose snapshot must be recomputed (None: all of them, e.g. the hourly tick).
+        self._dirty: set[str] | None = None
         self._trackers: dict[str, SourceTracker] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
         self._subentry_ids = frozenset(entry.subentries)
@@ -176,7 +179,11 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         """Finish a running import and save."""
         self.async_stop_following()
         await self.async_shutdown()
-        await self.importer.async_wait()
+        try:
+            async with asyncio.timeout(UNLOAD_IMPORT_WAIT_S):
+                await self.importer.async_wait()
+        except TimeoutError:
+            LOGGER.warning("The statistics import did not finish; it resumes at the next start")
         await self.store.async_save(self.stored_data())
 
     @callback
@@ -194,6 +201,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
 
     async def _async_learn(self, runtime: MeterRuntime) -> None:
         if await async_learn_history(self.hass, runtime):
+            self.mark_dirty(runtime.subentry_id)
             self.schedule_save()
             await self.async_refresh()
 
@@ -214,6 +222,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         if dt_util.as_local(_now).hour == 3:
             for runtime in self.meters.values():
                 runtime.meter.learn_profile()
+        self.mark_dirty(None)
         self.hass.async_create_task(self.async_request_refresh())
 
     # Readings.
@@ -243,6 +252,8 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
             when.timestamp(), canonical, dt_util.utcnow().timestamp(), ReadingSource.SENSOR
         )
         self._count(runtime, result)
+        if result.accepted:
+            self.mark_dirty(runtime.subentry_id)
         if result.accepted and refresh:
             self.schedule_save()
             self.hass.async_create_task(self.async_request_refresh())
@@ -260,6 +271,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         )
         self._count(runtime, result)
         if result.accepted or result.reason is Refusal.DUPLICATE:
+            self.mark_dirty(runtime.subentry_id)
             self.schedule_save()
         return result
 
@@ -269,6 +281,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         """A meter swap (values in kWh or m³); a swap far off the expected is warned about."""
         result = runtime.meter.replace(ts, old_final, new_first, dt_util.utcnow().timestamp())
         if result.accepted and result.replacement is not None:
+            self.mark_dirty(runtime.subentry_id)
             self.schedule_save()
             if result.replacement.mismatch:
                 async_swap_issue(self.hass, self.config_entry, runtime, result.replacement)
@@ -285,6 +298,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
                 runtime.name,
             )
         runtime.price.record(dt_util.utcnow().timestamp(), price)
+        self.mark_dirty(runtime.subentry_id)
         self.schedule_save()
         self.hass.async_create_task(self.async_request_refresh())
 
@@ -309,14 +323,29 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
 
     # Snapshots.
 
+    @callback
+    def mark_dirty(self, subentry_id: str | None) -> None:
+        """A meter changed (None: time moved for all); its snapshot is recomputed next."""
+        if subentry_id is None or self._dirty is None:
+            self._dirty = None
+        else:
+            self._dirty.add(subentry_id)
+
     async def _async_update_data(self) -> UtilityData:
-        """Recompute every meter; fire events, sync repairs, schedule the statistics import."""
+        """Recompute the changed meters (and the virtual meters made of them), one meter per
+        step of the event loop; fire events, sync repairs, schedule the statistics import."""
         now = dt_util.utcnow().timestamp()
         today = datetime.fromtimestamp(now, self.tz).date()
         config = self.anomaly_config
+        previous = self.data.meters if self.data is not None else {}
+        dirty, self._dirty = self._dirty, set()
         snapshots = {}
         fired = []
         for subentry_id, runtime in self.meters.items():
+            if dirty is not None and subentry_id not in dirty and subentry_id in previous:
+                snapshots[subentry_id] = previous[subentry_id]
+                continue
+            await asyncio.sleep(0)  # a home of many meters never stalls the loop at once
             snapshot, anomalies = runtime.snapshot(now, self.tz, config)
             snapshots[subentry_id] = snapshot
             fired += [(snapshot, a) for a in announce(runtime.announced, anomalies, today)]
@@ -324,6 +353,11 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
             if runtime.source and not runtime.source_missing:
                 async_delete_source_issue(self.hass, runtime)
         for subentry_id, virtual in self.virtuals.items():
+            parts = {virtual.base, *virtual.subtract}
+            if dirty is not None and not parts & dirty and subentry_id in previous:
+                snapshots[subentry_id] = previous[subentry_id]
+                continue
+            await asyncio.sleep(0)
             series = virtual.series(self.meters, now)
             snapshot, anomalies = virtual.snapshot(series, now, self.tz, config)
             snapshots[subentry_id] = snapshot
