@@ -6,6 +6,7 @@ import logging
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -14,7 +15,7 @@ from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.meters.const import CONF_SOURCE, SUBENTRY_METER
 from custom_components.energy_correlator.meters.coordinator import UtilityCoordinator
 from custom_components.energy_correlator.meters.data import UtilityConfigEntry
-from tests.meters.conftest import ENERGY_ATTRS, GAS_ATTRS, SetUp, meter
+from tests.meters.conftest import ENERGY_ATTRS, GAS_ATTRS, SetUp, meter, meter_device
 
 START = "2026-03-10 00:00:00+00:00"  # local (US/Pacific) 2026-03-09 17:00
 
@@ -309,3 +310,41 @@ async def test_hourly_tick_moves_the_day(
         await hass.async_block_till_done()
     await _settle(hass, freezer)
     assert _value(hass, "sensor.gas_days_since_last_reading") == pytest.approx(1.5, abs=0.05)
+
+
+async def test_a_reading_recomputes_only_its_own_meter(
+    hass: HomeAssistant, setup_utility: SetUp, freezer: FrozenDateTimeFactory
+) -> None:
+    """Another meter's snapshot is kept as it was (no needless work on the event loop)."""
+    freezer.move_to(START)
+    hass.states.async_set("sensor.gas", "100", GAS_ATTRS)
+    hass.states.async_set("sensor.grid", "1000", ENERGY_ATTRS)
+    entry = await setup_utility(
+        meter("Gas", "gas", "sensor.gas"), meter("Grid", "electricity", "sensor.grid")
+    )
+    coordinator = _coordinator(entry)
+    grid = _subentry(entry, "Grid")
+    before = coordinator.data.meters[grid]
+    await _hourly(hass, freezer, "sensor.gas", ["101"])
+    await _settle(hass, freezer)
+    assert coordinator.data.meters[grid] is before
+    assert coordinator.data.meters[_subentry(entry, "Gas")].last_reading.value == 101.0  # type: ignore[union-attr]
+
+
+async def test_manual_reading_on_a_sensor_with_a_unit_of_the_wrong_kind(
+    hass: HomeAssistant, setup_utility: SetUp, freezer: FrozenDateTimeFactory
+) -> None:
+    """A value typed in for a meter whose sensor now reports in a foreign unit is refused."""
+    freezer.move_to(START)
+    hass.states.async_set("sensor.gas", "100", GAS_ATTRS)
+    entry = await setup_utility(meter("Gas", "gas", "sensor.gas"))
+    hass.states.async_set("sensor.gas", "100", {**GAS_ATTRS, "unit_of_measurement": "kWh"})
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "add_meter_reading",
+            {"meter": meter_device(hass, entry, _subentry(entry, "Gas")), "value": 101},
+            blocking=True,
+        )
+    assert err.value.translation_key == "reading_wrong_unit"
