@@ -63,6 +63,7 @@ from .runtime import (
     VirtualRuntime,
     announce,
     anomaly_config,
+    anomaly_event,
     build_meter,
     build_virtual,
     meter_config,
@@ -365,20 +366,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         for snapshot, anomaly in fired:
             if self.sink is not None:
                 record_anomaly(self.sink, snapshot, anomaly, self.tz)
-            self.hass.bus.async_fire(
-                EVENT_METER_ANOMALY,
-                {
-                    "meter_id": snapshot.subentry_id,
-                    "name": snapshot.name,
-                    "meter_type": str(snapshot.kind),
-                    "unit": snapshot.unit,
-                    "day": anomaly.day.isoformat(),
-                    "value": anomaly.value,
-                    "expected_low": anomaly.expected_low,
-                    "expected_high": anomaly.expected_high,
-                    "methods": list(anomaly.methods),
-                },
-            )
+            self.hass.bus.async_fire(EVENT_METER_ANOMALY, anomaly_event(snapshot, anomaly))
         if fired:
             self.schedule_save()
         self.importer.schedule()

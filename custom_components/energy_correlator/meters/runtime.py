@@ -216,6 +216,21 @@ def announce(announced: set[str], anomalies: list[Anomaly], today: date) -> list
     return new
 
 
+def anomaly_event(snapshot: MeterSnapshot, anomaly: Anomaly) -> dict[str, Any]:
+    """The data of the `energy_correlator_meter_anomaly` bus event (public contract)."""
+    return {
+        "meter_id": snapshot.subentry_id,
+        "name": snapshot.name,
+        "meter_type": str(snapshot.kind),
+        "unit": snapshot.unit,
+        "day": anomaly.day.isoformat(),
+        "value": anomaly.value,
+        "expected_low": anomaly.expected_low,
+        "expected_high": anomaly.expected_high,
+        "methods": list(anomaly.methods),
+    }
+
+
 def build_meter(
     subentry_id: str,
     data: Mapping[str, Any],
