@@ -5,6 +5,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 import custom_components.energy_correlator  # noqa: F401
 from custom_components.energy_correlator.const import (
@@ -28,6 +30,13 @@ def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Let hass load custom integrations, only for tests that use hass (engine tests stay fast)."""
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot extension (tests/snapshots/, registry entries and states as
+    core serializes them); syrupy's own fixture would otherwise win over the plugin's."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

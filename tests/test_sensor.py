@@ -75,7 +75,8 @@ async def test_service_device_sensors_after_one_correlation(
     assert value(hass, "peak_power") == pytest.approx(2300)
     assert value(hass, "daily_energy") > 0
     assert value(hass, "skipped_overlap") == 0
-    assert value(hass, "untracked_power") >= 0
+    # 2300 W on the meter, the kettle's first delta already taught: 300 W are nobody's.
+    assert value(hass, "untracked_power") == pytest.approx(300, abs=5)
 
     cost = hass.states.get(eid(hass, "cost_month"))
     assert cost.attributes[ATTR_UNIT_OF_MEASUREMENT] == hass.config.currency
@@ -328,7 +329,8 @@ async def test_sink_sensors_when_influxdb_is_enabled(
     await run(hass, freezer, 30, 300)
 
     registry = er.async_get(hass)
-    assert float(hass.states.get(eid(hass, "sink_points_pending")).state) >= 0
+    # Nothing reaches a dead server: every heartbeat's meter point waits in the backlog.
+    assert float(hass.states.get(eid(hass, "sink_points_pending")).state) >= 5
     assert float(hass.states.get(eid(hass, "sink_points_dropped")).state) == 0
     assert registry.async_get(eid(hass, "sink_success_rate")).entity_category is (
         er.EntityCategory.DIAGNOSTIC

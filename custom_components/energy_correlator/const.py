@@ -71,7 +71,7 @@ EVENT_CORRELATION: Final = "energy_correlator_correlation"
 
 # Persistence.
 STORAGE_VERSION: Final = 1
-STORAGE_MINOR_VERSION: Final = 1
+STORAGE_MINOR_VERSION: Final = 2  # 2: buckets keep standard errors (1 loads with 0)
 STORAGE_SAVE_DELAY_S: Final = 30
 
 # Repairs: how long a failure must last before the user is told.

@@ -8,6 +8,7 @@ entities read.
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+import math
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -88,10 +89,13 @@ class DailyEnergy:
             if self.last_kwh is not None:
                 step = reading_kwh - self.last_kwh
                 if step >= 0:
-                    self.total_kwh += step
+                    total = self.total_kwh + step
                 elif reading_kwh < RESET_SHARE * self.last_kwh and reading_kwh >= 0:
-                    self.total_kwh += reading_kwh  # a reset: counting starts again from zero
-                # else a net meter running backwards (export): today's import is unchanged
+                    total = self.total_kwh + reading_kwh  # a reset: counting starts from zero
+                else:  # a net meter running backwards (export): today's import is unchanged
+                    total = self.total_kwh
+                if math.isfinite(total):  # two absurd readings never make an infinite day
+                    self.total_kwh = total
             self.last_kwh = reading_kwh
         return self.total_kwh
 

@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
@@ -253,12 +254,23 @@ async def async_setup_entry(
     """Add the service device's sensors, then the per-device ones (now and as they are learned)."""
     coordinator = entry.runtime_data.coordinator
     has_sink = entry.runtime_data.sink is not None
+    if not has_sink:
+        _async_remove_sink_sensors(hass, entry)
     async_add_entities(
         CorrelatorSensor(coordinator, description)
         for description in SENSORS
         if has_sink or description.exists_fn(coordinator.data)
     )
     async_setup_device_sensors(hass, entry, async_add_entities)
+
+
+def _async_remove_sink_sensors(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
+    """InfluxDB was turned off: its sensors leave the entity registry (not left unavailable)."""
+    sink_keys = {d.translation_key for d in SENSORS if d.exists_fn is _has_sink}
+    registry = er.async_get(hass)
+    for registry_entry in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if registry_entry.domain == "sensor" and registry_entry.translation_key in sink_keys:
+            registry.async_remove(registry_entry.entity_id)
 
 
 class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):

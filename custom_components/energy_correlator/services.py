@@ -171,7 +171,7 @@ def _device_impact(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         "name": _name(hass, entity_id),
         "kind": str(profile.kind),
         "learned_power_w": _r(profile.learned_power_w),
-        "uncertainty_w": _r(profile.uncertainty_w),
+        "uncertainty_w": _r(profile.uncertainty_w, 2),
         "modes": cast(list[JsonValueType], modes_json(profile)),
         "confidence": _r(profile.confidence, 3),
         "events": profile.events,

@@ -89,6 +89,28 @@ class Engine:
             gate = self._gates[meter_id]
         gate.add(ts, watts)
 
+    def seed_power(self, meter_id: str, ts: float, watts: float | None) -> None:
+        """Start warm: a meter's current value, held since its last report at `ts`.
+
+        At setup and after a restart the series is empty although the meter's value is
+        known; seeded, an event in the first window has a before-value instead of a gap.
+        An implausible value goes through the gate like any reading (and seeds nothing).
+        """
+        gate = self._gates.get(meter_id)
+        if gate is None:
+            self._new_series(meter_id)
+            gate = self._gates[meter_id]
+        series = self._series[meter_id]
+        if (
+            not len(series)
+            and watts is not None
+            and math.isfinite(watts)
+            and abs(watts) <= gate.max_w
+        ):
+            series.seed(ts, watts)
+        else:
+            gate.add(ts, watts)
+
     def _rejected_total(self) -> int:
         """Readings refused so far: out of order, non-finite, implausible."""
         series = sum(s.rejected + s.invalid for s in self._series.values())
@@ -104,21 +126,6 @@ class Engine:
             }
             for meter_id, gate in self._gates.items()
         }
-
-    def seed_power(self, meter_id: str, ts: float, watts: float | None) -> None:
-        """Start warm: a meter's current value, held since its last report at `ts`.
-
-        At setup and after a restart the series is empty although the meter's value is
-        known; seeded, an event in the first window has a before-value instead of a gap.
-        """
-        series = self._series.get(meter_id)
-        if series is None:
-            series = self._new_series(meter_id)
-        gate = self._gates[meter_id]
-        if watts is not None and abs(watts) > gate.max_w:  # a broken value is no warm start
-            gate.implausible += 1
-            watts = None
-        series.seed(ts, watts)
 
     def add_event(self, event: DeviceEvent) -> None:
         """A watched device changed; its correlation becomes due once its after-window closes."""

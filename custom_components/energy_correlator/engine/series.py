@@ -182,7 +182,9 @@ class PowerSeries:
         """Start warm: the meter's current value, held since its last report at `ts`.
 
         For an empty series (setup, restart) windows that reach back before this first
-        reading read its value from `ts` on instead of being a gap; otherwise a plain add.
+        reading read its value instead of being a gap (the integration was not listening
+        then; the held value is the best estimate there is, and a window without readings
+        of its own still has low confidence); otherwise a plain add.
         """
         warm = not self._ts and watts is not None and _isfinite(watts)
         accepted = self.add(ts, watts)
@@ -303,6 +305,10 @@ class PowerSeries:
         else:
             head = first - 1 if first > 0 else 0
         values = self._w[head:last]
+        if not values and self._warm and ts and end > start:
+            # before the seed: the meter's held value is the best there is (start warm)
+            held = self._w[0]
+            return held, 0.0, 0.0, 0, False, [held], [start], [end], held, 0.0
         if end <= start or not values:
             return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
         starts = ts[head:last]
