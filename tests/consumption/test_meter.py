@@ -141,6 +141,7 @@ def test_round_trip_through_json() -> None:
     meter.add_reading(T0 + 21 * DAY, 4.5, NOW)
     data = json.loads(json.dumps(meter.to_dict()))
     restored = UtilityMeter.from_dict(data, meter.config, TZ)
+    assert restored.meter_id == meter.meter_id
     assert restored.readings() == meter.readings()
     assert restored.replacements() == meter.replacements()
     assert restored.hourly().values == pytest.approx(meter.hourly().values)
