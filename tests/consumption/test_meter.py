@@ -141,6 +141,7 @@ def test_round_trip_through_json() -> None:
     meter.add_reading(T0 + 21 * DAY, 4.5, NOW)
     data = json.loads(json.dumps(meter.to_dict()))
     restored = UtilityMeter.from_dict(data, meter.config, TZ)
+    assert restored.meter_id == meter.meter_id
     assert restored.readings() == meter.readings()
     assert restored.replacements() == meter.replacements()
     assert restored.hourly().values == pytest.approx(meter.hourly().values)
@@ -175,3 +176,27 @@ def test_live_readings_respread_only_the_tail_and_agree_with_a_fresh_spread() ->
     assert meter.daily().values == pytest.approx(fresh.daily().values)
     assert meter.anomalies() == fresh.anomalies()
     assert before == []
+
+
+def test_last_month_of_january_is_last_december() -> None:
+    """The month before January is December of the year before."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    start = 1_701_385_200.0  # 2023-12-01 00:00 CET
+    for d in range(45):
+        meter.add_reading(start + d * DAY, 10 + d, NOW)
+    totals = meter.totals(start + 44 * DAY + 6 * HOUR)  # 2024-01-14 06:00 CET
+    assert totals.last_month == pytest.approx(31.0)
+    assert totals.this_month == pytest.approx(13.25)
+    assert totals.today == pytest.approx(0.25)
+
+
+def test_empty_meter_views() -> None:
+    """No readings: empty series, days and months, no anomalies, nothing to import."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    assert len(meter.hourly(now=NOW)) == 0
+    assert len(meter.daily(NOW).values) == 0
+    assert len(meter.monthly(NOW).values) == 0
+    assert meter.anomalies(NOW) == []
+    assert meter.last_reading is None
+    assert meter.pending_import() is None
+    assert meter.learn_profile() is False

@@ -274,6 +274,7 @@ class UtilityMeter:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able state for the store."""
         return {
+            "meter_id": self.meter_id,
             "ledger": self._ledger.to_dict(),
             "profile": self._profile.to_dict(),
             "replacements": [asdict(r) for r in self._replacements],
