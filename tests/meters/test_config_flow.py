@@ -511,3 +511,19 @@ def test_translated_steps_exist() -> None:
         for step_id in TRANSLATIONS["config_subentries"][kind]["step"]:
             assert hasattr(flow, f"async_step_{step_id}")
     assert hasattr(UtilityOptionsFlow, "async_step_utility_options")
+
+
+async def test_shared_sink_reauth_works_for_the_utility_entry(hass: HomeAssistant) -> None:
+    """A 401 on the shared sink asks every attached entry for a new token: the utility entry
+    keeps its connection under the power entry's keys, so the same reauth step serves it."""
+    entry = _utility_entry(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, **INFLUX_INPUT, CONF_INFLUX_ENABLED: True}
+    )
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    with patch(VALIDATE, return_value=None):
+        result = await _flow(hass, result, {CONF_INFLUX_TOKEN: "fresh-t0ken"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_INFLUX_TOKEN] == "fresh-t0ken"

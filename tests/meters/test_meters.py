@@ -348,3 +348,27 @@ async def test_manual_reading_on_a_sensor_with_a_unit_of_the_wrong_kind(
             blocking=True,
         )
     assert err.value.translation_key == "reading_wrong_unit"
+
+
+async def test_reconfigured_to_another_kind_starts_afresh(
+    hass: HomeAssistant, setup_utility: SetUp, freezer: FrozenDateTimeFactory
+) -> None:
+    """Readings in m³ cannot serve a meter that now counts kWh; a new manual unit keeps them."""
+    freezer.move_to(START)
+    entry = await setup_utility(meter("Old", "gas", unit="m³"))
+    subentry_id = _subentry(entry, "Old")
+    coordinator = _coordinator(entry)
+    coordinator.add_manual_reading(coordinator.meters[subentry_id], 1773100000.0, 10.0)
+    subentry = entry.subentries[subentry_id]
+
+    hass.config_entries.async_update_subentry(entry, subentry, data={**subentry.data, "unit": "L"})
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(_coordinator(entry).meters[subentry_id].meter.readings()) == 1
+
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, "meter_type": "electricity", "unit": "kWh"}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert _coordinator(entry).meters[subentry_id].meter.readings() == []

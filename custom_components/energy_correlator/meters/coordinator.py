@@ -39,9 +39,10 @@ from ..consumption import (
     ReplaceResult,
 )
 from ..influx import InfluxSink
-from ..units import state_number, state_unit
+from ..units import canonical_unit, state_number, state_unit
 from .const import (
     CONF_METER_TYPE,
+    CONF_NAME,
     CONF_SOURCE,
     EVENT_METER_ANOMALY,
     METER_SAVE_DELAY,
@@ -49,6 +50,7 @@ from .const import (
     SUBENTRY_VIRTUAL,
 )
 from .data import UtilityConfigEntry, UtilityData
+from .flow_forms import meter_quantity
 from .history_learning import async_learn_history
 from .importer import StatisticsImporter, record_anomaly
 from .repairs import (
@@ -137,11 +139,23 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         config = meter_config(
             self.config_entry.options, kind, bool(source) and _sensor_resets(state)
         )
+        unit = canonical_unit(meter_quantity(kind))
+        if stored and stored.get("unit", unit) != unit:
+            # Reconfigured to a meter of another kind: its readings are in another unit.
+            LOGGER.warning(
+                "%s now counts %s instead of %s; its stored readings are not used",
+                data[CONF_NAME],
+                unit,
+                stored.get("unit"),
+            )
+            stored = None
         try:
             runtime = build_meter(subentry_id, data, config, self.tz, stored)
         except (ValueError, TypeError, KeyError) as err:
             LOGGER.error(
-                "Stored readings of meter %s could not be read (%s); it starts afresh", data, err
+                "Stored readings of %s could not be read (%s); it starts afresh",
+                data[CONF_NAME],
+                err,
             )
             runtime = build_meter(subentry_id, data, config, self.tz, None)
         self.meters[subentry_id] = runtime
@@ -384,6 +398,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         meters: dict[str, StoredMeter] = {
             subentry_id: StoredMeter(
                 meter=runtime.meter.to_dict(),
+                unit=runtime.unit,
                 prices=runtime.price.to_list(),
                 announced=sorted(runtime.announced),
                 learned=runtime.learned,

@@ -18,6 +18,7 @@ class StoredMeter(TypedDict, total=False):
     """One meter's part of the file."""
 
     meter: dict[str, Any]  # UtilityMeter.to_dict()
+    unit: str  # kWh or m³: the unit of the stored readings
     prices: list[list[float]]  # [ts, price] changes of the price entity
     announced: list[str]  # ISO days whose anomaly event was fired
     learned: bool  # history was read from the recorder once
