@@ -91,6 +91,7 @@ async def test_planted_spike_is_an_anomaly_with_one_event(
     assert events[0].data["meter_id"] == _subentry(entry, "Grid")
     assert events[0].data["day"] == yesterday
     assert events[0].data["unit"] == "kWh"
+    assert events[0].data["entity_id"] == "binary_sensor.grid_unusual_consumption"
     assert set(events[0].data["methods"]) == set(state.attributes["methods"])
 
 

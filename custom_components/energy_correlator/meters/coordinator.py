@@ -21,6 +21,7 @@ from homeassistant.core import (
     State,
     callback,
 )
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
@@ -380,7 +381,13 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         for snapshot, anomaly in fired:
             if self.sink is not None:
                 record_anomaly(self.sink, snapshot, anomaly, self.tz)
-            self.hass.bus.async_fire(EVENT_METER_ANOMALY, anomaly_event(snapshot, anomaly))
+            # The logbook tells it on the meter's anomaly sensor.
+            entity_id = er.async_get(self.hass).async_get_entity_id(
+                "binary_sensor", DOMAIN, f"{snapshot.subentry_id}_anomaly"
+            )
+            self.hass.bus.async_fire(
+                EVENT_METER_ANOMALY, anomaly_event(snapshot, anomaly, entity_id)
+            )
         if fired:
             self.schedule_save()
         self.importer.schedule()

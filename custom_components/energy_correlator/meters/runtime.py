@@ -216,9 +216,13 @@ def announce(announced: set[str], anomalies: list[Anomaly], today: date) -> list
     return new
 
 
-def anomaly_event(snapshot: MeterSnapshot, anomaly: Anomaly) -> dict[str, Any]:
-    """The data of the `energy_correlator_meter_anomaly` bus event (public contract)."""
+def anomaly_event(
+    snapshot: MeterSnapshot, anomaly: Anomaly, entity_id: str | None
+) -> dict[str, Any]:
+    """The data of the `energy_correlator_meter_anomaly` bus event (public contract);
+    `entity_id` is the meter's anomaly sensor."""
     return {
+        "entity_id": entity_id,
         "meter_id": snapshot.subentry_id,
         "name": snapshot.name,
         "meter_type": str(snapshot.kind),
