@@ -372,3 +372,30 @@ async def test_reconfigured_to_another_kind_starts_afresh(
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert _coordinator(entry).meters[subentry_id].meter.readings() == []
+
+
+async def test_price_entity_renamed_and_deleted(
+    hass: HomeAssistant, setup_utility: SetUp, freezer: FrozenDateTimeFactory
+) -> None:
+    """A renamed price sensor is followed into the subentry; a deleted one makes cost unknown."""
+    freezer.move_to(START)
+    registry = er.async_get(hass)
+    registry.async_get_or_create("sensor", "test", "price-1", suggested_object_id="price")
+    hass.states.async_set("sensor.gas", "100", GAS_ATTRS)
+    hass.states.async_set("sensor.price", "2.0")
+    entry = await setup_utility(meter("Gas", "gas", "sensor.gas", price_entity="sensor.price"))
+    subentry_id = _subentry(entry, "Gas")
+
+    registry.async_update_entity("sensor.price", new_entity_id="sensor.gas_price")
+    await hass.async_block_till_done()
+    assert entry.subentries[subentry_id].data["price_entity"] == "sensor.gas_price"
+    hass.states.async_set("sensor.gas_price", "3.0")
+    await _settle(hass, freezer)
+    assert _coordinator(entry).meters[subentry_id].price.current == 3.0
+
+    registry.async_remove("sensor.gas_price")
+    await _settle(hass, freezer)
+    cost = hass.states.get("sensor.gas_cost_today")
+    assert cost is not None
+    assert cost.state == "unknown"
+    assert cost.attributes["price_unavailable"] == "price sensor sensor.gas_price is unavailable"

@@ -15,8 +15,6 @@ from homeassistant.components.sensor import ATTR_STATE_CLASS
 from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntry, ConfigEntryChange
 from homeassistant.core import (
     CALLBACK_TYPE,
-    Event,
-    EventStateChangedData,
     HomeAssistant,
     State,
     callback,
@@ -24,7 +22,7 @@ from homeassistant.core import (
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -44,6 +42,7 @@ from ..units import canonical_unit, state_number, state_unit
 from .const import (
     CONF_METER_TYPE,
     CONF_NAME,
+    CONF_PRICE_ENTITY,
     CONF_SOURCE,
     EVENT_METER_ANOMALY,
     METER_SAVE_DELAY,
@@ -173,10 +172,12 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
             elif self.hass.is_running:
                 self._source_removed(runtime, source)
         if entity_id := runtime.price.entity_id:
-            self._unsubs.append(
-                async_track_state_change_event(
-                    self.hass, entity_id, partial(self._price_changed, runtime)
-                )
+            self._trackers[f"{subentry_id}_price"] = SourceTracker(
+                self.hass,
+                entity_id,
+                partial(self._price_state, runtime),
+                partial(self._price_renamed, runtime),
+                partial(self._price_removed, runtime),
             )
             price_state = self.hass.states.get(entity_id)
             runtime.price.record(dt_util.utcnow().timestamp(), state_number(price_state))
@@ -304,8 +305,8 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         return result
 
     @callback
-    def _price_changed(self, runtime: MeterRuntime, event: Event[EventStateChangedData]) -> None:
-        state = event.data["new_state"]
+    def _price_state(self, runtime: MeterRuntime, state: State | None, _when: datetime) -> None:
+        """The price sensor reported; unknown while it is not a number (said in the log)."""
         price = state_number(state)
         if price is None and runtime.price.available:
             LOGGER.warning(
@@ -319,15 +320,28 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         self.hass.async_create_task(self.async_request_refresh())
 
     @callback
+    def _price_renamed(self, runtime: MeterRuntime, old: str, new: str) -> None:
+        runtime.price.entity_id = new
+        self._keep_renamed(runtime, CONF_PRICE_ENTITY, old, new)
+
+    @callback
+    def _price_removed(self, runtime: MeterRuntime, entity_id: str) -> None:
+        self._price_state(runtime, None, dt_util.utcnow())
+
+    @callback
     def _source_renamed(self, runtime: MeterRuntime, old: str, new: str) -> None:
-        """Follow a rename persistently: the subentry keeps the new entity id."""
         runtime.source = new
+        self._keep_renamed(runtime, CONF_SOURCE, old, new)
+
+    @callback
+    def _keep_renamed(self, runtime: MeterRuntime, key: str, old: str, new: str) -> None:
+        """Follow a rename persistently: the subentry keeps the new entity id."""
         entry = self.config_entry
         if (subentry := entry.subentries.get(runtime.subentry_id)) is not None:
             self.hass.config_entries.async_update_subentry(
-                entry, subentry, data={**subentry.data, CONF_SOURCE: new}
+                entry, subentry, data={**subentry.data, key: new}
             )
-        LOGGER.info("Meter %s follows its source, renamed from %s to %s", runtime.name, old, new)
+        LOGGER.info("%s follows %s, renamed to %s", runtime.name, old, new)
 
     @callback
     def _source_removed(self, runtime: MeterRuntime, entity_id: str) -> None:
