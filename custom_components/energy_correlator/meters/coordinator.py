@@ -8,7 +8,6 @@ whose consumption changed into the long-term statistics.
 
 import asyncio
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from homeassistant.components.sensor import ATTR_STATE_CLASS
@@ -31,18 +30,16 @@ from ..const import DOMAIN, LOGGER
 from ..consumption import (
     AnomalyConfig,
     MeterKind,
-    Notice,
     ReadingResult,
     ReadingSource,
     Refusal,
     ReplaceResult,
 )
 from ..influx import InfluxSink
-from ..units import canonical_unit, state_number, state_unit
+from ..units import canonical_unit
 from .const import (
     CONF_METER_TYPE,
     CONF_NAME,
-    CONF_PRICE_ENTITY,
     CONF_SOURCE,
     EVENT_METER_ANOMALY,
     METER_SAVE_DELAY,
@@ -53,10 +50,10 @@ from .data import UtilityConfigEntry, UtilityData
 from .flow_forms import meter_quantity
 from .history_learning import async_learn_history
 from .importer import StatisticsImporter, record_anomaly
+from .inputs import MeterInputs
 from .repairs import (
     async_delete_meter_issues,
     async_delete_source_issue,
-    async_source_removed_issue,
     async_swap_issue,
     async_sync_drop_issues,
 )
@@ -71,7 +68,6 @@ from .runtime import (
     meter_config,
 )
 from .store import MeterStore, StoredMeter, StoredUtility
-from .tracking import SourceTracker
 
 REFRESH_COOLDOWN_S = 5.0
 UNLOAD_IMPORT_WAIT_S = 30.0
@@ -109,7 +105,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         self.learning: list[asyncio.Task[None]] = []  # history reads of new meters
         # Meters whose snapshot must be recomputed (None: all of them, e.g. the hourly tick).
         self._dirty: set[str] | None = None
-        self._trackers: dict[str, SourceTracker] = {}
+        self._trackers: dict[str, MeterInputs] = {}
         self._unsubs: list[CALLBACK_TYPE] = []
         self._subentry_ids = frozenset(entry.subentries)
 
@@ -159,28 +155,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
             )
             runtime = build_meter(subentry_id, data, config, self.tz, None)
         self.meters[subentry_id] = runtime
-        if source:
-            self._trackers[subentry_id] = SourceTracker(
-                self.hass,
-                source,
-                partial(self._source_state, runtime),
-                partial(self._source_renamed, runtime),
-                partial(self._source_removed, runtime),
-            )
-            if state is not None:
-                self._source_state(runtime, state, state.last_reported, refresh=False)
-            elif self.hass.is_running:
-                self._source_removed(runtime, source)
-        if entity_id := runtime.price.entity_id:
-            self._trackers[f"{subentry_id}_price"] = SourceTracker(
-                self.hass,
-                entity_id,
-                partial(self._price_state, runtime),
-                partial(self._price_renamed, runtime),
-                partial(self._price_removed, runtime),
-            )
-            price_state = self.hass.states.get(entity_id)
-            runtime.price.record(dt_util.utcnow().timestamp(), state_number(price_state))
+        self._trackers[subentry_id] = MeterInputs(self, runtime)
 
     @callback
     def async_stop_following(self) -> None:
@@ -244,49 +219,12 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
 
     # Readings.
 
-    @callback
-    def _source_state(
-        self, runtime: MeterRuntime, state: State, when: datetime, refresh: bool = True
-    ) -> None:
-        """A source report: a gap when not a number, refused when its unit is of the wrong kind."""
-        if (value := state_number(state)) is None:
-            runtime.gaps += 1
-            return
-        unit = runtime.reading_unit(state_unit(state))
-        if (canonical := runtime.canonical(value, unit)) is None:
-            if runtime.wrong_unit != unit:
-                LOGGER.warning(
-                    "%s reports %s, which is not a unit of %s; its readings are ignored",
-                    state.entity_id,
-                    unit,
-                    runtime.quantity,
-                )
-            runtime.wrong_unit = unit
-            runtime.refused["wrong_unit"] += 1
-            return
-        runtime.wrong_unit = None
-        result = runtime.meter.add_reading(
-            when.timestamp(), canonical, dt_util.utcnow().timestamp(), ReadingSource.SENSOR
-        )
-        self._count(runtime, result)
-        if result.accepted:
-            self.mark_dirty(runtime.subentry_id)
-        if result.accepted and refresh:
-            self.schedule_save()
-            self.hass.async_create_task(self.async_request_refresh())
-
-    def _count(self, runtime: MeterRuntime, result: ReadingResult) -> None:
-        if not result.accepted and result.reason is not None:
-            runtime.refused[str(result.reason)] += 1
-        if result.notice is Notice.RESET:
-            runtime.refused["resets"] += 1
-
     def add_manual_reading(self, runtime: MeterRuntime, ts: float, value: float) -> ReadingResult:
         """A reading typed in (already in kWh or m³); the caller refreshes."""
         result = runtime.meter.add_reading(
             ts, value, dt_util.utcnow().timestamp(), ReadingSource.MANUAL
         )
-        self._count(runtime, result)
+        runtime.count(result)
         if result.accepted or result.reason is Refusal.DUPLICATE:
             self.mark_dirty(runtime.subentry_id)
             self.schedule_save()
@@ -303,53 +241,6 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
             if result.replacement.mismatch:
                 async_swap_issue(self.hass, self.config_entry, runtime, result.replacement)
         return result
-
-    @callback
-    def _price_state(self, runtime: MeterRuntime, state: State | None, _when: datetime) -> None:
-        """The price sensor reported; unknown while it is not a number (said in the log)."""
-        price = state_number(state)
-        if price is None and runtime.price.available:
-            LOGGER.warning(
-                "Price sensor %s of %s is unavailable: its cost is unknown until it is back",
-                runtime.price.entity_id,
-                runtime.name,
-            )
-        runtime.price.record(dt_util.utcnow().timestamp(), price)
-        self.mark_dirty(runtime.subentry_id)
-        self.schedule_save()
-        self.hass.async_create_task(self.async_request_refresh())
-
-    @callback
-    def _price_renamed(self, runtime: MeterRuntime, old: str, new: str) -> None:
-        runtime.price.entity_id = new
-        self._keep_renamed(runtime, CONF_PRICE_ENTITY, old, new)
-
-    @callback
-    def _price_removed(self, runtime: MeterRuntime, entity_id: str) -> None:
-        self._price_state(runtime, None, dt_util.utcnow())
-
-    @callback
-    def _source_renamed(self, runtime: MeterRuntime, old: str, new: str) -> None:
-        runtime.source = new
-        self._keep_renamed(runtime, CONF_SOURCE, old, new)
-
-    @callback
-    def _keep_renamed(self, runtime: MeterRuntime, key: str, old: str, new: str) -> None:
-        """Follow a rename persistently: the subentry keeps the new entity id."""
-        entry = self.config_entry
-        if (subentry := entry.subentries.get(runtime.subentry_id)) is not None:
-            self.hass.config_entries.async_update_subentry(
-                entry, subentry, data={**subentry.data, key: new}
-            )
-        LOGGER.info("%s follows %s, renamed to %s", runtime.name, old, new)
-
-    @callback
-    def _source_removed(self, runtime: MeterRuntime, entity_id: str) -> None:
-        """The source is gone: readings stay, manual readings still work, the user is told."""
-        runtime.source_missing = True
-        if (tracker := self._trackers.pop(runtime.subentry_id, None)) is not None:
-            tracker.stop()
-        async_source_removed_issue(self.hass, self.config_entry, runtime, entity_id)
 
     # Snapshots.
 

@@ -19,6 +19,8 @@ from ..consumption import (
     HourlySeries,
     MeterConfig,
     MeterKind,
+    Notice,
+    ReadingResult,
     UtilityMeter,
     daily,
     detect,
@@ -129,6 +131,13 @@ class MeterRuntime:
     gaps: int = 0  # unknown/unavailable/non-numeric states seen (gaps, never zero)
     wrong_unit: str | None = None  # the last unit of the wrong kind the source reported
     source_missing: bool = False
+
+    def count(self, result: ReadingResult) -> None:
+        """Count a refusal by its reason, and resets (diagnostics)."""
+        if not result.accepted and result.reason is not None:
+            self.refused[str(result.reason)] += 1
+        if result.notice is Notice.RESET:
+            self.refused["resets"] += 1
 
     @property
     def quantity(self) -> str:
