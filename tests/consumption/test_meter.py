@@ -10,6 +10,7 @@ import pytest
 from custom_components.energy_correlator.consumption import (
     DAY,
     HOUR,
+    DamagedStateError,
     MeterConfig,
     MeterKind,
     Refusal,
@@ -200,3 +201,23 @@ def test_empty_meter_views() -> None:
     assert meter.last_reading is None
     assert meter.pending_import() is None
     assert meter.learn_profile() is False
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.pop("ledger"),
+        lambda d: d["ledger"].pop("codes"),
+        lambda d: d["ledger"]["values"].append(5.0),
+        lambda d: d["ledger"].update(codes="x" * len(d["ledger"]["ts"])),
+        lambda d: d["ledger"]["ts"].reverse(),
+        lambda d: d["ledger"]["values"].__setitem__(0, "abc"),
+        lambda d: d.update(replacements=[{"nonsense": 1}]),
+    ],
+)
+def test_damaged_store_data_is_refused(damage: object) -> None:
+    """from_dict raises DamagedStateError (a ValueError) on data that is not a meter."""
+    data = json.loads(json.dumps(daily_meter(5).to_dict()))
+    damage(data)  # type: ignore[operator]
+    with pytest.raises(DamagedStateError, match=r"^(ledger|meter): "):
+        UtilityMeter.from_dict(data, MeterConfig(), TZ)
