@@ -168,7 +168,11 @@ async def test_diagnostics_per_entry_and_per_meter(
 ) -> None:
     """Readings, gaps, replacements and the last reading of each meter."""
     freezer.move_to(NOW)
-    entry = await setup_utility(meter("Grid", "electricity", unit="kWh", subentry_id="grid"))
+    entry = await setup_utility(
+        meter("Grid", "electricity", unit="kWh", subentry_id="grid"),
+        meter("House", "electricity", unit="kWh", subentry_id="house"),
+        virtual("Rest", "grid", ["house"], "energy", subentry_id="rest"),
+    )
     device_id = meter_device(hass, entry, "grid")
     await _read_all(hass, device_id, [(_local_midnight(10), 5.0), (_local_midnight(2), 25.0)])
     diagnostics: dict[str, Any] = await async_get_config_entry_diagnostics(hass, entry)
@@ -180,6 +184,12 @@ async def test_diagnostics_per_entry_and_per_meter(
     device = dr.async_get(hass).async_get(device_id)
     assert device is not None
     assert await async_get_device_diagnostics(hass, entry, device) == grid
+    rest = dr.async_get(hass).async_get(meter_device(hass, entry, "rest"))
+    assert rest is not None
+    virtual_diagnostics = await async_get_device_diagnostics(hass, entry, rest)
+    assert virtual_diagnostics["base"] == "grid"
+    assert virtual_diagnostics["subtract"] == ["house"]
+    assert diagnostics["options"]["gap_days"] == 2.0
 
 
 async def test_influxdb_gets_consumption_and_anomalies(
