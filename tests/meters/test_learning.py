@@ -1,5 +1,7 @@
 """A new sensor meter learns its past from the recorder; a swap far off the expected warns."""
 
+from datetime import timedelta
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
@@ -91,3 +93,32 @@ async def test_swap_far_off_the_expected_raises_a_warning(
     assert len(issues) == 1
     assert issues[0].translation_placeholders is not None
     assert issues[0].translation_placeholders["meter"] == "Old gas"
+
+
+async def test_a_failed_import_is_counted_and_kept_for_later(
+    recorder_mock: Recorder, hass: HomeAssistant, setup_utility: SetUp
+) -> None:
+    """The recorder refuses the import (here: an id it cannot take): logged, counted in the
+    diagnostics, and the changed hours stay pending for the next try."""
+    entry: UtilityConfigEntry = await setup_utility(
+        meter("Odd", "electricity", unit="kWh", subentry_id="odd-id")
+    )
+    coordinator = entry.runtime_data.coordinator
+    runtime = coordinator.meters["odd-id"]
+    now = dt_util.utcnow()
+    device = meter_device(hass, entry, "odd-id")
+    for days_ago, value in ((3, 10.0), (1, 30.0)):
+        await hass.services.async_call(
+            DOMAIN,
+            "add_meter_reading",
+            {
+                "meter": device,
+                "value": value,
+                "timestamp": (now - timedelta(days=days_ago)).isoformat(),
+            },
+            blocking=True,
+        )
+    await coordinator.importer.async_wait()
+    assert coordinator.importer.failures >= 1
+    assert coordinator.importer.last_error
+    assert runtime.meter.pending_import() is not None
