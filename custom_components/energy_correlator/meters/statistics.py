@@ -31,7 +31,7 @@ from ..consumption import HOUR, HourlySeries, MeterKind, UtilityMeter
 from ..units import CUBIC_METER, KWH
 
 SOURCE = "energy_correlator"
-CHUNK_HOURS = 24 * 7
+CHUNK_HOURS = 24 * 31
 
 
 @dataclass(frozen=True, slots=True)
