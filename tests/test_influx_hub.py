@@ -222,3 +222,15 @@ async def test_a_new_token_takes_effect_for_the_shared_sink(
     assert tokens == [f"Token {TOKEN}", "Token renewed"]
     await async_release_sink(hass, power.entry_id)
     await async_release_sink(hass, utility.entry_id)
+
+
+async def test_an_entry_cannot_attach_to_another_servers_sink(
+    hass: HomeAssistant, entries: tuple[MockConfigEntry, MockConfigEntry]
+) -> None:
+    """A sink writes to one server: attaching with another bucket is a programming error."""
+    power, utility = entries
+    sink = InfluxSink(hass, _settings("http://127.0.0.1:1"))
+    sink.attach(power)
+    with pytest.raises(ValueError, match="its own server"):
+        sink.attach(utility, _settings("http://127.0.0.1:1", bucket="other"))
+    assert sink.entry_ids == {power.entry_id}

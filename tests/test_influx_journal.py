@@ -176,3 +176,22 @@ async def test_unreadable_file_is_kept_aside(
     assert not path.exists()
     assert (tmp_path / "journal.unreadable").read_text() == content
     assert "cannot be read" in caplog.text
+
+
+async def test_a_hanging_write_starts_the_journal(
+    hass: HomeAssistant, entry: MockConfigEntry, fake_influx: FakeInflux
+) -> None:
+    """A silent server (no refusal, no answer) is journaled long before the write times out."""
+    fake_influx.delay_s = 2.0  # answers, but far later than `journal_after_s`
+    sink = make_sink(hass, entry, fake_influx.url)
+    sink.journal_after_s = 0.2
+    sink.stop_flush_timeout_s = 0.2
+    await sink.async_start()
+    path = journal_path(hass, sink.settings)
+    _record(sink, 0, 10)
+    await _wait_for(lambda: len(fake_influx.requests) == 1)
+    _record(sink, 10, 20)  # recorded while the first batch hangs
+    await _wait_for(lambda: path.exists() and path.read_text().count("\n") == 21)
+    assert sink.stats.failing_since is None  # nothing has failed yet
+    assert await BacklogJournal(hass, path).async_load() == [_line(i) for i in range(20)]
+    await sink.async_stop()

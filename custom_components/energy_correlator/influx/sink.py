@@ -69,6 +69,7 @@ class InfluxSink(SinkRecording):
     retry_max_s = 300.0
     journal_interval_s = 1.0  # while journaling, new points reach the file this often
     journal_sync_s = 5.0  # ... and are forced to disk (fsync) this often (power loss)
+    journal_after_s = 2.0  # a write in flight this long (a silent server): journal meanwhile
     compact_min_lines = 10_000  # compaction waits until at least this many lines are settled
     stop_flush_timeout_s = 5.0
     write_timeout_s = 30.0
@@ -88,10 +89,11 @@ class InfluxSink(SinkRecording):
         self._entries: dict[str, tuple[ConfigEntry, InfluxSettings]] = {}
         self._client: InfluxDBClientAsync | None = None
         self._write_api: WriteApiAsync | None = None
-        self._client_settings: InfluxSettings | None = None
+        self._client_for: tuple[str, str, str, bool] | None = None  # what the client was built for
         self._task: asyncio.Task[None] | None = None
         self._journal_task: asyncio.Task[None] | None = None
         self._write: asyncio.Future[bool] | None = None  # the request in flight
+        self._write_started = 0.0
         self._wake = asyncio.Event()
         self._stop_event = asyncio.Event()
         self._stopping = False
@@ -239,10 +241,12 @@ class InfluxSink(SinkRecording):
 
     async def _open_client(self) -> WriteApiAsync:
         """The write API for the current settings (a new token or TLS choice: a new client)."""
-        if self._write_api is not None and self._client_settings == self._settings:
+        settings = self._settings
+        wanted = (settings.url, settings.token, settings.org, settings.verify_ssl)
+        if self._write_api is not None and self._client_for == wanted:
             return self._write_api
         await self._close_client()
-        settings = self._client_settings = self._settings
+        self._client_for = wanted
         self._client = InfluxDBClientAsync(
             url=settings.url,
             token=settings.token,
@@ -330,13 +334,14 @@ class InfluxSink(SinkRecording):
 
     async def _write_batch(self) -> bool:
         """Write the oldest batch; True when it left the backlog (written or dropped as bad)."""
+        write_api = await self._open_client()
         batch = self._backlog.take(self._batch_limit)
         if not batch:
             return True
-        write_api = await self._open_client()
         self._attempts += 1
         # Shielded: cancelling the writer (HA stop) must not cut a request off half-way, or a
         # batch the server stored could be written twice; async_stop settles it instead.
+        self._write_started = time.monotonic()
         self._write = asyncio.ensure_future(
             write_api.write(
                 bucket=self._bucket,
@@ -432,9 +437,19 @@ class InfluxSink(SinkRecording):
     # ---- the journal (only while failing or catching up) ------------------------------------
 
     async def _journal_loop(self) -> None:
-        """Hand new points to the journal about every second while journaling."""
+        """Hand new points to the journal about every second while journaling.
+
+        A write that hangs (a server or network gone silent, not refusing) is a failure long
+        before its timeout says so: journaling starts once one has been in flight too long.
+        """
         while True:
             await asyncio.sleep(self.journal_interval_s)
+            if (
+                not self._persistence.active
+                and self._write is not None
+                and time.monotonic() - self._write_started >= self.journal_after_s
+            ):
+                await self._persistence.async_open()
             await self._persistence.async_flush(sync_every_s=self.journal_sync_s)
 
     # ---- drops ---------------------------------------------------------------------------------
