@@ -180,6 +180,16 @@ def test_daily_energy_counts_increases_and_resets() -> None:
     assert restored.update("2026-11-24", 2.0) == pytest.approx(1.5)
 
 
+def test_daily_energy_stays_finite() -> None:
+    """A broken energy sensor at 1e308 twice cannot overflow the day's total."""
+    daily = DailyEnergy()
+    daily.update("2026-11-23", 0.0)
+    assert daily.update("2026-11-23", 1e308) == 1e308
+    assert daily.update("2026-11-23", 1.0) == 1e308  # a "reset" adding 1 kWh
+    assert daily.update("2026-11-23", 1.7e308) == 1e308  # 1e308 + 1.7e308 is inf: refused
+    assert daily.update("2026-11-24", 2.0) == 2.0  # a new day, from a "reset" to 2 kWh
+
+
 async def test_daily_energy_from_energy_sensor(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
 ) -> None:

@@ -13,6 +13,7 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.energy_correlator.entity import finite_state
 from tests.conftest import METER, set_meter
 from tests.test_listener import run_meter
 
@@ -36,6 +37,8 @@ BROKEN_METER: list[tuple[str, str | None]] = [
     ("310", "Wh"),
     ("310", None),
     ("1e308", "kW"),
+    ("310", "W"),
+    ("65535", "W"),  # one sample far above the meter's peak, not confirmed by the next
     ("310", "W"),
 ]
 
@@ -132,8 +135,9 @@ async def test_fuzz_then_restart(
     assert 0.0 < data.daily_energy_kwh < 1.0
     refused = engine.refused_readings()[METER]
     assert refused["implausible"] == 3  # 1e308, 1e12, -1e308 W (1e308 kW is no number of W)
+    assert refused["spikes"] == 1  # 65 535 W once
     # NaN, inf, text, "" and the wrong units are no reading at all (gaps), not refused ones.
-    assert engine.stats.samples_rejected == 3
+    assert engine.stats.samples_rejected == 4
 
     # Restart: unload (saves) and set up again from the store.
     assert await hass.config_entries.async_unload(init_integration.entry_id)
@@ -153,3 +157,12 @@ async def test_fuzz_then_restart(
     assert errors == [], [r.getMessage()[:300] for r in errors]
     assert "ValueError" not in caplog.text
     assert "could not be read" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(math.nan, None), (math.inf, None), (-math.inf, None), (1.5, 1.5), (0, 0), ("x", "x")],
+)
+def test_entities_show_unknown_for_non_finite_values(value: object, shown: object) -> None:
+    """The last guard before Home Assistant: NaN/inf would be refused with a ValueError."""
+    assert finite_state(value) == shown  # type: ignore[arg-type]

@@ -264,7 +264,7 @@ async def test_restart_during_outage_loses_nothing(
     assert not saved.exists()
 
 
-async def test_cap_drops_only_the_oldest_and_counts_them(
+async def test_cap_drops_only_the_oldest_counts_them_and_clears_after_recovery(
     hass: HomeAssistant,
     entry: MockConfigEntry,
     victoria: Victoria,
@@ -287,6 +287,14 @@ async def test_cap_drops_only_the_oldest_and_counts_them(
     await wait_until_drained(sink)
     _assert_exactly_once(await victoria.wait_for_samples(50), range(30, 80))
     assert sink.stats.points_dropped == 30
+    issue_id = f"{ISSUE_POINTS_DROPPED}_{entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None  # the drop was just now
+
+    sink.drop_issue_clear_s = 0.2  # caught up, and no drop for this long: the issue clears
+    await asyncio.sleep(0.3)
+    _record_meter_points(sink, 80, 81)
+    await wait_until_drained(sink)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     await sink.async_stop()
 
 

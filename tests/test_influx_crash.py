@@ -64,7 +64,7 @@ async def _child(config_dir: str, url: str, batch_size: int, answer_delay_s: flo
         await asyncio.sleep(answer_delay_s)
         return result
 
-    WriteApiAsync.write = slow_write  # type: ignore[method-assign]
+    WriteApiAsync.write = slow_write  # type: ignore[method-assign,assignment]
     async with async_test_home_assistant(config_dir=config_dir) as hass:
         entry = MockConfigEntry(domain=DOMAIN, title="Crash", data={}, entry_id="crash")
         entry.add_to_hass(hass)

@@ -1,7 +1,10 @@
 """One sink per InfluxDB server, shared by the entries that write to it (power and utility)."""
 
 import asyncio
+from collections.abc import Generator
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -12,6 +15,7 @@ from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.influx import (
     ConsumptionPeriod,
     InfluxSettings,
+    InfluxSink,
     async_acquire_sink,
     async_release_sink,
 )
@@ -20,13 +24,26 @@ from custom_components.energy_correlator.influx.sink import journal_path
 
 from .victoria import (
     TOKEN,
+    FakeInflux,
     Victoria,
-    tighten,
+    fake_influx_fixture,  # noqa: F401 - the `fake_influx` fixture
     victoria_fixture,  # noqa: F401 - the `victoria` fixture
     wait_until_drained,
 )
 
 BASE = 1_795_000_000.0  # whole seconds: exact in ms and ns
+
+
+@pytest.fixture(autouse=True)
+def _quick_sink() -> Generator[None]:
+    """The hub starts sinks itself: tighten the class's tunables before it does."""
+    with (
+        patch.object(InfluxSink, "flush_interval_s", 0.05),
+        patch.object(InfluxSink, "journal_interval_s", 0.05),
+        patch.object(InfluxSink, "retry_initial_s", 0.05),
+        patch.object(InfluxSink, "retry_max_s", 0.2),
+    ):
+        yield
 
 
 def _settings(url: str, *, bucket: str = "energy", cap: int = 1_000) -> InfluxSettings:
@@ -55,6 +72,7 @@ async def test_one_sink_per_server_until_the_last_release(
     assert second is first
     assert first.entry_ids == {power.entry_id, utility.entry_id}
     other = await async_acquire_sink(hass, power, _settings(victoria.url, bucket="other"))
+    assert other is not None
     assert other is not first  # power moved to another bucket: it left the first sink
     assert first.entry_ids == {utility.entry_id}
 
@@ -98,8 +116,7 @@ async def test_utility_measurements_through_the_shared_sink(
     utility = entries[1]
     sink = await async_acquire_sink(hass, utility, _settings(victoria.url))
     assert sink is not None
-    tighten(sink)
-    common = {"meter_id": "gas", "meter_type": "gas", "unit": "m³"}
+    common: dict[str, Any] = {"meter_id": "gas", "meter_type": "gas", "unit": "m³"}
     sink.record_meter_consumption(
         BASE,
         **common,
@@ -160,7 +177,6 @@ async def test_issues_follow_each_entry(
     power, utility = entries
     sink = await async_acquire_sink(hass, power, _settings(victoria.url))
     assert sink is not None
-    tighten(sink)
     sink.repair_after_s = 0.0
     await victoria.stop()
     sink.record("m", (), (("v", 1.0),), BASE)
@@ -183,3 +199,38 @@ async def test_issues_follow_each_entry(
     await async_release_sink(hass, utility.entry_id)
     assert not issue_registry.issues
     assert journal_path(hass, sink.settings).exists()  # the point waits for the next start
+
+
+async def test_a_new_token_takes_effect_for_the_shared_sink(
+    hass: HomeAssistant,
+    entries: tuple[MockConfigEntry, MockConfigEntry],
+    fake_influx: FakeInflux,
+) -> None:
+    """An entry attaching with a new token (after a reauth) switches the shared client to it."""
+    power, utility = entries
+    sink = await async_acquire_sink(hass, power, _settings(fake_influx.url))
+    assert sink is not None
+    sink.record("m", (), (("v", 1.0),), BASE)
+    await wait_until_drained(sink)
+    renewed = InfluxSettings(
+        url=fake_influx.url, token="renewed", org="home", bucket="energy", max_backlog_points=10
+    )
+    assert await async_acquire_sink(hass, utility, renewed) is sink
+    sink.record("m", (), (("v", 2.0),), BASE + 1)
+    await wait_until_drained(sink)
+    tokens = [request.headers["Authorization"] for request in fake_influx.requests]
+    assert tokens == [f"Token {TOKEN}", "Token renewed"]
+    await async_release_sink(hass, power.entry_id)
+    await async_release_sink(hass, utility.entry_id)
+
+
+async def test_an_entry_cannot_attach_to_another_servers_sink(
+    hass: HomeAssistant, entries: tuple[MockConfigEntry, MockConfigEntry]
+) -> None:
+    """A sink writes to one server: attaching with another bucket is a programming error."""
+    power, utility = entries
+    sink = InfluxSink(hass, _settings("http://127.0.0.1:1"))
+    sink.attach(power)
+    with pytest.raises(ValueError, match="its own server"):
+        sink.attach(utility, _settings("http://127.0.0.1:1", bucket="other"))
+    assert sink.entry_ids == {power.entry_id}

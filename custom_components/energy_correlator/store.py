@@ -149,7 +149,8 @@ def load_engine_parts(engine: Engine, data: Any) -> list[str]:
             good[part] = kept
         else:
             broken.append(part)
-    _loads(engine, good)  # the state of the last part that loaded is already in; made sure
+    # No reload needed: a failed attempt changes nothing, so the engine holds the last load that
+    # succeeded, which had every good part read so far.
     return broken
 
 

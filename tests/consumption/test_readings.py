@@ -199,3 +199,55 @@ def test_batch_and_single_readings_agree() -> None:
     assert result.accepted == 198
     assert batch.readings() == single.readings()
     assert batch.hourly().total == pytest.approx(single.hourly().total)
+
+
+def test_history_older_than_live_readings_goes_in_as_one_block() -> None:
+    """A history batch before the live readings is judged against them: it is taken whole,
+    except a reading above the live ones and an absurd typo."""
+    live = UtilityMeter("m", MeterConfig(), TZ)
+    for d in range(3):
+        live.add_reading(T0 + (30 + d) * DAY, 130.0 + d, NOW)
+    ts = [T0 + i * HOUR for i in range(24 * 30)]
+    values = [100 + i / 24 for i in range(24 * 30)]
+    values[100] = 5000.0  # a typo in the history
+    result = live.add_readings(ts, values, NOW)
+    assert result.accepted == 24 * 30 - 1
+    assert result.refused == {Refusal.TYPO: 1}
+    readings = live.readings()
+    assert [r.ts for r in readings] == sorted(r.ts for r in readings)
+    assert live.hourly().total == pytest.approx(132.0 - 100.0)
+    pending = live.pending_import()
+    assert pending is not None
+    assert pending.start == T0
+    above = live.add_readings([T0 + 29.9 * DAY], [140.0], NOW)
+    assert above.refused == {Refusal.TYPO: 1}
+
+
+def test_reading_between_the_two_sides_of_a_drop() -> None:
+    """Around a stored reset, a reading above the old or below the new value fits; one
+    between them fits neither side."""
+    meter = daily_meter(5)
+    assert meter.add_reading(T0 + 6 * DAY, 2.0, NOW).notice is Notice.RESET
+    assert meter.add_reading(T0 + 5.5 * DAY, 500.0, NOW).reason is Refusal.DECREASE
+    assert meter.add_reading(T0 + 5.2 * DAY, 1004.5, NOW).accepted
+    assert meter.add_reading(T0 + 5.8 * DAY, 1.0, NOW).accepted
+
+
+def test_oldest_reading_above_the_next_is_a_reset_or_noise() -> None:
+    """A reading before all others and higher than the first: a reset between them when the
+    drop is large, noise (refused) when small."""
+    meter = daily_meter(3)
+    assert meter.add_reading(T0 - DAY, 1000.5, NOW).reason is Refusal.DECREASE
+    result = meter.add_reading(T0 - DAY, 5000.0, NOW)
+    assert (result.accepted, result.notice) == (True, Notice.RESET)
+
+
+def test_a_reading_inside_an_hour_with_first_and_last_is_redundant() -> None:
+    """Between the first and last sensor reading of one hour nothing new is learned."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    meter.add_reading(T0, 1.0, NOW)
+    meter.add_reading(T0 + 3000, 2.0, NOW)
+    meter.mark_imported(meter.pending_import().version)  # type: ignore[union-attr]
+    assert meter.add_reading(T0 + 1500, 1.5, NOW).accepted
+    assert len(meter.readings()) == 2
+    assert meter.pending_import() is None

@@ -109,7 +109,7 @@ def recent_rate(t: np.ndarray, c: np.ndarray) -> float:
 
 def extend_estimate(series: HourlySeries, last_ts: float, rate: float, now: float) -> HourlySeries:
     """`series` with the open interval (last_ts, now] added at `rate`, marked estimated."""
-    if now <= last_ts or len(series) == 0:
+    if now <= last_ts or len(series) == 0 or series.end < last_ts:
         return series
     end = math.ceil(now / HOUR) * HOUR
     hours = round((end - series.start) / HOUR)

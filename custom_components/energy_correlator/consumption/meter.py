@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .aggregate import daily, monthly, totals
+from .aggregate import daily, month_start, monthly, totals
 from .anomaly import detect
 from .interpolate import extend_estimate, recent_rate, spread
 from .models import (
@@ -23,6 +23,7 @@ from .models import (
     HOUR,
     Anomaly,
     BatchResult,
+    DamagedStateError,
     DaySeries,
     Drop,
     HourlySeries,
@@ -41,6 +42,17 @@ from .profile import HourProfile
 from .readings import Ledger
 
 
+def _joined(head: HourlySeries, tail: HourlySeries) -> HourlySeries:
+    """Two consecutive stretches of hours as one series."""
+    return HourlySeries(
+        head.start,
+        np.concatenate([head.values, tail.values]),
+        np.concatenate([head.filled, tail.filled]),
+        np.concatenate([head.estimated, tail.estimated]),
+        np.concatenate([head.resolved, tail.resolved]),
+    )
+
+
 class UtilityMeter:
     """A master meter: the chain of physical meters over their periods, as one series."""
 
@@ -55,7 +67,11 @@ class UtilityMeter:
         self._dirty_from: float | None = None
         self._version = 0
         self._series: HourlySeries | None = None
+        self._series_origin = math.nan  # the first reading's time when _series was spread
+        self._stale_from: float | None = None  # _series is out of date from here on
         self._estimate: tuple[float, HourlySeries] | None = None
+        self._daily: tuple[float | None, DaySeries] | None = None
+        self._anomalies: list[Anomaly] | None = None
 
     def _touch(self, since: float | None) -> None:
         """Consumption from `since` on changed: caches go, the next import starts there."""
@@ -63,8 +79,8 @@ class UtilityMeter:
             return
         self._dirty_from = since if self._dirty_from is None else min(self._dirty_from, since)
         self._version += 1
-        self._series = None
-        self._estimate = None
+        self._stale_from = since if self._stale_from is None else min(self._stale_from, since)
+        self._estimate = self._daily = self._anomalies = None
 
     # ------------------------------------------------------------------ readings
     def add_reading(
@@ -143,18 +159,49 @@ class UtilityMeter:
         return self._profile.weights(start, hours, self.tz)
 
     def _full(self) -> HourlySeries:
-        """Every hour the readings span (cached until something changes)."""
-        if self._series is None:
-            t, c = self._ledger.cumulative()
-            weights = self._weights if self._profile.known else None
-            self._series, _ = spread(t, c, self.config.gap_fill_after, weights)
+        """Every hour the readings span, cached; after a change only the hours from the
+        reading before it are spread again (each interval is spread on its own)."""
+        t, c = self._ledger.cumulative()
+        cached, stale = self._series, self._stale_from
+        origin = float(t[0]) if len(t) else math.nan
+        if cached is not None and stale is None:
+            return cached
+        if cached is not None and stale is not None and origin == self._series_origin:
+            cut = max(cached.start, math.floor(stale / HOUR) * HOUR)
+            if cut - cached.start > 7 * DAY:  # worth splicing
+                head = cached.between(cached.start, cut)
+                tail = self._part(cut, None)
+                tail = tail.between(cut, tail.end)
+                if tail.start == cut or len(tail) == 0:
+                    self._series = _joined(head, tail)
+                    self._stale_from = None
+                    return self._series
+        weights = self._weights if self._profile.known else None
+        self._series, _ = spread(t, c, self.config.gap_fill_after, weights)
+        self._series_origin, self._stale_from = origin, None
         return self._series
+
+    def _part(self, start: float, end: float | None) -> HourlySeries:
+        """The hours from `start` (to `end`), spread from the readings around them only: each
+        interval between readings is spread on its own, so this equals a slice of `_full`."""
+        t, c = self._ledger.cumulative()
+        lo = max(0, int(np.searchsorted(t, start, side="right")) - 3)
+        hi = len(t) if end is None else int(np.searchsorted(t, end, side="left")) + 3
+        weights = self._weights if self._profile.known else None
+        series, _ = spread(t[lo:hi], c[lo:hi], self.config.gap_fill_after, weights)
+        return series
 
     def hourly(
         self, start: float | None = None, end: float | None = None, now: float | None = None
     ) -> HourlySeries:
         """Consumption per UTC hour in [start, end); with `now`, the open interval after the
         last reading is extrapolated up to `now` at the recent rate (marked estimated)."""
+        if (self._series is None or self._stale_from is not None) and start is not None:
+            series = self._part(start, end)  # a recent range costs only its own hours
+            if now is not None and len(series):
+                t, c = self._ledger.cumulative()
+                series = extend_estimate(series, float(t[-1]), recent_rate(t, c), now)
+            return series.between(start, series.end if end is None else end)
         series = self._full()
         if now is not None and len(series):
             if self._estimate is None or self._estimate[0] != now:
@@ -169,20 +216,31 @@ class UtilityMeter:
         )
 
     def daily(self, now: float | None = None) -> DaySeries:
-        """Local-day totals of the hourly series."""
-        return daily(self.hourly(now=now), self.tz)
+        """Local-day totals of the hourly series (cached for the last `now`)."""
+        if self._daily is None or self._daily[0] != now:
+            self._daily = (now, daily(self.hourly(now=now), self.tz))
+        return self._daily[1]
 
     def monthly(self, now: float | None = None) -> MonthSeries:
         """Local-month totals of the hourly series."""
         return monthly(self.hourly(now=now), self.tz)
 
     def totals(self, now: float) -> Totals:
-        """Today, this month and last month (local), estimate included."""
-        return totals(self.hourly(now=now), now, self.tz)
+        """Today, this month and last month (local), estimate included (spreads only the
+        readings of the last two months unless everything is cached anyway)."""
+        since = month_start(now, self.tz, 1)
+        return totals(self.hourly(start=since, now=now), now, self.tz)
 
     def anomalies(self, now: float | None = None) -> list[Anomaly]:
-        """Unusual complete days (the vote of anomaly.detect)."""
-        return detect(self.daily(now), self.config.anomaly)
+        """Unusual complete days (the vote of anomaly.detect), cached until readings change.
+
+        Only days wholly before the last reading are judged, so `now` changes nothing (it is
+        accepted for symmetry with the other views).
+        """
+        del now
+        if self._anomalies is None:
+            self._anomalies = detect(daily(self._full(), self.tz), self.config.anomaly)
+        return list(self._anomalies)
 
     def learn_profile(self) -> bool:
         """Re-learn the hour-of-day x weekday profile from well-covered hours; True when it
@@ -195,7 +253,7 @@ class UtilityMeter:
             return False
         self._profile = learned
         gaps = np.flatnonzero(np.diff(t) > self.config.gap_fill_after)
-        self._series = self._estimate = None
+        self._series = self._estimate = self._daily = self._anomalies = None
         if len(gaps):
             self._touch(float(t[gaps[0]]))
         return True
@@ -217,6 +275,7 @@ class UtilityMeter:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able state for the store."""
         return {
+            "meter_id": self.meter_id,
             "ledger": self._ledger.to_dict(),
             "profile": self._profile.to_dict(),
             "replacements": [asdict(r) for r in self._replacements],
@@ -225,11 +284,18 @@ class UtilityMeter:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], config: MeterConfig, tz: tzinfo) -> UtilityMeter:
-        """A meter restored from `to_dict()` (under its saved id)."""
+        """A meter restored from `to_dict()` (under its saved id); DamagedStateError when the
+        data is damaged (the shell then starts the meter afresh and says so)."""
         meter = cls(str(data.get("meter_id", "")), config, tz)
-        meter._ledger.load(data["ledger"])
-        meter._profile = HourProfile.from_dict(data.get("profile", {}))
-        meter._replacements = [Replacement(**r) for r in data.get("replacements", [])]
-        dirty = data.get("dirty_from")
-        meter._dirty_from = float(dirty) if dirty is not None else None
+        ledger = data.get("ledger")
+        if not isinstance(ledger, dict):
+            raise DamagedStateError("meter: no ledger")
+        meter._ledger.load(ledger)
+        meter._profile = HourProfile.from_dict(data.get("profile") or {})
+        try:
+            meter._replacements = [Replacement(**r) for r in data.get("replacements") or []]
+            dirty = data.get("dirty_from")
+            meter._dirty_from = float(dirty) if dirty is not None else None
+        except (TypeError, ValueError) as err:
+            raise DamagedStateError(f"meter: damaged ({err})") from err
         return meter

@@ -14,9 +14,10 @@ continuous across the swap.
 `cumulative()` turns the ledger into one non-decreasing series (time, total since the first
 entry) that interpolation spreads over hours. Sensor readings are thinned to the first and last
 of each UTC hour (exactly what interpolation at hour boundaries needs), and entries older than
-the horizon are forgotten: memory is bounded.
+the horizon are forgotten: memory is bounded (8 bytes a time, 8 a value, 1 a source code).
 """
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 import math
@@ -27,6 +28,7 @@ from .models import (
     DAY,
     HOUR,
     BatchResult,
+    DamagedStateError,
     Drop,
     MeterConfig,
     Notice,
@@ -61,8 +63,8 @@ class Ledger:
     def __init__(self, config: MeterConfig) -> None:
         """An empty ledger judged by `config`."""
         self.config = config
-        self.ts: list[float] = []
-        self.values: list[float] = []
+        self.ts = array("d")
+        self.values = array("d")
         self.codes = bytearray()
         self._cum: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -172,7 +174,6 @@ class Ledger:
                 return ReadingResult(False, Refusal.DECREASE, previous=prev, next=nxt), None
             else:
                 notice = Notice.RESET if self.config.resets else Notice.UNEXPLAINED_DROP
-        changed_from = prev.ts if prev is not None else ts
         code = _CODE[source]
         if (
             code in _THINNABLE
@@ -182,7 +183,7 @@ class Ledger:
             and codes[i] in _THINNABLE
             and prev.ts // HOUR == ts // HOUR == nxt.ts // HOUR
         ):
-            return ReadingResult(True, None, notice, prev, nxt, removed), changed_from
+            return ReadingResult(True, None, notice, prev, nxt, removed), None  # redundant
         tss.insert(i, ts)
         values.insert(i, value)
         codes.insert(i, code)
@@ -194,6 +195,8 @@ class Ledger:
             and tss[i - 2] // HOUR == tss[i - 1] // HOUR == ts // HOUR
         ):
             self._remove(i - 1)
+            i -= 1
+        changed_from = tss[i - 1] if i > 0 else ts  # the interval into this reading changed
         self._changed()
         self._trim()
         return ReadingResult(True, None, notice, prev, nxt, removed), changed_from
@@ -221,9 +224,10 @@ class Ledger:
         pos, n = 0, len(t)
         while pos < n:
             window = slice(pos, min(n, pos + FAST_WINDOW))
-            fast = self._fast_prefix(t[window], v[window], source)
+            at, fast = self._fast_block(t[window], v[window], source)
             if fast:
-                since = self._extend(t[pos : pos + fast], v[pos : pos + fast], source)
+                block = slice(pos, pos + fast)
+                since = self._insert_block(at, t[block], v[block], source)
                 result.accepted += fast
                 pos += fast
             else:
@@ -240,16 +244,24 @@ class Ledger:
                 changed = since if changed is None else min(changed, since)
         return result, changed
 
-    def _fast_prefix(self, t: np.ndarray, v: np.ndarray, source: ReadingSource) -> int:
-        """How many leading readings strictly extend the ledger, never decrease and never rise
-        absurdly against the mean rate (such readings pass every rule of `add`)."""
+    def _fast_block(self, t: np.ndarray, v: np.ndarray, source: ReadingSource) -> tuple[int, int]:
+        """Where, and how many of the leading (sorted) readings, go in as one block: those that
+        fit between two stored neighbours (or before the first / after the last), never
+        decrease along the chain neighbour, block, neighbour, and never rise absurdly against
+        the usual rate. Such readings pass every rule of `add`; the rest go one by one."""
         if len(t) == 0 or source is ReadingSource.MANUAL:
-            return 0
-        if self.ts:
-            t0, v0 = np.array([self.ts[-1]]), np.array([self.values[-1]])
-            tt, vv = np.concatenate([t0, t]), np.concatenate([v0, v])
-        else:
-            tt, vv = t, v
+            return 0, 0
+        at = bisect_left(self.ts, float(t[0]))
+        upto = len(t)
+        if at < len(self.ts):
+            upto = int(np.searchsorted(t, self.ts[at], side="left"))
+            if upto == 0:
+                return at, 0
+        tt, vv = t[:upto], v[:upto]
+        head = at > 0
+        if head:
+            tt = np.concatenate([[self.ts[at - 1]], tt])
+            vv = np.concatenate([[self.values[at - 1]], vv])
         dt, dv = np.diff(tt), np.diff(vv)
         bad = (dt <= 0) | (dv < 0)
         rate = self.usual_rate()
@@ -261,9 +273,39 @@ class Ledger:
             rate = float(rises.sum() - np.partition(rises, -top)[-top:].sum()) / span
         if rate is not None and rate > 0:
             bad |= dv > self.config.typo_factor * rate * np.maximum(dt, DAY)
-        first_bad = int(np.argmax(bad)) if bad.any() else len(dt)
-        # with an empty ledger the first reading has nothing to contradict
-        return first_bad if self.ts else first_bad + 1
+        fine = int(np.argmax(bad)) if bad.any() else len(dt)
+        count = fine if head else fine + 1  # without a neighbour before, the first is free
+        if at < len(self.ts) and count:
+            # the block must also stay below the stored reading after it, and its last reading
+            # must not be absurdly far below it
+            above = np.flatnonzero(v[:count] > self.values[at])
+            count = int(above[0]) if len(above) else count
+            if count and rate is not None and rate > 0:
+                gap = self.ts[at] - float(t[count - 1])
+                rise = self.values[at] - float(v[count - 1])
+                count -= rise > self.config.typo_factor * rate * max(gap, DAY)
+        return at, count
+
+    def _insert_block(
+        self, at: int, t: np.ndarray, v: np.ndarray, source: ReadingSource
+    ) -> float | None:
+        """Insert validated readings at index `at`, thinned to the first and last of each hour
+        (at the end, the ledger's last hour-mates take part)."""
+        if at == len(self.ts):
+            return self._extend(t, v, source)
+        code = _CODE[source]
+        changed = self.ts[at - 1] if at > 0 else float(t[0])
+        if code in _THINNABLE and len(t) > 2:
+            hour = t // HOUR
+            keep = np.ones(len(t), bool)
+            keep[1:-1] = (hour[1:-1] != hour[:-2]) | (hour[1:-1] != hour[2:])
+            t, v = t[keep], v[keep]
+        self.ts[at:at] = array("d", np.ascontiguousarray(t, dtype=float).tobytes())
+        self.values[at:at] = array("d", np.ascontiguousarray(v, dtype=float).tobytes())
+        self.codes[at:at] = bytes([code]) * len(t)
+        self._changed()
+        self._trim()
+        return changed
 
     def _extend(self, t: np.ndarray, v: np.ndarray, source: ReadingSource) -> float | None:
         """Append validated readings, thinned to the first and last of each hour."""
@@ -288,8 +330,8 @@ class Ledger:
             if len(t) > 2:
                 keep[1:-1] = (hour[1:-1] != hour[:-2]) | (hour[1:-1] != hour[2:])
             t, v = t[keep], v[keep]
-        self.ts.extend(t.tolist())
-        self.values.extend(v.tolist())
+        self.ts.frombytes(np.ascontiguousarray(t, dtype=float).tobytes())
+        self.values.frombytes(np.ascontiguousarray(v, dtype=float).tobytes())
         self.codes.extend(bytes([code]) * len(t))
         self._changed()
         self._trim()
@@ -323,8 +365,8 @@ class Ledger:
             return Refusal.DECREASE
         if i < len(self.ts) and self.values[i] < new_first:
             return Refusal.DECREASE
-        self.ts[i:i] = [ts, ts]
-        self.values[i:i] = [old_final, new_first]
+        self.ts[i:i] = array("d", [ts, ts])
+        self.values[i:i] = array("d", [old_final, new_first])
         self.codes[i:i] = bytes([OLD_FINAL, NEW_FIRST])
         self._changed()
         return None
@@ -374,12 +416,23 @@ class Ledger:
         return {"ts": list(self.ts), "values": list(self.values), "codes": self.codes.decode()}
 
     def load(self, data: dict[str, list[float] | str]) -> None:
-        """Restore entries saved by `to_dict`."""
-        ts, values, codes = data["ts"], data["values"], data["codes"]
-        assert isinstance(ts, list)
-        assert isinstance(values, list)
-        assert isinstance(codes, str)
-        self.ts = [float(x) for x in ts]
-        self.values = [float(x) for x in values]
-        self.codes = bytearray(codes.encode())
+        """Restore entries saved by `to_dict`; DamagedStateError when they are not a valid ledger
+        (the store was damaged): the caller decides, nothing half-loaded stays."""
+        ts, values, codes = data.get("ts"), data.get("values"), data.get("codes")
+        if not (isinstance(ts, list) and isinstance(values, list) and isinstance(codes, str)):
+            raise DamagedStateError("ledger: ts, values and codes missing")
+        try:
+            times = array("d", [float(x) for x in ts])
+            numbers = array("d", [float(x) for x in values])
+        except (TypeError, ValueError) as err:
+            raise DamagedStateError(f"ledger: not a number ({err})") from err
+        kinds = bytearray(codes.encode())
+        if not len(times) == len(numbers) == len(kinds):
+            raise DamagedStateError("ledger: lengths differ")
+        if not set(kinds) <= set(_SOURCE):
+            raise DamagedStateError("ledger: unknown source code")
+        t = np.array(times)
+        if len(t) and (np.any(np.diff(t) < 0) or not np.isfinite(t).all()):
+            raise DamagedStateError("ledger: times out of order")
+        self.ts, self.values, self.codes = times, numbers, kinds
         self._changed()

@@ -29,6 +29,7 @@ class SinkHub:
         """No sink yet."""
         self._hass = hass
         self._sinks: dict[SinkKey, InfluxSink] = {}
+        self._from_data: set[str] = set()  # entries whose settings are their entry data's
         self._lock = asyncio.Lock()
 
     def sink_for(self, key: SinkKey) -> InfluxSink | None:
@@ -39,6 +40,11 @@ class SinkHub:
         """The server's sink with `entry` attached; the first acquire starts it."""
         async with self._lock:
             await self._async_release(entry.entry_id, keep=settings.key)  # moved server
+            stored = InfluxSettings.from_entry(entry)
+            if stored is not None and stored.key == settings.key:
+                self._from_data.add(entry.entry_id)
+            else:
+                self._from_data.discard(entry.entry_id)
             sink = self._sinks.get(settings.key)
             if sink is None or sink.stopped:
                 sink = InfluxSink(self._hass, settings)
@@ -64,7 +70,18 @@ class SinkHub:
             sink.detach(entry_id)
             if not sink.entry_ids:
                 del self._sinks[key]
-                await sink.async_stop()
+                await sink.async_stop(abandoned=self._abandoned(entry_id, key))
+
+    def _abandoned(self, entry_id: str, key: SinkKey) -> bool:
+        """The last entry left because its settings no longer name this server (turned off or
+        moved), and no other configured entry names it: its pending points have nowhere to go."""
+        entry = self._hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry_id not in self._from_data:
+            return False  # removed (async_remove_entry_backlog decides) or settings not stored
+        settings = InfluxSettings.from_entry(entry)
+        if settings is not None and settings.key == key:
+            return False  # unload or reload: the points wait for the next start
+        return not _still_used(self._hass, entry, key)
 
 
 def _hub(hass: HomeAssistant) -> SinkHub:

@@ -110,7 +110,8 @@ class BacklogJournal:
                 await asyncio.wait({previous})
             await self._hass.async_add_executor_job(self._guarded, job, *args)
 
-        self._last = self._hass.async_create_task(run(), f"energy_correlator journal {job}")
+        name = f"energy_correlator journal {getattr(job, '__name__', 'io')}"
+        self._last = self._hass.async_create_task(run(), name)
         return self._last
 
     def _guarded(self, job: Callable[..., None], *args: Any) -> None:
@@ -133,6 +134,7 @@ class BacklogJournal:
             os.fsync(handle.fileno())
         self.bytes_written += len(HEADER)
         os.replace(tmp, self.path)
+        _sync_dir(self.path.parent)  # the rename itself survives a power cut
         self._handle = self.path.open("a", encoding="utf-8")
 
     def _append(self, text: str, sync: bool) -> None:
@@ -158,6 +160,14 @@ class BacklogJournal:
         self._close(sync=False)
         self.path.unlink(missing_ok=True)
         self.path.with_suffix(".tmp").unlink(missing_ok=True)
+
+
+def _sync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _read(path: Path) -> bytes:

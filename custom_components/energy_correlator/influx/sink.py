@@ -3,7 +3,7 @@
 Unlike core's influxdb exporter, which drops a batch after its retries, this sink keeps every
 point until the server takes it: failures leave the batch in the backlog (backlog.py), the
 writer backs off exponentially with jitter, and while writes fail (until the backlog is empty
-again) every new point is appended to the journal (journal.py) within about a second, so a
+again) every new point is appended to the journal (persistence.py) within about a second, so a
 crash loses at most the last second or so; the next start replays what is not marked settled.
 Points leave unwritten only over the backlog cap (oldest first) or when the server rejects them
 as bad (400/422); both are counted, logged and surfaced. One sink serves one server (url, org,
@@ -11,13 +11,13 @@ bucket) for every entry attached to it (hub.py): one writer, one backlog, never 
 """
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 import random
 import time
-from typing import Any
+from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -27,20 +27,10 @@ from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
 from influxdb_client.client.write_api_async import WriteApiAsync
 
 from ..const import DOMAIN, LOGGER, REPAIR_AFTER
-from ..engine.models import Correlation, ProfileSummary
 from .backlog import Backlog
 from .errors import WRITE_ERRORS, Failure, classify
-from .journal import BacklogJournal
-from .points import (
-    ConsumptionPeriod,
-    circuit_line,
-    correlation_line,
-    meter_anomaly_line,
-    meter_consumption_line,
-    meter_line,
-    profile_line,
-    render,
-)
+from .persistence import JournaledBacklog
+from .recording import SinkRecording
 from .repairs import (
     ISSUE_BUCKET_NOT_FOUND,
     ISSUE_POINTS_DROPPED,
@@ -69,7 +59,7 @@ def journal_path(hass: HomeAssistant, settings: InfluxSettings) -> Path:
     return Path(hass.config.path(".storage", f"energy_correlator.influx.{settings.key.digest}"))
 
 
-class InfluxSink:
+class InfluxSink(SinkRecording):
     """Buffered, batched, persisted writer of the integration's measurements to one server."""
 
     # Tunables (instance attributes so tests and the benchmark can tighten them).
@@ -79,6 +69,7 @@ class InfluxSink:
     retry_max_s = 300.0
     journal_interval_s = 1.0  # while journaling, new points reach the file this often
     journal_sync_s = 5.0  # ... and are forced to disk (fsync) this often (power loss)
+    journal_after_s = 2.0  # a write in flight this long (a silent server): journal meanwhile
     compact_min_lines = 10_000  # compaction waits until at least this many lines are settled
     stop_flush_timeout_s = 5.0
     write_timeout_s = 30.0
@@ -94,24 +85,21 @@ class InfluxSink:
         self._org = settings.org
         self._bucket = settings.bucket
         self._backlog = Backlog(settings.max_backlog_points)
-        self._journal = BacklogJournal(hass, journal_path(hass, settings))
-        self._journaling = False  # new points go to the journal too
-        self._unjournaled: list[str] = []  # journaled points not handed to the file yet
-        self._settled_mark = 0  # the last `#settled` mark handed to the file
-        self._last_sync = 0.0
+        self._persistence = JournaledBacklog(hass, self._backlog, journal_path(hass, settings))
         self._entries: dict[str, tuple[ConfigEntry, InfluxSettings]] = {}
         self._client: InfluxDBClientAsync | None = None
         self._write_api: WriteApiAsync | None = None
-        self._client_settings: InfluxSettings | None = None
+        self._client_for: tuple[str, str, str, bool] | None = None  # what the client was built for
         self._task: asyncio.Task[None] | None = None
         self._journal_task: asyncio.Task[None] | None = None
         self._write: asyncio.Future[bool] | None = None  # the request in flight
+        self._write_started = 0.0
         self._wake = asyncio.Event()
         self._stop_event = asyncio.Event()
         self._stopping = False
         self._stopped = False
         self._unsub_stop: Callable[[], None] | None = None
-        self._batch_limit = self.batch_size
+        self._shrunk_to: int | None = None  # a smaller batch after a 400/413 (bisecting)
         # Counters behind `stats`.
         self._written = 0
         self._dropped = 0
@@ -145,7 +133,7 @@ class InfluxSink:
     @property
     def journal_bytes_written(self) -> int:
         """Bytes this sink wrote to its backlog file so far."""
-        return self._journal.bytes_written
+        return self._persistence.journal.bytes_written
 
     @callback
     def attach(self, entry: ConfigEntry, settings: InfluxSettings | None = None) -> None:
@@ -172,13 +160,14 @@ class InfluxSink:
 
     async def async_start(self) -> None:
         """Replay the journal, start the writer and flush on Home Assistant stop."""
-        restored = await self._journal.async_load()
+        await self._open_client()  # now, not on the first write: building it takes a while
+        restored = await self._persistence.journal.async_load()
         if restored:
             self._count_dropped(self._backlog.prepend(restored), "backlog cap")
             LOGGER.info("InfluxDB: replaying %d points saved before the restart", len(restored))
-            await self._journal_open()  # compaction: the pending lines to a fresh file
+            await self._persistence.async_open()  # compaction: the pending lines to a new file
         else:
-            await self._journal.remove()
+            await self._persistence.async_close()
         self._task = self._hass.async_create_background_task(
             self._run(), f"{DOMAIN} influxdb writer {self._settings.key.digest}"
         )
@@ -191,14 +180,18 @@ class InfluxSink:
 
     async def async_import(self, path: Path) -> None:
         """Take over the pending points of an older backlog file, then delete that file."""
-        lines = await self._journal.async_load(path)
+        lines = await self._persistence.journal.async_load(path)
         if lines:
             self._count_dropped(self._backlog.prepend(lines), "backlog cap")
-            await self._journal_open()
+            await self._persistence.async_open()
         await self._hass.async_add_executor_job(path.unlink, True)
 
-    async def async_stop(self) -> None:
-        """Stop the writer, try briefly to write what is pending, journal the rest."""
+    async def async_stop(self, *, abandoned: bool = False) -> None:
+        """Stop the writer, try briefly to write what is pending, journal the rest.
+
+        `abandoned`: nobody will send to this server again (InfluxDB was turned off or moved), so
+        what is still pending is discarded with its file instead of kept for the next start.
+        """
         if self._stopped:
             return
         self._stopped = self._stopping = True
@@ -225,13 +218,16 @@ class InfluxSink:
                 await asyncio.gather(task, return_exceptions=True)
         self._task = self._write = self._journal_task = None
         self._backlog.give_back()  # whatever was in flight stays pending
-        if not len(self._backlog):
-            await self._journal_close()
+        if len(self._backlog) and abandoned:
+            LOGGER.info(
+                "InfluxDB: %d points for %s discarded: no entry sends there any more",
+                len(self._backlog),
+                self._url,
+            )
+        if len(self._backlog) and not abandoned:
+            await self._persistence.async_keep()
         else:
-            if not self._journaling:
-                await self._journal_open()
-            await self._journal_flush(sync=True)
-            await self._journal.close(sync=True)
+            await self._persistence.async_close()
         await self._close_client()
 
     async def _async_hass_stop(self, _event: Event) -> None:
@@ -245,10 +241,12 @@ class InfluxSink:
 
     async def _open_client(self) -> WriteApiAsync:
         """The write API for the current settings (a new token or TLS choice: a new client)."""
-        if self._write_api is not None and self._client_settings == self._settings:
+        settings = self._settings
+        wanted = (settings.url, settings.token, settings.org, settings.verify_ssl)
+        if self._write_api is not None and self._client_for == wanted:
             return self._write_api
         await self._close_client()
-        settings = self._client_settings = self._settings
+        self._client_for = wanted
         self._client = InfluxDBClientAsync(
             url=settings.url,
             token=settings.token,
@@ -259,100 +257,9 @@ class InfluxSink:
         self._write_api = self._client.write_api()
         return self._write_api
 
-    # ---- enqueue (event loop callbacks: never block, never raise) ---------------------------
+    # ---- enqueue (the `record_*` callbacks of SinkRecording end here) -------------------------
 
-    @callback
-    def record_meter(
-        self, ts: float, meter_entity: str, total_power_w: float | None, daily_kwh: float | None
-    ) -> None:
-        """Queue one `smart_meter` point."""
-        self._enqueue(meter_line, ts, meter_entity, total_power_w, daily_kwh)
-
-    @callback
-    def record_circuit(
-        self,
-        ts: float,
-        circuit_entity: str,
-        meter_entity: str,
-        power_w: float,
-        percentage: float | None,
-    ) -> None:
-        """Queue one `smart_meter_circuit` point."""
-        self._enqueue(circuit_line, ts, circuit_entity, meter_entity, power_w, percentage)
-
-    @callback
-    def record_correlation(self, correlation: Correlation) -> None:
-        """Queue one `event_energy_correlation` point (at the event's time)."""
-        self._enqueue(correlation_line, correlation)
-
-    @callback
-    def record_profile(self, ts: float, profile: ProfileSummary) -> None:
-        """Queue one `device_power_profile` point."""
-        self._enqueue(profile_line, ts, profile)
-
-    @callback
-    def record_meter_consumption(
-        self,
-        ts: float,
-        *,
-        meter_id: str,
-        meter_type: str,
-        unit: str,
-        period: ConsumptionPeriod,
-        interpolated: bool,
-        consumption: float | None,
-        cost: float | None = None,
-    ) -> None:
-        """Queue one `meter_consumption` point (`ts`: the start of the hour or day)."""
-        self._enqueue(
-            meter_consumption_line,
-            ts,
-            meter_id=meter_id,
-            meter_type=meter_type,
-            unit=unit,
-            period=period,
-            interpolated=interpolated,
-            consumption=consumption,
-            cost=cost,
-        )
-
-    @callback
-    def record_meter_anomaly(
-        self,
-        ts: float,
-        *,
-        meter_id: str,
-        value: float,
-        expected_low: float | None,
-        expected_high: float | None,
-        methods: Iterable[str] | int,
-        meter_type: str | None = None,
-        unit: str | None = None,
-    ) -> None:
-        """Queue one `meter_anomaly` point (`methods` becomes a float bitmask)."""
-        self._enqueue(
-            meter_anomaly_line,
-            ts,
-            meter_id=meter_id,
-            value=value,
-            expected_low=expected_low,
-            expected_high=expected_high,
-            methods=methods,
-            meter_type=meter_type,
-            unit=unit,
-        )
-
-    @callback
-    def record(
-        self,
-        measurement: str,
-        tags: Iterable[tuple[str, str | None]],
-        fields: Iterable[tuple[str, float | None]],
-        ts: float,
-    ) -> None:
-        """Queue any point: string tags (empty ones left out), float fields, POSIX seconds."""
-        self._enqueue(render, measurement, tuple(tags), tuple(fields), ts)
-
+    @override
     def _enqueue(self, renderer: Callable[..., str | None], *args: Any, **kwargs: Any) -> None:
         if self._stopped:
             return  # nothing would write or save it; the coordinator stops first
@@ -365,8 +272,7 @@ class InfluxSink:
         if line is None:
             return  # no finite field: nothing to write
         dropped = self._backlog.append(line)
-        if self._journaling:
-            self._unjournaled.append(line)
+        self._persistence.note(line)
         if dropped:
             self._count_dropped(dropped, "backlog cap")
         if self._backlog.queued >= self._batch_limit and not self._wake.is_set():
@@ -388,6 +294,11 @@ class InfluxSink:
 
     # ---- the writer ------------------------------------------------------------------------
 
+    @property
+    def _batch_limit(self) -> int:
+        """Lines per request: the batch size, or less while isolating a bad point."""
+        return self.batch_size if self._shrunk_to is None else min(self._shrunk_to, self.batch_size)
+
     async def _run(self) -> None:
         """Batch by size and age; on failure journal, back off and keep the batch."""
         try:
@@ -397,8 +308,7 @@ class InfluxSink:
                     if not await self._write_batch():
                         await self._after_failure()
                         break
-                    if self._journaling:
-                        await self._journal_after_write()
+                    await self._persistence.async_after_write(self.compact_min_lines)
                     if self._backlog.queued < self._batch_limit:
                         break  # the tail waits for size or age
         finally:
@@ -415,8 +325,8 @@ class InfluxSink:
 
     async def _after_failure(self) -> None:
         """Journal from now on, then sleep an exponential back-off with jitter (half fixed)."""
-        if not self._journaling:
-            await self._journal_open()
+        if not self._persistence.active:
+            await self._persistence.async_open()
         delay = min(self.retry_max_s, self.retry_initial_s * 2 ** min(self._failures - 1, 30))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(delay / 2 + random.uniform(0, delay / 2)):
@@ -424,13 +334,14 @@ class InfluxSink:
 
     async def _write_batch(self) -> bool:
         """Write the oldest batch; True when it left the backlog (written or dropped as bad)."""
+        write_api = await self._open_client()
         batch = self._backlog.take(self._batch_limit)
         if not batch:
             return True
-        write_api = await self._open_client()
         self._attempts += 1
         # Shielded: cancelling the writer (HA stop) must not cut a request off half-way, or a
         # batch the server stored could be written twice; async_stop settles it instead.
+        self._write_started = time.monotonic()
         self._write = asyncio.ensure_future(
             write_api.write(
                 bucket=self._bucket,
@@ -461,7 +372,10 @@ class InfluxSink:
     def _on_success(self, count: int) -> None:
         self._written += count
         self._successes += 1
-        self._batch_limit = min(self.batch_size, self._batch_limit * 2)
+        if self._shrunk_to is not None:
+            self._shrunk_to = (
+                None if self._shrunk_to * 2 >= self.batch_size else self._shrunk_to * 2
+            )
         if self._failing_since is not None:
             LOGGER.info(
                 "InfluxDB: writes resumed after %.0f s; %d points pending",
@@ -486,7 +400,7 @@ class InfluxSink:
         if kind in (Failure.BAD_DATA, Failure.TOO_LARGE) and batch_len > 1:
             # Bisect: halve the batch until the bad point is alone; no back-off needed.
             self._count_dropped(self._backlog.give_back(), "backlog cap")
-            self._batch_limit = max(1, batch_len // 2)
+            self._shrunk_to = max(1, batch_len // 2)
             self._last_error = kind.value
             return True
         if kind in (Failure.BAD_DATA, Failure.TOO_LARGE):
@@ -523,51 +437,22 @@ class InfluxSink:
     # ---- the journal (only while failing or catching up) ------------------------------------
 
     async def _journal_loop(self) -> None:
-        """Hand new points to the journal about every second while journaling."""
+        """Hand new points to the journal about every second while journaling.
+
+        A write that hangs (a server or network gone silent, not refusing) is a failure long
+        before its timeout says so: journaling starts once one has been in flight too long.
+        """
         while True:
             await asyncio.sleep(self.journal_interval_s)
-            if self._journaling:
-                await self._journal_flush()
+            if (
+                not self._persistence.active
+                and self._write is not None
+                and time.monotonic() - self._write_started >= self.journal_after_s
+            ):
+                await self._persistence.async_open()
+            await self._persistence.async_flush(sync_every_s=self.journal_sync_s)
 
-    async def _journal_open(self) -> None:
-        """Start (or compact) the journal: every pending line to a fresh file, numbered 0..n-1."""
-        lines = self._backlog.renumber()
-        self._unjournaled = []
-        self._settled_mark = 0
-        self._journaling = True
-        self._last_sync = time.monotonic()
-        await asyncio.shield(self._journal.rewrite(lines))
-
-    async def _journal_flush(self, sync: bool = False) -> None:
-        """New points and the settled mark to the file; fsync when asked or when due."""
-        lines, self._unjournaled = self._unjournaled, []
-        settled = self._backlog.settled_before
-        mark = settled if settled > self._settled_mark else None
-        self._settled_mark = max(self._settled_mark, settled)
-        now = time.monotonic()
-        sync = sync or now - self._last_sync >= self.journal_sync_s
-        if not lines and mark is None and not sync:
-            return
-        if sync:
-            self._last_sync = now
-        await asyncio.shield(self._journal.append(lines, mark, sync))
-
-    async def _journal_after_write(self) -> None:
-        """A batch was settled: mark it on disk at once (no replay), compact or end the file."""
-        if not len(self._backlog):
-            await self._journal_close()
-            return
-        settled = self._backlog.settled_before
-        if settled > max(self.compact_min_lines, len(self._backlog)):
-            await self._journal_open()
-        else:
-            await self._journal_flush(sync=True)
-
-    async def _journal_close(self) -> None:
-        """Nothing is pending: the file goes."""
-        self._journaling = False
-        self._unjournaled = []
-        await asyncio.shield(self._journal.remove())
+    # ---- drops ---------------------------------------------------------------------------------
 
     def _count_dropped(self, count: int, why: str) -> None:
         if not count:

@@ -5,8 +5,9 @@ the Energy dashboard's electricity, gas or water source can use it (`has_sum`, n
 unit class of the unit). The cumulative `sum` continues from the row stored just before the
 first re-imported hour, so a re-import after a late reading rewrites only the hours from there
 and stays consistent with the older rows. Estimated hours (after the last reading) are not
-imported: they would be rewritten on every reading. Rows are built and handed over in chunks
-with a yield to the event loop between them, so years of history never stall it.
+imported: they would be rewritten on every reading. Rows are built and handed over a month
+at a time, waiting for the recorder to finish each (the loop is free meanwhile, the recorder's
+queue stays short, and the next import reads committed sums), so years never stall the loop.
 """
 
 import asyncio
@@ -23,6 +24,7 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     statistics_during_period,
 )
+from homeassistant.components.recorder.tasks import SynchronizeTask
 from homeassistant.core import HomeAssistant
 from homeassistant.util.unit_conversion import EnergyConverter, VolumeConverter
 
@@ -74,10 +76,22 @@ def metadata(statistic_id: str, name: str, unit: str) -> StatisticMetaData:
     )
 
 
+async def async_recorder_caught_up(hass: HomeAssistant) -> None:
+    """Wait until the recorder has run everything queued so far (our imports included).
+
+    The recorder's own `async_block_till_done` returns at once while its thread is still
+    running the last task taken from an empty queue; a synchronize task queued behind it
+    resolves only after it.
+    """
+    future: asyncio.Future[None] = hass.loop.create_future()
+    get_instance(hass).queue_task(SynchronizeTask(future))
+    await future
+
+
 async def _sum_before(hass: HomeAssistant, statistic_id: str, start: float) -> float:
     """The stored sum of the hour just before `start` (0 when there is none)."""
     recorder = get_instance(hass)
-    await recorder.async_block_till_done()  # our own earlier chunks are committed
+    await async_recorder_caught_up(hass)  # our own earlier imports are committed
     begin = datetime.fromtimestamp(start - HOUR, UTC)
     rows = await recorder.async_add_executor_job(
         statistics_during_period,
@@ -117,7 +131,7 @@ async def async_import_series(
             start = datetime.fromtimestamp(series.start + HOUR * i, UTC)
             rows.append(StatisticData(start=start, sum=total))
         async_add_external_statistics(hass, meta, rows)
-        await asyncio.sleep(0)
+        await async_recorder_caught_up(hass)  # one chunk at a time in the recorder's queue
     return ImportResult(hours, series.start, series.start + HOUR * hours, total)
 
 
