@@ -11,6 +11,7 @@ from the events.
 
 from itertools import pairwise
 import math
+from operator import sub
 from typing import NamedTuple
 
 from .stats import robust_slice_sorted
@@ -66,6 +67,8 @@ def modes_of_sorted(ordered: list[float], noise_var: float) -> list[Mode]:
         and last - first <= GAP_ABSOLUTE_W + GAP_RELATIVE * min(abs(first), abs(last))
     ):  # the usual bucket: one cloud no gap can split, nothing to look for
         return [_mode(ordered, 0, count, noise_var)]
+    if count < 2 or max(map(sub, ordered[1:], ordered, strict=False)) <= by_noise:
+        return [_mode(ordered, 0, count, noise_var)]  # no gap beyond the events' own noise
     bounds = [0]
     for index in range(1, count):
         low, high = ordered[index - 1], ordered[index]
