@@ -3,6 +3,7 @@ this checkout before pytest-homeassistant-custom-component's own testing config.
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -45,6 +46,7 @@ def mock_config_entry() -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="Energy Correlator",
+        entry_id="01JECORRELATORENTRY0000001",  # fixed: unique ids (snapshots) start with it
         unique_id=METER,
         data={
             CONF_METER: METER,
@@ -82,3 +84,13 @@ async def init_integration(
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
     return mock_config_entry
+
+
+def our_entity_id(hass: HomeAssistant, key: str, platform: str = "sensor") -> str | None:
+    """Entity id of the only loaded entry's entity whose unique id is `<entry id>_<key>`."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entity_id := er.async_get(hass).async_get_entity_id(
+            platform, DOMAIN, f"{entry.entry_id}_{key}"
+        ):
+            return entity_id
+    return None

@@ -542,14 +542,14 @@ async def test_reconfigure_same_meter(hass: HomeAssistant) -> None:
     assert entry.data[CONF_ENERGY_SENSOR] == "sensor.house_energy"
 
 
-async def test_reconfigure_new_meter_moves_ids(hass: HomeAssistant) -> None:
-    """A new meter becomes the unique id and title; our entity ids follow; it leaves circuits."""
-    entry = _entry(hass)
+async def test_reconfigure_new_meter_keeps_entity_ids(hass: HomeAssistant) -> None:
+    """A new meter becomes the unique id and title and leaves the circuits; our entities'
+    unique ids are keyed by the entry id, so they need no change."""
+    entry = _entry(hass, minor_version=2)
     ent_reg = er.async_get(hass)
-    meter_entity = ent_reg.async_get_or_create(
-        "sensor", DOMAIN, "sensor.house_power_untracked_power", config_entry=entry
+    ours = ent_reg.async_get_or_create(
+        "sensor", DOMAIN, f"{entry.entry_id}_untracked_power", config_entry=entry
     )
-    foreign_entity = ent_reg.async_get_or_create("sensor", DOMAIN, "legacy_id", config_entry=entry)
 
     result = await _reconfigure(hass, entry, "reconfigure_meter")
     result = await _configure(hass, result, {CONF_METER: "sensor.kitchen_power"})
@@ -559,12 +559,9 @@ async def test_reconfigure_new_meter_moves_ids(hass: HomeAssistant) -> None:
     assert entry.title == "kitchen power"
     assert entry.data[CONF_METER] == "sensor.kitchen_power"
     assert entry.data[CONF_CIRCUITS] == []
-    moved = ent_reg.async_get(meter_entity.entity_id)
-    assert moved is not None
-    assert moved.unique_id == "sensor.kitchen_power_untracked_power"
-    kept = ent_reg.async_get(foreign_entity.entity_id)
+    kept = ent_reg.async_get(ours.entity_id)
     assert kept is not None
-    assert kept.unique_id == "legacy_id"
+    assert kept.unique_id == f"{entry.entry_id}_untracked_power"
 
 
 async def test_reconfigure_meter_of_other_entry(hass: HomeAssistant) -> None:
@@ -579,19 +576,26 @@ async def test_reconfigure_meter_of_other_entry(hass: HomeAssistant) -> None:
 
 
 async def test_reconfigure_meter_entry_without_unique_id(hass: HomeAssistant) -> None:
-    """An entry without unique id gets one; entities keyed by the entry id follow."""
+    """An entry without unique id gets one from its (same) meter."""
     entry = _entry(hass, unique_id=None)
-    ent_reg = er.async_get(hass)
-    entity = ent_reg.async_get_or_create(
-        "sensor", DOMAIN, f"{entry.entry_id}_peak_power", config_entry=entry
-    )
+    result = await _reconfigure(hass, entry, "reconfigure_meter")
+    result = await _configure(hass, result, {CONF_METER: "sensor.house_power"})
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.unique_id == "sensor.house_power"
+
+
+async def test_renamed_meter_cannot_be_added_twice(hass: HomeAssistant) -> None:
+    """An entry whose unique id predates a rename of its meter still owns that meter."""
+    _entry(hass, {**ENTRY_DATA, CONF_METER: "sensor.tv_power"}, unique_id="sensor.old_tv")
+    result = await _start_user(hass)
+    result = await _configure(hass, result, {CONF_METER: "sensor.tv_power"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    entry = _entry(hass)
     result = await _reconfigure(hass, entry, "reconfigure_meter")
     result = await _configure(hass, result, {CONF_METER: "sensor.tv_power"})
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.unique_id == "sensor.tv_power"
-    moved = ent_reg.async_get(entity.entity_id)
-    assert moved is not None
-    assert moved.unique_id == "sensor.tv_power_peak_power"
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_METER] == "sensor.house_power"
 
 
 async def test_reconfigure_devices(hass: HomeAssistant) -> None:

@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.energy_correlator.const import DOMAIN, STORAGE_VERSION
 from custom_components.energy_correlator.coordinator import DailyEnergy
-from tests.conftest import METER, set_meter
+from tests.conftest import our_entity_id, set_meter
 
 LAMP = "light.kitchen"
 KETTLE = "switch.kettle"
@@ -42,7 +42,7 @@ def learned_sensor(hass: HomeAssistant, entity_id: str) -> str | None:
     """The entity id of a device's learned-power sensor, None while it has none."""
     source = er.async_get(hass).async_get(entity_id)
     key = source.id if source is not None else entity_id
-    return er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{METER}_{key}_learned_power")
+    return our_entity_id(hass, f"{key}_learned_power")
 
 
 async def test_a_60_w_lamp_gets_its_sensors_after_three_cycles(

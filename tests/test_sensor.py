@@ -21,14 +21,14 @@ from custom_components.energy_correlator.const import (
 )
 
 from .activity import PLUG_ATTRS, cycles, run, switch
-from .conftest import LIGHTS, METER, SWITCHES, set_meter
+from .conftest import LIGHTS, METER, SWITCHES, our_entity_id, set_meter
 
 KETTLE = "switch.kettle"
 
 
 def eid(hass: HomeAssistant, key: str, platform: str = "sensor") -> str:
     """Entity id of one of our entities by its unique id."""
-    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{METER}_{key}")
+    entity_id = our_entity_id(hass, key, platform)
     assert entity_id is not None, key
     return entity_id
 
@@ -91,10 +91,7 @@ async def test_service_device_sensors_after_one_correlation(
     assert last.attributes["direction"] == "decrease"
 
     # Two events are not enough to trust a profile: no per-device sensors yet.
-    assert (
-        er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{METER}_{KETTLE}_learned_power")
-        is None
-    )
+    assert our_entity_id(hass, f"{KETTLE}_learned_power") is None
 
 
 async def test_diagnostic_sensors_are_diagnostic_and_sink_ones_absent(
@@ -105,7 +102,7 @@ async def test_diagnostic_sensors_are_diagnostic_and_sink_ones_absent(
     for key in ("events_processed", "correlation_rate", "skipped_gap", "skipped_low_confidence"):
         entry = registry.async_get(eid(hass, key))
         assert entry.entity_category is er.EntityCategory.DIAGNOSTIC
-    assert registry.async_get_entity_id("sensor", DOMAIN, f"{METER}_sink_points_pending") is None
+    assert our_entity_id(hass, "sink_points_pending") is None
     assert hass.states.get(eid(hass, "top_consumer")).state == STATE_UNKNOWN
 
     device = dr.async_get(hass).async_get_device_by_identifier(
@@ -199,7 +196,10 @@ async def test_device_sensors_join_the_source_device_and_follow_a_rename(
 async def test_energy_sensor_restores_and_never_decreases(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
 ) -> None:
-    """The estimated energy comes back from the restore cache and keeps counting after relearn."""
+    """The estimated energy comes back from the restore cache and keeps counting after relearn.
+
+    Registered under a version 1.1 unique id (`<meter>_<source>_<key>`): the entry's migration
+    moves it, so it keeps its entity id and history."""
     mock_config_entry.add_to_hass(hass)
     registry = er.async_get(hass)
     energy = registry.async_get_or_create(
@@ -233,8 +233,14 @@ async def test_energy_sensor_restores_and_never_decreases(
     grown = float(hass.states.get(energy.entity_id).state)
     assert grown > 12.5
 
+    # Relearn removes the sensors it made unknown; learned again, they come back with the
+    # same entity ids and the energy total goes on from where it was.
     await hass.services.async_call(DOMAIN, "relearn", {"entity_id": KETTLE}, blocking=True)
     await run(hass, freezer, 10, 2300)
+    assert hass.states.get(energy.entity_id) is None
+    assert registry.async_get(energy.entity_id) is None
+    await switch(hass, freezer, KETTLE, "off", 2300, 300)
+    await cycles(hass, freezer, KETTLE, 300, 2000, 2)
     assert float(hass.states.get(energy.entity_id).state) >= grown
 
 

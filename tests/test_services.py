@@ -3,10 +3,8 @@
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.util import dt as dt_util
 import probatio
@@ -16,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.energy_correlator.const import DOMAIN
 
 from .activity import cycles, switch
-from .conftest import METER
+from .conftest import our_entity_id
 
 KETTLE = "switch.kettle"
 HEATER = "switch.heater"
@@ -33,7 +31,7 @@ async def call(hass: HomeAssistant, service: str, **data: object) -> dict:
 
 def sensor(hass: HomeAssistant, key: str) -> str:
     """State of one of our sensors by its unique id key."""
-    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{METER}_{key}")
+    entity_id = our_entity_id(hass, key)
     assert entity_id is not None
     return hass.states.get(entity_id).state
 
@@ -136,11 +134,14 @@ async def test_top_consumers_periods(
 
 
 async def test_relearn_one_device_then_all(hass: HomeAssistant, learned: MockConfigEntry) -> None:
-    """Relearn forgets the named device (its sensor goes unknown), or every device."""
+    """Relearn forgets the named device (its sensors, now unknown, go), or every device."""
+    learned_power = our_entity_id(hass, f"{KETTLE}_learned_power")
+    assert learned_power is not None
     await hass.services.async_call(DOMAIN, "relearn", {"entity_id": KETTLE}, blocking=True)
     with pytest.raises(ServiceValidationError):
         await call(hass, "device_impact", entity_id=KETTLE)
-    assert sensor(hass, f"{KETTLE}_learned_power") == STATE_UNKNOWN
+    assert our_entity_id(hass, f"{KETTLE}_learned_power") is None
+    assert hass.states.get(learned_power) is None
     assert (await call(hass, "device_impact", entity_id=HEATER))["events"] >= 1
 
     await hass.services.async_call(DOMAIN, "relearn", {}, blocking=True)

@@ -9,7 +9,6 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
-from .backfill import async_remove_backfill_ledger
 from .const import (
     CONF_CIRCUITS,
     CONF_METER,
@@ -31,6 +30,7 @@ from .dashboard import async_register_strategy
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
 from .energy_dashboard import EnergyDashboardOffer
 from .engine import Engine, EngineConfig
+from .event_ledger import EventLedger
 from .influx import async_acquire_sink, async_remove_entry_backlog
 from .listener import StateListener
 from .meters.config_flow import is_utility_entry
@@ -42,6 +42,7 @@ from .meters.setup import (
 )
 from .services import async_setup_services
 from .store import CorrelatorStore
+from .unique_ids import async_migrate_unique_ids
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.BINARY_SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -100,6 +101,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     store = CorrelatorStore(hass, entry.entry_id)
     coordinator = EnergyCorrelatorCoordinator(hass, entry, engine, store)
     await _async_restore(coordinator, store)
+    await coordinator.event_ledger.async_load()
     entry.async_on_unload(store.async_bind(coordinator.stored_data))
 
     # The server's shared sink (None without InfluxDB); released when the entry unloads.
@@ -133,6 +135,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
     runtime = entry.runtime_data
     await runtime.coordinator.async_shutdown()
     await runtime.coordinator.store.async_save_now()
+    await runtime.coordinator.event_ledger.async_save()  # a reload reads it back at once
     ir.async_delete_issue(hass, DOMAIN, runtime.coordinator.issue_id)
     return True
 
@@ -143,5 +146,15 @@ async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
         await async_remove_utility_entry(hass, cast(UtilityConfigEntry, entry))
         return
     await CorrelatorStore(hass, entry.entry_id).async_remove()
-    await async_remove_backfill_ledger(hass, entry.entry_id)
+    await EventLedger(hass, entry.entry_id).async_remove()
     await async_remove_entry_backlog(hass, entry)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
+    """1.1 → 1.2: entity unique ids from the entry id (not the meter's entity id)."""
+    if entry.version > 1:
+        return False  # written by a newer version: refuse rather than guess
+    if entry.minor_version < 2:
+        await async_migrate_unique_ids(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+    return True

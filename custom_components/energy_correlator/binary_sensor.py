@@ -9,7 +9,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
@@ -25,6 +25,7 @@ from .entity import EnergyCorrelatorEntity
 from .meters.binary_sensor import async_setup_utility_binary_sensors
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
+from .write_policy import WriteGate
 
 PARALLEL_UPDATES = 0
 
@@ -89,6 +90,22 @@ class CorrelatorBinarySensor(EnergyCorrelatorEntity, BinarySensorEntity):
     """A binary sensor whose state is a function of the coordinator's snapshot."""
 
     entity_description: CorrelatorBinarySensorDescription
+    # The meter's power changes on every beat: shown for automations, not recorded; its own
+    # changes are written with the state or every few minutes (write_policy.py).
+    _unrecorded_attributes = frozenset({"power_w"})
+    _writes: WriteGate | None = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it is worth a row."""
+        if self._writes is None:
+            self._writes = WriteGate(None)
+        attrs = dict(self.extra_state_attributes)
+        volatile = attrs.pop("power_w", None)
+        if self._writes.due(
+            self.coordinator.data.now, self.is_on, (self.available, attrs), volatile
+        ):
+            super()._handle_coordinator_update()
 
     @property
     def available(self) -> bool:

@@ -15,7 +15,6 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from yarl import URL
 
 from .const import (
@@ -75,7 +74,7 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
     (their steps live in meters/config_flow.py)."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2  # 1.2: entity unique ids from the entry id (async_migrate_entry)
 
     def __init__(self) -> None:
         """Collect the entry data across the steps."""
@@ -116,6 +115,8 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
             if not errors:
                 await self.async_set_unique_id(user_input[CONF_METER])
                 self._abort_if_unique_id_configured()
+                # Also an entry whose unique id is older than a rename of its meter.
+                self._async_abort_entries_match({CONF_METER: user_input[CONF_METER]})
                 self._data = _meter_data(user_input)
                 return await self.async_step_devices()
         discovery = await async_discover_meters(self.hass)
@@ -219,13 +220,12 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
     async def _async_change_meter(
         self, entry: ConfigEntry, meter_data: dict[str, Any]
     ) -> ConfigFlowResult:
-        """Store the new meter; the unique id and our entities' unique ids follow it."""
+        """Store the new meter; the entry's unique id follows it (entities' do not need to)."""
         new_meter = meter_data[CONF_METER]
-        if new_meter == entry.unique_id:
-            return self.async_update_reload_and_abort(entry, data_updates=meter_data)
-        await self.async_set_unique_id(new_meter)
-        self._abort_if_unique_id_configured()
-        _migrate_entity_ids(self.hass, entry, new_meter)
+        if new_meter != entry.data[CONF_METER]:
+            await self.async_set_unique_id(new_meter)
+            self._abort_if_unique_id_configured()
+            self._async_abort_entries_match({CONF_METER: new_meter})
         circuits = [c for c in entry.data.get(CONF_CIRCUITS, []) if c != new_meter]
         return self.async_update_reload_and_abort(
             entry,
@@ -386,18 +386,3 @@ async def _async_influx_errors(
         LOGGER.exception("Unexpected error while checking InfluxDB at %s", url)
         return {"base": "unknown"}
     return {}
-
-
-def _migrate_entity_ids(hass: HomeAssistant, entry: ConfigEntry, new_key: str) -> None:
-    """Keep our entities (and their history) when the meter, so the entry's unique id, changes.
-
-    Their unique ids start with the entry's key, as `entity.entry_key` builds it.
-    """
-    old_prefix = f"{entry.unique_id or entry.entry_id}_"
-    ent_reg = er.async_get(hass)
-    for entity in er.async_entries_for_config_entry(ent_reg, entry.entry_id):
-        if entity.unique_id.startswith(old_prefix):
-            ent_reg.async_update_entity(
-                entity.entity_id,
-                new_unique_id=f"{new_key}_{entity.unique_id.removeprefix(old_prefix)}",
-            )

@@ -74,6 +74,9 @@ STORAGE_VERSION: Final = 1
 STORAGE_MINOR_VERSION: Final = 2  # 2: buckets keep standard errors (1 loads with 0)
 STORAGE_SAVE_DELAY_S: Final = 30
 
+# Backfill: how far back the recorder's history may be replayed (days).
+MAX_BACKFILL_DAYS: Final = 90
+
 # Repairs: how long a failure must last before the user is told.
 REPAIR_AFTER: Final = timedelta(minutes=15)
 # The entities derived from the meter turn unavailable after it has been away this long.

@@ -6,6 +6,7 @@ the InfluxDB sink, keeps the meter repair issue current and returns a `Correlato
 entities read.
 """
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 import math
@@ -52,6 +53,7 @@ from .const import (
 )
 from .data import CorrelatorData, DeviceData, EnergyCorrelatorConfigEntry
 from .engine import Correlation, Engine, EngineStats, ProfileSummary
+from .event_ledger import EventLedger
 from .store import CorrelatorStore, StoredData, load_engine_parts
 from .units import energy_kwh, state_number
 
@@ -111,9 +113,11 @@ class DailyEnergy:
         self.last_kwh = None if last is None else float(last)
 
 
-def correlation_payload(correlation: Correlation) -> dict[str, Any]:
-    """The public bus event payload (README: "Bus event") plus transition/confidence/overlap."""
+def correlation_payload(correlation: Correlation, entry_id: str) -> dict[str, Any]:
+    """The public bus event payload (README: "Bus event") plus transition/confidence/overlap and
+    the config entry (two meters, two entries: which one saw it)."""
     return {
+        "entry_id": entry_id,
         "entity_id": correlation.entity_id,
         "domain": correlation.domain,
         "state": correlation.state,
@@ -154,6 +158,9 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         )
         self.engine = engine
         self.store = store
+        self.event_ledger = EventLedger(hass, entry.entry_id)
+        # Backfill, relearn and reset_statistics change what was learned: one at a time.
+        self.learning_lock = asyncio.Lock()
         self.sink: InfluxSink | None = None
         self.main_meter: str = entry.data[CONF_METER]
         self._circuits: list[str] = list(entry.data.get(CONF_CIRCUITS) or [])
@@ -312,10 +319,13 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         now = dt_util.utcnow().timestamp()
         price = self._price()
         correlations = self.engine.tick(now, price)
+        entry_id = self.config_entry.entry_id
         for correlation in correlations:
-            self.hass.bus.async_fire(EVENT_CORRELATION, correlation_payload(correlation))
+            self.hass.bus.async_fire(EVENT_CORRELATION, correlation_payload(correlation, entry_id))
         if correlations:
             self._last_correlation = correlations[-1]
+            if self.event_ledger.add(correlations):  # a backfill must not teach them again
+                self.event_ledger.schedule_save()
         self.async_schedule_due()
 
         meter_w = self.engine.current_power_w()

@@ -12,7 +12,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -26,6 +26,7 @@ from .entity import EnergyCorrelatorEntity, finite_state
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
 from .meters.sensor import async_setup_utility_sensors
+from .write_policy import ENERGY, MONEY, POWER, WriteGate, WritePolicy
 
 PARALLEL_UPDATES = 0
 
@@ -42,6 +43,8 @@ class CorrelatorSensorDescription(SensorEntityDescription):
     resets: Literal["month"] | None = None  # state_class TOTAL with last_reset
     currency: bool = False  # unit is hass.config.currency
     friendly_state: bool = False  # the value is an entity id: show its friendly name
+    write_policy: WritePolicy | None = None  # None: every change is written
+    volatile_attributes: bool = False  # attributes change on every beat: not recorded
     # Computed from the meter's readings: unavailable while the meter is (after a minute).
     needs_meter_fn: Callable[[EnergyCorrelatorCoordinator], bool] = lambda _: False
     device_attr: bool = False  # add "device": the friendly name of the "entity_id" attribute
@@ -110,6 +113,7 @@ def _power(
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
         value_fn=value_fn,
+        write_policy=POWER,
         needs_meter_fn=_from_meter if from_meter else lambda _: False,
     )
 
@@ -137,6 +141,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: _round(d.untracked_power_w, 1),
         meter_attr=True,
         needs_meter_fn=_from_meter,
+        write_policy=POWER,
     ),
     CorrelatorSensorDescription(
         key="daily_energy",
@@ -147,6 +152,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         value_fn=lambda d: _round(d.daily_energy_kwh, 4),
+        write_policy=ENERGY,
         needs_meter_fn=lambda c: not c.has_energy_sensor,  # else it follows the energy sensor
     ),
     _power("peak_power", lambda d: _round(d.peak_power_w, 1)),
@@ -176,6 +182,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: d.top_consumers[0].entity_id if d.top_consumers else None,
         attr_fn=_top_consumer_attrs,
         friendly_state=True,
+        volatile_attributes=True,  # kWh/month include the open interval
     ),
     CorrelatorSensorDescription(
         key="cost_month",
@@ -186,6 +193,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: _round(d.cost_month, 4),
         resets="month",
         currency=True,
+        write_policy=MONEY,
         needs_meter_fn=_from_meter,
     ),
     # Diagnostics.
@@ -283,6 +291,8 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
     """A sensor whose state is a function of the coordinator's snapshot."""
 
     entity_description: CorrelatorSensorDescription
+    # Big and changing on almost every beat: shown, not kept in the recorder's database.
+    _unrecorded_attributes = frozenset({"top_consumers"})
 
     def __init__(
         self, coordinator: EnergyCorrelatorCoordinator, description: CorrelatorSensorDescription
@@ -291,7 +301,21 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
         super().__init__(coordinator, description)
         if description.currency:
             self._attr_native_unit_of_measurement = coordinator.hass.config.currency
+        self._writes = WriteGate(description.write_policy)
         self._needs_meter = description.needs_meter_fn(coordinator)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it is worth a row (write_policy.py)."""
+        attrs = self.extra_state_attributes
+        volatile = self.entity_description.volatile_attributes
+        if self._writes.due(
+            self.coordinator.data.now,
+            self.native_value,
+            (self.available, self.last_reset, None if volatile else attrs),
+            attrs if volatile else None,
+        ):
+            super()._handle_coordinator_update()
 
     @property
     def available(self) -> bool:

@@ -17,18 +17,14 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import probatio as vol
 
-from .backfill import (
-    DEFAULT_BACKFILL_DAYS,
-    MAX_BACKFILL_DAYS,
-    async_backfill,
-    async_forget_backfill,
-)
-from .const import DOMAIN
+from .backfill import DEFAULT_BACKFILL_DAYS, async_backfill
+from .const import DOMAIN, MAX_BACKFILL_DAYS
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import EnergyCorrelatorConfigEntry
 from .engine import Correlation, ProfileSummary
 from .meters.config_flow import is_utility_entry
 from .meters.services import async_setup_meter_services
+from .unique_ids import async_remove_device_entities
 
 SERVICE_GET_CORRELATIONS = "get_correlations"
 SERVICE_DEVICE_IMPACT = "device_impact"
@@ -264,31 +260,38 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def top_consumers(call: ServiceCall) -> ServiceResponse:
         return _top_consumers(hass, call)
 
+    # Backfill, relearn and reset of one entry run one at a time (its learning lock).
     async def backfill(call: ServiceCall) -> ServiceResponse:
         coordinator = _coordinator(hass, call)
-        result = await async_backfill(hass, coordinator, call.data[ATTR_DAYS])
-        await _async_changed(coordinator)
+        async with coordinator.learning_lock:
+            result = await async_backfill(hass, coordinator, call.data[ATTR_DAYS])
+            await _async_changed(coordinator)
         return result.as_dict()
 
     async def relearn(call: ServiceCall) -> None:
         coordinator = _coordinator(hass, call)
         entity_ids = call.data.get(ATTR_ENTITY_ID)
-        if entity_ids and (
-            unknown := [e for e in entity_ids if coordinator.engine.profile(e) is None]
-        ):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="nothing_to_relearn",
-                translation_placeholders={"entity_id": ", ".join(unknown)},
-            )
-        coordinator.engine.forget(entity_ids)
-        await async_forget_backfill(hass, coordinator.config_entry.entry_id, entity_ids)
-        await _async_changed(coordinator)
+        async with coordinator.learning_lock:
+            if entity_ids and (
+                unknown := [e for e in entity_ids if coordinator.engine.profile(e) is None]
+            ):
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="nothing_to_relearn",
+                    translation_placeholders={"entity_id": ", ".join(unknown)},
+                )
+            coordinator.engine.forget(entity_ids)
+            coordinator.event_ledger.forget(entity_ids)
+            await coordinator.event_ledger.async_save()
+            # The per-device entities it made unknown go; they come back once relearned.
+            async_remove_device_entities(hass, coordinator.config_entry, entity_ids)
+            await _async_changed(coordinator)
 
     async def reset_statistics(call: ServiceCall) -> None:
         coordinator = _coordinator(hass, call)
-        coordinator.engine.reset_statistics()
-        await _async_changed(coordinator)
+        async with coordinator.learning_lock:
+            coordinator.engine.reset_statistics()
+            await _async_changed(coordinator)
 
     for name, handler, schema in (
         (SERVICE_GET_CORRELATIONS, get_correlations, GET_CORRELATIONS_SCHEMA),

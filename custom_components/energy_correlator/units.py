@@ -32,15 +32,20 @@ VOLUME_UNITS = frozenset(VolumeConverter.VALID_UNITS)
 _NOT_A_NUMBER = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
 
 
-def state_number(state: State | None) -> float | None:
-    """The state as a finite float, or None for unknown/unavailable/text/NaN/inf."""
-    if state is None or state.state in _NOT_A_NUMBER:
+def number(text: str) -> float | None:
+    """A state string as a finite float, or None for unknown/unavailable/text/NaN/inf."""
+    if text in _NOT_A_NUMBER:
         return None
     try:
-        value = float(state.state)
+        value = float(text)
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def state_number(state: State | None) -> float | None:
+    """The state as a finite float, or None for unknown/unavailable/text/NaN/inf."""
+    return None if state is None else number(state.state)
 
 
 def _finite(value: float) -> float | None:
