@@ -43,6 +43,7 @@ from custom_components.energy_correlator.const import (
 )
 from custom_components.energy_correlator.flow_schemas import DEFAULT_OPTIONS
 from custom_components.energy_correlator.influx.validation import InfluxValidationError
+from custom_components.energy_correlator.meters.config_flow import UtilityOptionsFlow
 
 TRANSLATIONS = json.loads(
     (
@@ -176,9 +177,12 @@ async def _configure(
 
 
 async def _start_user(hass: HomeAssistant) -> ConfigFlowResult:
+    """Open the flow and choose the power meter in its first menu."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     _assert_translated(result)
-    return result
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["power_meter", "utility_meters"]
+    return await _configure(hass, result, {"next_step_id": "power_meter"})
 
 
 async def _to_menu(hass: HomeAssistant) -> ConfigFlowResult:
@@ -195,7 +199,7 @@ async def test_user_flow_without_influxdb(hass: HomeAssistant, mock_setup_entry:
     """The best meter and the other power sensors are proposed; skipping InfluxDB finishes."""
     result = await _start_user(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "power_meter"
     assert result["description_placeholders"] == {"candidates": "4"}
     assert _suggested(result, CONF_METER) == "sensor.house_power"
     assert _suggested(result, CONF_ENERGY_SENSOR) == "sensor.house_energy"
@@ -315,7 +319,7 @@ async def test_user_errors_then_success(
     result = await _start_user(hass)
     result = await _configure(hass, result, user_input)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "power_meter"
     assert result["errors"] == errors
     assert _suggested(result, CONF_METER) == user_input[CONF_METER]
 
@@ -696,4 +700,6 @@ def test_translated_steps_exist() -> None:
     for step_id in TRANSLATIONS["config"]["step"]:
         assert hasattr(EnergyCorrelatorConfigFlow, f"async_step_{step_id}")
     for step_id in TRANSLATIONS["options"]["step"]:
-        assert hasattr(EnergyCorrelatorOptionsFlow, f"async_step_{step_id}")
+        assert hasattr(EnergyCorrelatorOptionsFlow, f"async_step_{step_id}") or hasattr(
+            UtilityOptionsFlow, f"async_step_{step_id}"
+        )

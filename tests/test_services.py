@@ -228,6 +228,8 @@ async def test_services_yaml_describes_every_action(
         "backfill",
         "relearn",
         "reset_statistics",
+        "add_meter_reading",
+        "replace_meter",
     }
     assert set(descriptions["get_correlations"]["fields"]) == {
         "config_entry_id",

@@ -1,5 +1,7 @@
 """Energy Correlator: learns what each device costs from the whole-home power meter."""
 
+from typing import cast
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, UnsupportedStorageVersionError
@@ -31,6 +33,13 @@ from .engine import Engine, EngineConfig
 from .event_ledger import EventLedger
 from .influx import async_acquire_sink, async_remove_entry_backlog
 from .listener import StateListener
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
+from .meters.setup import (
+    async_remove_utility_entry,
+    async_setup_utility_entry,
+    async_unload_utility_entry,
+)
 from .services import async_setup_services
 from .store import CorrelatorStore
 from .unique_ids import async_migrate_unique_ids
@@ -86,6 +95,8 @@ async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: Correl
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
     """Engine from the options, learning from the store, heartbeat, listener, platforms."""
+    if is_utility_entry(entry):
+        return await async_setup_utility_entry(hass, cast(UtilityConfigEntry, entry))
     engine = Engine(engine_config(hass, entry))
     store = CorrelatorStore(hass, entry.entry_id)
     coordinator = EnergyCorrelatorCoordinator(hass, entry, engine, store)
@@ -117,6 +128,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
 
 async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
     """Persist what was learned, stop the sink, unload the platforms."""
+    if is_utility_entry(entry):
+        return await async_unload_utility_entry(hass, cast(UtilityConfigEntry, entry))
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
     runtime = entry.runtime_data
@@ -129,6 +142,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigE
 
 async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
     """Delete the learned data with the entry."""
+    if is_utility_entry(entry):
+        await async_remove_utility_entry(hass, cast(UtilityConfigEntry, entry))
+        return
     await CorrelatorStore(hass, entry.entry_id).async_remove()
     await EventLedger(hass, entry.entry_id).async_remove()
     await async_remove_entry_backlog(hass, entry)

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -22,6 +22,9 @@ from .const import (
 )
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .entity import EnergyCorrelatorEntity
+from .meters.binary_sensor import async_setup_utility_binary_sensors
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
 from .write_policy import WriteGate
 
 PARALLEL_UPDATES = 0
@@ -72,6 +75,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of the service device."""
+    if is_utility_entry(entry):
+        await async_setup_utility_binary_sensors(
+            hass, cast(UtilityConfigEntry, entry), async_add_entities
+        )
+        return
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
         CorrelatorBinarySensor(coordinator, description) for description in BINARY_SENSORS

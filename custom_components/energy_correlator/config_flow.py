@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.core import HomeAssistant, callback
@@ -52,6 +53,12 @@ from .meter_discovery import (
     meter_title,
     validate_meter_input,
 )
+from .meters.config_flow import (
+    SUBENTRY_FLOWS,
+    UtilityFlowMixin,
+    UtilityOptionsFlow,
+    is_utility_entry,
+)
 
 # Which form field an InfluxDB validation failure belongs to.
 _INFLUX_ERROR_FIELDS: dict[str, str] = {
@@ -62,8 +69,9 @@ _INFLUX_ERROR_FIELDS: dict[str, str] = {
 }
 
 
-class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up one whole-home meter with the devices whose power it learns."""
+class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
+    """Set up one whole-home meter with the devices whose power it learns, or the utility meters
+    (their steps live in meters/config_flow.py)."""
 
     VERSION = 1
     MINOR_VERSION = 2  # 1.2: entity unique ids from the entry id (async_migrate_entry)
@@ -75,12 +83,31 @@ class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     @override
-    def async_get_options_flow(config_entry: ConfigEntry) -> EnergyCorrelatorOptionsFlow:
+    def async_get_options_flow(
+        config_entry: ConfigEntry,
+    ) -> EnergyCorrelatorOptionsFlow | UtilityOptionsFlow:
         """The tunables."""
+        if is_utility_entry(config_entry):
+            return UtilityOptionsFlow()
         return EnergyCorrelatorOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Meters and virtual meters are subentries of the utility entry."""
+        return SUBENTRY_FLOWS if is_utility_entry(config_entry) else {}
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Learn device power from a power meter, or analyse utility meters."""
+        return self.async_show_menu(step_id="user", menu_options=["power_meter", "utility_meters"])
+
+    async def async_step_power_meter(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Choose the whole-home meter, pre-selecting the best-ranked candidate."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -98,7 +125,7 @@ class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_ENERGY_SENSOR: discovery.energy_sensor,
         }
         return self.async_show_form(
-            step_id="user",
+            step_id="power_meter",
             data_schema=self.add_suggested_values_to_schema(METER_SCHEMA, suggested),
             errors=errors,
             description_placeholders={"candidates": str(len(discovery.candidates))},
@@ -167,6 +194,8 @@ class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Choose what to change."""
+        if is_utility_entry(self._get_reconfigure_entry()):
+            return self.async_abort(reason="utility_reconfigure_meters")
         menu = ["reconfigure_meter", "reconfigure_devices", "reconfigure_influxdb"]
         if self._get_reconfigure_entry().data.get(CONF_INFLUX_ENABLED):
             menu.append("disable_influxdb")

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -23,6 +23,9 @@ from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
 from .entity import EnergyCorrelatorEntity, finite_state
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
+from .meters.sensor import async_setup_utility_sensors
 from .write_policy import ENERGY, MONEY, POWER, WriteGate, WritePolicy
 
 PARALLEL_UPDATES = 0
@@ -260,6 +263,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the service device's sensors, then the per-device ones (now and as they are learned)."""
+    if is_utility_entry(entry):
+        await async_setup_utility_sensors(hass, cast(UtilityConfigEntry, entry), async_add_entities)
+        return
     coordinator = entry.runtime_data.coordinator
     has_sink = entry.runtime_data.sink is not None
     if not has_sink:

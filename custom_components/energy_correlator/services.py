@@ -22,6 +22,8 @@ from .const import DOMAIN, MAX_BACKFILL_DAYS
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import EnergyCorrelatorConfigEntry
 from .engine import Correlation, ProfileSummary
+from .meters.config_flow import is_utility_entry
+from .meters.services import async_setup_meter_services
 from .unique_ids import async_remove_device_entities
 
 SERVICE_GET_CORRELATIONS = "get_correlations"
@@ -73,11 +75,23 @@ RESET_SCHEMA = vol.Schema(_ENTRY)
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EnergyCorrelatorCoordinator:
-    """The coordinator of the entry the call names, or of the only loaded entry."""
-    entry = cast(
-        EnergyCorrelatorConfigEntry,
-        async_get_config_entry(hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)),
-    )
+    """The coordinator of the entry the call names, or of the only loaded power entry."""
+    entry_id = call.data.get(ATTR_CONFIG_ENTRY_ID)
+    if entry_id is None:
+        power = [
+            entry
+            for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+            if not is_utility_entry(entry)
+        ]
+        if len(power) == 1:
+            entry_id = power[0].entry_id
+    entry = cast(EnergyCorrelatorConfigEntry, async_get_config_entry(hass, DOMAIN, entry_id))
+    if is_utility_entry(entry):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_power_entry",
+            translation_placeholders={"entry": entry.title},
+        )
     return entry.runtime_data.coordinator
 
 
@@ -299,3 +313,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_register_admin_service(
         hass, DOMAIN, SERVICE_RESET_STATISTICS, reset_statistics, schema=RESET_SCHEMA
     )
+    async_setup_meter_services(hass)

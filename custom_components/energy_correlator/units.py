@@ -100,3 +100,29 @@ def energy_kwh(state: State | None) -> float | None:
 def gas_kwh(cubic_meters: float, calorific_kwh_per_m3: float, correction_factor: float) -> float:
     """Gas energy from volume: kWh = m³ * calorific value * correction (z) factor."""
     return cubic_meters * calorific_kwh_per_m3 * correction_factor
+
+
+# Cumulative utility meters: a reading is energy (electricity, heat) or volume (gas, water).
+ENERGY = "energy"
+VOLUME = "volume"
+
+
+def quantity_of(unit: str | None) -> str | None:
+    """Whether a meter's unit counts energy or volume; None for a unit of neither kind."""
+    if unit in ENERGY_UNITS:
+        return ENERGY
+    if unit in VOLUME_UNITS:
+        return VOLUME
+    return None
+
+
+def canonical_unit(quantity: str) -> str:
+    """The unit utility-meter readings are kept in: kWh for energy, m³ for volume."""
+    return KWH if quantity == ENERGY else CUBIC_METER
+
+
+def to_canonical(value: float, unit: str | None, quantity: str) -> float | None:
+    """A reading in kWh or m³; None when the unit is not of the meter's kind."""
+    if quantity_of(unit) != quantity:
+        return None
+    return to_kwh(value, unit) if quantity == ENERGY else to_cubic_meters(value, unit)

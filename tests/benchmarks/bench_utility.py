@@ -273,7 +273,7 @@ def recorder_report() -> list[str]:
         "",
         "The recorder writes in its own thread (a SELECT and an INSERT per row); while it holds "
         "the GIL and another process has the core, the loop waits, whoever queued the rows "
-        "(the reference). The import hands over a week at a time and waits for the recorder "
+        "(the reference). The import hands over a month at a time and waits for the recorder "
         "to finish each, so its own steps on the loop stay short.",
         "",
     ]

@@ -140,3 +140,23 @@ def test_a_single_reading_has_no_consumption() -> None:
     meter.add_reading(T0, 5.0, NOW)
     assert len(meter.hourly(now=NOW)) == 0
     assert meter.totals(NOW).today is None
+
+
+def test_gap_where_the_profile_knows_no_use_is_linear() -> None:
+    """A meter used only on Monday mornings: a Tuesday-to-Friday gap has no profile weight, so
+    it is spread evenly rather than lost."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    hours = 21 * 24
+    hour_ts = T0 + HOUR * np.arange(hours)
+    local = hour_ts + HOUR  # CET in January
+    monday_10 = (((local // DAY) + 3) % 7 == 0) & ((local % DAY) // HOUR == 10)
+    total = np.concatenate([[0.0], np.cumsum(np.where(monday_10, 1.0, 0.0))])
+    meter.add_readings(T0 + HOUR * np.arange(hours + 1), 50 + total, NOW)
+    assert meter._profile.known
+    tuesday = T0 + 22 * DAY - HOUR  # 2024-01-23 00:00 CET
+    last = float(total[-1])
+    meter.add_reading(tuesday, 50 + last, NOW)
+    meter.add_reading(tuesday + 3 * DAY, 50 + last + 3.0, NOW)
+    gap = meter.hourly(tuesday, tuesday + 3 * DAY)
+    assert not gap.filled.any()
+    assert gap.values == pytest.approx(np.full(72, 3.0 / 72))

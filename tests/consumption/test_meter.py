@@ -10,6 +10,7 @@ import pytest
 from custom_components.energy_correlator.consumption import (
     DAY,
     HOUR,
+    DamagedStateError,
     MeterConfig,
     MeterKind,
     Refusal,
@@ -141,6 +142,7 @@ def test_round_trip_through_json() -> None:
     meter.add_reading(T0 + 21 * DAY, 4.5, NOW)
     data = json.loads(json.dumps(meter.to_dict()))
     restored = UtilityMeter.from_dict(data, meter.config, TZ)
+    assert restored.meter_id == meter.meter_id
     assert restored.readings() == meter.readings()
     assert restored.replacements() == meter.replacements()
     assert restored.hourly().values == pytest.approx(meter.hourly().values)
@@ -175,3 +177,47 @@ def test_live_readings_respread_only_the_tail_and_agree_with_a_fresh_spread() ->
     assert meter.daily().values == pytest.approx(fresh.daily().values)
     assert meter.anomalies() == fresh.anomalies()
     assert before == []
+
+
+def test_last_month_of_january_is_last_december() -> None:
+    """The month before January is December of the year before."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    start = 1_701_385_200.0  # 2023-12-01 00:00 CET
+    for d in range(45):
+        meter.add_reading(start + d * DAY, 10 + d, NOW)
+    totals = meter.totals(start + 44 * DAY + 6 * HOUR)  # 2024-01-14 06:00 CET
+    assert totals.last_month == pytest.approx(31.0)
+    assert totals.this_month == pytest.approx(13.25)
+    assert totals.today == pytest.approx(0.25)
+
+
+def test_empty_meter_views() -> None:
+    """No readings: empty series, days and months, no anomalies, nothing to import."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    assert len(meter.hourly(now=NOW)) == 0
+    assert len(meter.daily(NOW).values) == 0
+    assert len(meter.monthly(NOW).values) == 0
+    assert meter.anomalies(NOW) == []
+    assert meter.last_reading is None
+    assert meter.pending_import() is None
+    assert meter.learn_profile() is False
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.pop("ledger"),
+        lambda d: d["ledger"].pop("codes"),
+        lambda d: d["ledger"]["values"].append(5.0),
+        lambda d: d["ledger"].update(codes="x" * len(d["ledger"]["ts"])),
+        lambda d: d["ledger"]["ts"].reverse(),
+        lambda d: d["ledger"]["values"].__setitem__(0, "abc"),
+        lambda d: d.update(replacements=[{"nonsense": 1}]),
+    ],
+)
+def test_damaged_store_data_is_refused(damage: object) -> None:
+    """from_dict raises DamagedStateError (a ValueError) on data that is not a meter."""
+    data = json.loads(json.dumps(daily_meter(5).to_dict()))
+    damage(data)  # type: ignore[operator]
+    with pytest.raises(DamagedStateError, match=r"^(ledger|meter): "):
+        UtilityMeter.from_dict(data, MeterConfig(), TZ)

@@ -221,3 +221,33 @@ def test_history_older_than_live_readings_goes_in_as_one_block() -> None:
     assert pending.start == T0
     above = live.add_readings([T0 + 29.9 * DAY], [140.0], NOW)
     assert above.refused == {Refusal.TYPO: 1}
+
+
+def test_reading_between_the_two_sides_of_a_drop() -> None:
+    """Around a stored reset, a reading above the old or below the new value fits; one
+    between them fits neither side."""
+    meter = daily_meter(5)
+    assert meter.add_reading(T0 + 6 * DAY, 2.0, NOW).notice is Notice.RESET
+    assert meter.add_reading(T0 + 5.5 * DAY, 500.0, NOW).reason is Refusal.DECREASE
+    assert meter.add_reading(T0 + 5.2 * DAY, 1004.5, NOW).accepted
+    assert meter.add_reading(T0 + 5.8 * DAY, 1.0, NOW).accepted
+
+
+def test_oldest_reading_above_the_next_is_a_reset_or_noise() -> None:
+    """A reading before all others and higher than the first: a reset between them when the
+    drop is large, noise (refused) when small."""
+    meter = daily_meter(3)
+    assert meter.add_reading(T0 - DAY, 1000.5, NOW).reason is Refusal.DECREASE
+    result = meter.add_reading(T0 - DAY, 5000.0, NOW)
+    assert (result.accepted, result.notice) == (True, Notice.RESET)
+
+
+def test_a_reading_inside_an_hour_with_first_and_last_is_redundant() -> None:
+    """Between the first and last sensor reading of one hour nothing new is learned."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    meter.add_reading(T0, 1.0, NOW)
+    meter.add_reading(T0 + 3000, 2.0, NOW)
+    meter.mark_imported(meter.pending_import().version)  # type: ignore[union-attr]
+    assert meter.add_reading(T0 + 1500, 1.5, NOW).accepted
+    assert len(meter.readings()) == 2
+    assert meter.pending_import() is None

@@ -91,3 +91,35 @@ async def test_no_history(recorder_mock: Recorder, hass: HomeAssistant) -> None:
     now = dt_util.utcnow()
     found = await async_read_history(hass, "sensor.new", "kWh", now - timedelta(days=3), now)
     assert (found.ts, found.from_statistics, found.from_states) == ([], 0, 0)
+
+
+async def test_energy_meter_in_wh_and_rows_without_state(
+    recorder_mock: Recorder, hass: HomeAssistant
+) -> None:
+    """States in Wh become kWh; a statistics row without a state is a gap, not zero."""
+    entity = "sensor.energy_total"
+    now = dt_util.utcnow()
+    hour0 = (now.timestamp() // HOUR) * HOUR
+    rows = [
+        {"start": dt_util.utc_from_timestamp(hour0 - 10 * HOUR + HOUR * i), "sum": float(i)}
+        for i in range(3)
+    ]
+    async_import_statistics(
+        hass,
+        {
+            "mean_type": StatisticMeanType.NONE,
+            "has_sum": True,
+            "name": "Energy",
+            "source": "recorder",
+            "statistic_id": entity,
+            "unit_class": "energy",
+            "unit_of_measurement": "kWh",
+        },
+        rows,
+    )
+    attrs = {"unit_of_measurement": "Wh", "device_class": "energy"}
+    hass.states.async_set(entity, "1500", attrs, timestamp=hour0 - 2 * HOUR)
+    await async_wait_recording_done(hass)
+    found = await async_read_history(hass, entity, "Wh", now - timedelta(days=1), now)
+    assert found.skipped == 3
+    assert found.values == [pytest.approx(1.5)]

@@ -31,6 +31,7 @@ from custom_components.energy_correlator.consumption import (
 from custom_components.energy_correlator.meters.statistics import (
     async_import_meter,
     async_import_series,
+    metadata,
     statistic_id,
 )
 
@@ -122,6 +123,14 @@ async def test_estimated_hours_are_not_imported(
     meter.add_readings(start + HOUR * np.arange(25), 5 + 0.01 * np.arange(25), now)
     series = meter.hourly(now=now)
     assert series.estimated.any()
+    nothing = await async_import_series(
+        hass,
+        statistic_id="energy_correlator:water",
+        name="Water",
+        unit="m³",
+        series=series.between(series.end - HOUR, series.end),  # only the estimate
+    )
+    assert nothing.hours == 0
     result = await async_import_series(
         hass, statistic_id="energy_correlator:water", name="Water", unit="m³", series=series
     )
@@ -182,3 +191,10 @@ async def test_energy_dashboard_accepts_the_statistics(
     msg = await client.receive_json()
     assert msg["success"], msg
     assert msg["result"]["energy_sources"] == [[], [], []]
+
+
+def test_metadata_unit_classes() -> None:
+    """kWh is energy, m³ volume; a unit no converter knows has no unit class."""
+    assert metadata("energy_correlator:a", "A", "kWh")["unit_class"] == "energy"
+    assert metadata("energy_correlator:a", "A", "m³")["unit_class"] == "volume"
+    assert metadata("energy_correlator:a", "A", "%")["unit_class"] is None

@@ -23,6 +23,7 @@ from .models import (
     HOUR,
     Anomaly,
     BatchResult,
+    DamagedStateError,
     DaySeries,
     Drop,
     HourlySeries,
@@ -274,6 +275,7 @@ class UtilityMeter:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able state for the store."""
         return {
+            "meter_id": self.meter_id,
             "ledger": self._ledger.to_dict(),
             "profile": self._profile.to_dict(),
             "replacements": [asdict(r) for r in self._replacements],
@@ -282,11 +284,18 @@ class UtilityMeter:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], config: MeterConfig, tz: tzinfo) -> UtilityMeter:
-        """A meter restored from `to_dict()` (under its saved id)."""
+        """A meter restored from `to_dict()` (under its saved id); DamagedStateError when the
+        data is damaged (the shell then starts the meter afresh and says so)."""
         meter = cls(str(data.get("meter_id", "")), config, tz)
-        meter._ledger.load(data["ledger"])
-        meter._profile = HourProfile.from_dict(data.get("profile", {}))
-        meter._replacements = [Replacement(**r) for r in data.get("replacements", [])]
-        dirty = data.get("dirty_from")
-        meter._dirty_from = float(dirty) if dirty is not None else None
+        ledger = data.get("ledger")
+        if not isinstance(ledger, dict):
+            raise DamagedStateError("meter: no ledger")
+        meter._ledger.load(ledger)
+        meter._profile = HourProfile.from_dict(data.get("profile") or {})
+        try:
+            meter._replacements = [Replacement(**r) for r in data.get("replacements") or []]
+            dirty = data.get("dirty_from")
+            meter._dirty_from = float(dirty) if dirty is not None else None
+        except (TypeError, ValueError) as err:
+            raise DamagedStateError(f"meter: damaged ({err})") from err
         return meter

@@ -16,6 +16,10 @@ HOUR = 3600.0
 DAY = 86_400.0
 
 
+class DamagedStateError(ValueError):
+    """Stored meter data that is not a valid meter (from_dict): start afresh and say so."""
+
+
 class MeterKind(StrEnum):
     """What a meter measures; decides the canonical unit (kWh or m³)."""
 

@@ -28,6 +28,7 @@ from .models import (
     DAY,
     HOUR,
     BatchResult,
+    DamagedStateError,
     Drop,
     MeterConfig,
     Notice,
@@ -415,12 +416,23 @@ class Ledger:
         return {"ts": list(self.ts), "values": list(self.values), "codes": self.codes.decode()}
 
     def load(self, data: dict[str, list[float] | str]) -> None:
-        """Restore entries saved by `to_dict`."""
-        ts, values, codes = data["ts"], data["values"], data["codes"]
-        assert isinstance(ts, list)
-        assert isinstance(values, list)
-        assert isinstance(codes, str)
-        self.ts = array("d", [float(x) for x in ts])
-        self.values = array("d", [float(x) for x in values])
-        self.codes = bytearray(codes.encode())
+        """Restore entries saved by `to_dict`; DamagedStateError when they are not a valid ledger
+        (the store was damaged): the caller decides, nothing half-loaded stays."""
+        ts, values, codes = data.get("ts"), data.get("values"), data.get("codes")
+        if not (isinstance(ts, list) and isinstance(values, list) and isinstance(codes, str)):
+            raise DamagedStateError("ledger: ts, values and codes missing")
+        try:
+            times = array("d", [float(x) for x in ts])
+            numbers = array("d", [float(x) for x in values])
+        except (TypeError, ValueError) as err:
+            raise DamagedStateError(f"ledger: not a number ({err})") from err
+        kinds = bytearray(codes.encode())
+        if not len(times) == len(numbers) == len(kinds):
+            raise DamagedStateError("ledger: lengths differ")
+        if not set(kinds) <= set(_SOURCE):
+            raise DamagedStateError("ledger: unknown source code")
+        t = np.array(times)
+        if len(t) and (np.any(np.diff(t) < 0) or not np.isfinite(t).all()):
+            raise DamagedStateError("ledger: times out of order")
+        self.ts, self.values, self.codes = times, numbers, kinds
         self._changed()

@@ -5,8 +5,9 @@ the Energy dashboard's electricity, gas or water source can use it (`has_sum`, n
 unit class of the unit). The cumulative `sum` continues from the row stored just before the
 first re-imported hour, so a re-import after a late reading rewrites only the hours from there
 and stays consistent with the older rows. Estimated hours (after the last reading) are not
-imported: they would be rewritten on every reading. Rows are built and handed over in chunks
-with a yield to the event loop between them, so years of history never stall it.
+imported: they would be rewritten on every reading. Rows are built and handed over a month
+at a time, waiting for the recorder to finish each (the loop is free meanwhile, the recorder's
+queue stays short, and the next import reads committed sums), so years never stall the loop.
 """
 
 import asyncio
@@ -31,7 +32,7 @@ from ..consumption import HOUR, HourlySeries, MeterKind, UtilityMeter
 from ..units import CUBIC_METER, KWH
 
 SOURCE = "energy_correlator"
-CHUNK_HOURS = 24 * 7
+CHUNK_HOURS = 24 * 31
 
 
 @dataclass(frozen=True, slots=True)
