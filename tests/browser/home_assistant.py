@@ -120,13 +120,17 @@ def _wait_until_up(instance: RunningHomeAssistant, process: subprocess.Popen[byt
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"Home Assistant exited ({process.returncode}):\n{instance.log_text()}")
+            raise RuntimeError(
+                f"Home Assistant exited ({process.returncode}):\n{instance.log_text()}"
+            )
         try:
             instance.request("GET", "/api/onboarding")
             return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
+        except urllib.error.URLError, ConnectionError, TimeoutError:
             time.sleep(0.5)
-    raise RuntimeError(f"Home Assistant did not answer in {START_TIMEOUT_S} s:\n{instance.log_text()}")
+    raise RuntimeError(
+        f"Home Assistant did not answer in {START_TIMEOUT_S} s:\n{instance.log_text()}"
+    )
 
 
 @contextmanager
@@ -145,6 +149,8 @@ def home_assistant(workdir: Path) -> Iterator[RunningHomeAssistant]:
             [sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"],
             stdout=out,
             stderr=subprocess.STDOUT,
+            # Not the repository: its own custom_components/ would shadow the config's.
+            cwd=workdir,
             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )
         try:

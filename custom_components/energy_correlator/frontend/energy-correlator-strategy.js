@@ -46,8 +46,16 @@ function serviceView(hass, service, devices) {
     ? hass.states[service.untracked_power]?.attributes?.meter_entity_id
     : undefined;
   if (meter && hass.states[meter]) tiles.push({ type: "tile", entity: meter, name: "Current power" });
-  for (const key of ["daily_energy", "peak_power", "correlations_found", "untracked_power", "cost_month"]) {
-    if (service[key]) tiles.push({ type: "tile", entity: service[key] });
+  // Short names: a tile has room for "Energy today", not "Home power Energy today".
+  const names = {
+    daily_energy: "Energy today",
+    peak_power: "Peak power (24 h)",
+    correlations_found: "Correlations found",
+    untracked_power: "Untracked power",
+    cost_month: "Cost this month",
+  };
+  for (const [key, name] of Object.entries(names)) {
+    if (service[key]) tiles.push({ type: "tile", entity: service[key], name });
   }
   const cards = [{ type: "grid", columns: 2, square: false, cards: tiles }];
   if (service.top_consumer) {
