@@ -3,8 +3,11 @@ this checkout before pytest-homeassistant-custom-component's own testing config.
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 import custom_components.energy_correlator  # noqa: F401
 from custom_components.energy_correlator.const import (
@@ -31,11 +34,19 @@ def _enable_custom_integrations(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot extension (tests/snapshots/, registry entries and states as
+    core serializes them); syrupy's own fixture would otherwise win over the plugin's."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
 def mock_config_entry() -> MockConfigEntry:
     """A realistic entry: one W meter, the default watched domains, no InfluxDB, default options."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Energy Correlator",
+        entry_id="01JECORRELATORENTRY0000001",  # fixed: unique ids (snapshots) start with it
         unique_id=METER,
         data={
             CONF_METER: METER,
@@ -73,3 +84,13 @@ async def init_integration(
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
     return mock_config_entry
+
+
+def our_entity_id(hass: HomeAssistant, key: str, platform: str = "sensor") -> str | None:
+    """Entity id of the only loaded entry's entity whose unique id is `<entry id>_<key>`."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entity_id := er.async_get(hass).async_get_entity_id(
+            platform, DOMAIN, f"{entry.entry_id}_{key}"
+        ):
+            return entity_id
+    return None

@@ -5,24 +5,22 @@ from datetime import datetime
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.energy_correlator.const import (
-    DOMAIN,
     OPT_HIGH_POWER_DURATION_S,
     OPT_HIGH_POWER_W,
     OPT_PHANTOM_THRESHOLD_W,
 )
 
 from .activity import run
-from .conftest import METER, set_meter
+from .conftest import our_entity_id, set_meter
 
 
 def eid(hass: HomeAssistant, key: str) -> str:
     """Entity id of one of our binary sensors by its unique id."""
-    entity_id = er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, f"{METER}_{key}")
+    entity_id = our_entity_id(hass, key, "binary_sensor")
     assert entity_id is not None, key
     return entity_id
 

@@ -42,7 +42,8 @@ from custom_components.energy_correlator.const import (
     OPT_SCAN_INTERVAL_S,
 )
 from custom_components.energy_correlator.flow_schemas import DEFAULT_OPTIONS
-from custom_components.energy_correlator.influx_validate import InfluxValidationError
+from custom_components.energy_correlator.influx.validation import InfluxValidationError
+from custom_components.energy_correlator.meters.config_flow import UtilityOptionsFlow
 
 TRANSLATIONS = json.loads(
     (
@@ -176,9 +177,12 @@ async def _configure(
 
 
 async def _start_user(hass: HomeAssistant) -> ConfigFlowResult:
+    """Open the flow and choose the power meter in its first menu."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     _assert_translated(result)
-    return result
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["power_meter", "utility_meters"]
+    return await _configure(hass, result, {"next_step_id": "power_meter"})
 
 
 async def _to_menu(hass: HomeAssistant) -> ConfigFlowResult:
@@ -195,7 +199,7 @@ async def test_user_flow_without_influxdb(hass: HomeAssistant, mock_setup_entry:
     """The best meter and the other power sensors are proposed; skipping InfluxDB finishes."""
     result = await _start_user(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "power_meter"
     assert result["description_placeholders"] == {"candidates": "4"}
     assert _suggested(result, CONF_METER) == "sensor.house_power"
     assert _suggested(result, CONF_ENERGY_SENSOR) == "sensor.house_energy"
@@ -315,7 +319,7 @@ async def test_user_errors_then_success(
     result = await _start_user(hass)
     result = await _configure(hass, result, user_input)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "power_meter"
     assert result["errors"] == errors
     assert _suggested(result, CONF_METER) == user_input[CONF_METER]
 
@@ -538,14 +542,14 @@ async def test_reconfigure_same_meter(hass: HomeAssistant) -> None:
     assert entry.data[CONF_ENERGY_SENSOR] == "sensor.house_energy"
 
 
-async def test_reconfigure_new_meter_moves_ids(hass: HomeAssistant) -> None:
-    """A new meter becomes the unique id and title; our entity ids follow; it leaves circuits."""
-    entry = _entry(hass)
+async def test_reconfigure_new_meter_keeps_entity_ids(hass: HomeAssistant) -> None:
+    """A new meter becomes the unique id and title and leaves the circuits; our entities'
+    unique ids are keyed by the entry id, so they need no change."""
+    entry = _entry(hass, minor_version=2)
     ent_reg = er.async_get(hass)
-    meter_entity = ent_reg.async_get_or_create(
-        "sensor", DOMAIN, "sensor.house_power_untracked_power", config_entry=entry
+    ours = ent_reg.async_get_or_create(
+        "sensor", DOMAIN, f"{entry.entry_id}_untracked_power", config_entry=entry
     )
-    foreign_entity = ent_reg.async_get_or_create("sensor", DOMAIN, "legacy_id", config_entry=entry)
 
     result = await _reconfigure(hass, entry, "reconfigure_meter")
     result = await _configure(hass, result, {CONF_METER: "sensor.kitchen_power"})
@@ -555,12 +559,9 @@ async def test_reconfigure_new_meter_moves_ids(hass: HomeAssistant) -> None:
     assert entry.title == "kitchen power"
     assert entry.data[CONF_METER] == "sensor.kitchen_power"
     assert entry.data[CONF_CIRCUITS] == []
-    moved = ent_reg.async_get(meter_entity.entity_id)
-    assert moved is not None
-    assert moved.unique_id == "sensor.kitchen_power_untracked_power"
-    kept = ent_reg.async_get(foreign_entity.entity_id)
+    kept = ent_reg.async_get(ours.entity_id)
     assert kept is not None
-    assert kept.unique_id == "legacy_id"
+    assert kept.unique_id == f"{entry.entry_id}_untracked_power"
 
 
 async def test_reconfigure_meter_of_other_entry(hass: HomeAssistant) -> None:
@@ -575,19 +576,26 @@ async def test_reconfigure_meter_of_other_entry(hass: HomeAssistant) -> None:
 
 
 async def test_reconfigure_meter_entry_without_unique_id(hass: HomeAssistant) -> None:
-    """An entry without unique id gets one; entities keyed by the entry id follow."""
+    """An entry without unique id gets one from its (same) meter."""
     entry = _entry(hass, unique_id=None)
-    ent_reg = er.async_get(hass)
-    entity = ent_reg.async_get_or_create(
-        "sensor", DOMAIN, f"{entry.entry_id}_peak_power", config_entry=entry
-    )
+    result = await _reconfigure(hass, entry, "reconfigure_meter")
+    result = await _configure(hass, result, {CONF_METER: "sensor.house_power"})
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.unique_id == "sensor.house_power"
+
+
+async def test_renamed_meter_cannot_be_added_twice(hass: HomeAssistant) -> None:
+    """An entry whose unique id predates a rename of its meter still owns that meter."""
+    _entry(hass, {**ENTRY_DATA, CONF_METER: "sensor.tv_power"}, unique_id="sensor.old_tv")
+    result = await _start_user(hass)
+    result = await _configure(hass, result, {CONF_METER: "sensor.tv_power"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    entry = _entry(hass)
     result = await _reconfigure(hass, entry, "reconfigure_meter")
     result = await _configure(hass, result, {CONF_METER: "sensor.tv_power"})
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.unique_id == "sensor.tv_power"
-    moved = ent_reg.async_get(entity.entity_id)
-    assert moved is not None
-    assert moved.unique_id == "sensor.tv_power_peak_power"
+    assert result["reason"] == "already_configured"
+    assert entry.data[CONF_METER] == "sensor.house_power"
 
 
 async def test_reconfigure_devices(hass: HomeAssistant) -> None:
@@ -692,4 +700,6 @@ def test_translated_steps_exist() -> None:
     for step_id in TRANSLATIONS["config"]["step"]:
         assert hasattr(EnergyCorrelatorConfigFlow, f"async_step_{step_id}")
     for step_id in TRANSLATIONS["options"]["step"]:
-        assert hasattr(EnergyCorrelatorOptionsFlow, f"async_step_{step_id}")
+        assert hasattr(EnergyCorrelatorOptionsFlow, f"async_step_{step_id}") or hasattr(
+            UtilityOptionsFlow, f"async_step_{step_id}"
+        )

@@ -118,7 +118,7 @@ async def test_devices_and_snapshot_after_learning(
 
 @pytest.mark.parametrize(
     ("price_state", "expected"),
-    [("0.42", 0.42), ("unavailable", 0.25)],
+    [("0.42", 0.42), ("unavailable", 0.25), ("nan", 0.25), ("inf", 0.25), ("cheap", 0.25)],
 )
 async def test_price_entity_or_fixed(
     hass: HomeAssistant,
@@ -178,6 +178,16 @@ def test_daily_energy_counts_increases_and_resets() -> None:
     restored = DailyEnergy()
     restored.load(daily.as_dict())
     assert restored.update("2026-11-24", 2.0) == pytest.approx(1.5)
+
+
+def test_daily_energy_stays_finite() -> None:
+    """A broken energy sensor at 1e308 twice cannot overflow the day's total."""
+    daily = DailyEnergy()
+    daily.update("2026-11-23", 0.0)
+    assert daily.update("2026-11-23", 1e308) == 1e308
+    assert daily.update("2026-11-23", 1.0) == 1e308  # a "reset" adding 1 kWh
+    assert daily.update("2026-11-23", 1.7e308) == 1e308  # 1e308 + 1.7e308 is inf: refused
+    assert daily.update("2026-11-24", 2.0) == 2.0  # a new day, from a "reset" to 2 kWh
 
 
 async def test_daily_energy_from_energy_sensor(

@@ -67,8 +67,8 @@ async def test_diagnostics_content_and_redaction(
     set_meter(hass, 300)
     hass.states.async_set("switch.kettle", "off")
     with (
-        patch("custom_components.energy_correlator.InfluxSink.async_start", AsyncMock()),
-        patch("custom_components.energy_correlator.InfluxSink.async_stop", AsyncMock()),
+        patch("custom_components.energy_correlator.influx.InfluxSink.async_start", AsyncMock()),
+        patch("custom_components.energy_correlator.influx.InfluxSink.async_stop", AsyncMock()),
     ):
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()

@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.energy.data import async_get_manager
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -29,7 +29,7 @@ from custom_components.energy_correlator.energy_dashboard import (
 )
 
 from .activity import cycles, run
-from .conftest import LIGHTS, METER, SWITCHES, set_meter
+from .conftest import LIGHTS, SWITCHES, our_entity_id, set_meter
 
 KETTLE, HEATER = SWITCHES
 GRID = {
@@ -54,7 +54,7 @@ def _enable_custom_integrations(request: pytest.FixtureRequest, recorder_db_url:
 
 
 def _entity(hass: HomeAssistant, source: str, key: str) -> str:
-    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{METER}_{source}_{key}")
+    entity_id = our_entity_id(hass, f"{source}_{key}")
     assert entity_id is not None
     return entity_id
 

@@ -23,10 +23,11 @@ from custom_components.energy_correlator.engine.models import (
     TransitionKind,
 )
 from custom_components.energy_correlator.influx import InfluxSink
-from custom_components.energy_correlator.influx_repairs import (
+from custom_components.energy_correlator.influx.repairs import (
     ISSUE_POINTS_DROPPED,
     ISSUE_UNREACHABLE,
 )
+from custom_components.energy_correlator.influx.sink import journal_path
 
 from .victoria import (
     TOKEN,
@@ -247,7 +248,7 @@ async def test_restart_during_outage_loses_nothing(
 
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)  # what a restart does first
     await hass.async_block_till_done()
-    saved = tmp_path / ".storage" / f"energy_correlator.{entry.entry_id}.influx"
+    saved = journal_path(hass, sink.settings)
     assert saved.exists()
     assert sink.stats.points_pending == 200
 
@@ -263,7 +264,7 @@ async def test_restart_during_outage_loses_nothing(
     assert not saved.exists()
 
 
-async def test_cap_drops_only_the_oldest_and_counts_them(
+async def test_cap_drops_only_the_oldest_counts_them_and_clears_after_recovery(
     hass: HomeAssistant,
     entry: MockConfigEntry,
     victoria: Victoria,
@@ -286,6 +287,14 @@ async def test_cap_drops_only_the_oldest_and_counts_them(
     await wait_until_drained(sink)
     _assert_exactly_once(await victoria.wait_for_samples(50), range(30, 80))
     assert sink.stats.points_dropped == 30
+    issue_id = f"{ISSUE_POINTS_DROPPED}_{entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None  # the drop was just now
+
+    sink.drop_issue_clear_s = 0.2  # caught up, and no drop for this long: the issue clears
+    await asyncio.sleep(0.3)
+    _record_meter_points(sink, 80, 81)
+    await wait_until_drained(sink)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     await sink.async_stop()
 
 

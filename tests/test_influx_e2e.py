@@ -16,6 +16,7 @@ from custom_components.energy_correlator.const import (
     CONF_INFLUX_VERIFY_SSL,
 )
 from custom_components.energy_correlator.influx import InfluxSink
+from custom_components.energy_correlator.influx.sink import journal_path
 from tests.conftest import METER
 
 from .victoria import (
@@ -64,5 +65,5 @@ async def test_loaded_entry_writes_the_meter_and_unloads_cleanly(
     assert meter[0]["values"][0] == 300.0
     assert sink.stats.points_written >= 1
     assert sink.stats.points_pending == 0
-    saved = tmp_path / ".storage" / f"energy_correlator.{mock_config_entry.entry_id}.influx"
+    saved = journal_path(hass, sink.settings)
     assert not saved.exists()

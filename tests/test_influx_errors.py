@@ -5,20 +5,23 @@ from collections.abc import Callable
 import logging
 from pathlib import Path
 import time
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from influxdb_client.client.write_api_async import WriteApiAsync
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_correlator.const import DOMAIN
-from custom_components.energy_correlator.influx import InfluxSink
-from custom_components.energy_correlator.influx_backlog import BacklogFile
-from custom_components.energy_correlator.influx_repairs import (
+from custom_components.energy_correlator.influx import InfluxSink, journal
+from custom_components.energy_correlator.influx.journal import BacklogJournal
+from custom_components.energy_correlator.influx.repairs import (
     ISSUE_BUCKET_NOT_FOUND,
     ISSUE_POINTS_DROPPED,
 )
+from custom_components.energy_correlator.influx.sink import journal_path
 
 from .victoria import (
     TOKEN,
@@ -168,7 +171,7 @@ async def test_stop_persists_when_the_final_flush_fails(
     _record(sink, 12)
     await _wait_for(lambda: len(fake_influx.requests) >= 1)
     await sink.async_stop()
-    saved = tmp_path / ".storage" / f"energy_correlator.{entry.entry_id}.influx"
+    saved = journal_path(hass, sink.settings)
     assert len(saved.read_text().splitlines()) == 13  # header + 12 points
     sink.record_meter(BASE, "sensor.home_power", 1.0, None)  # after stop: ignored
     assert sink.stats.points_pending == 12
@@ -190,7 +193,7 @@ async def test_write_in_flight_survives_cancellation(
     assert len(fake_influx.accepted) == 20
     assert sink.stats.points_written == 20
     assert sink.stats.points_pending == 0
-    assert not (tmp_path / ".storage" / f"energy_correlator.{entry.entry_id}.influx").exists()
+    assert not (journal_path(hass, sink.settings)).exists()
 
 
 async def test_garbage_values_never_raise(
@@ -222,7 +225,7 @@ async def test_stop_gives_up_on_a_hanging_server_and_saves(
     await sink.async_stop()
     assert time.monotonic() - started < 1.5
     assert sink.stats.points_pending == 9
-    saved = tmp_path / ".storage" / f"energy_correlator.{entry.entry_id}.influx"
+    saved = journal_path(hass, sink.settings)
     assert len(saved.read_text().splitlines()) == 10
 
 
@@ -235,18 +238,17 @@ async def test_unexpected_library_error_is_logged_once_and_retried(
     """A bug in the client library does not end the writer or lose the batch."""
     sink = make_sink(hass, entry, fake_influx.url)
     await sink.async_start()
-    assert sink._write_api is not None
-    real_write = sink._write_api.write
+    real_write = WriteApiAsync.write
     calls = 0
 
-    async def flaky_write(**kwargs: object) -> bool:
+    async def flaky_write(self: WriteApiAsync, **kwargs: Any) -> bool:
         nonlocal calls
         calls += 1
         if calls <= 2:
             raise RuntimeError("library bug")
-        return await real_write(**kwargs)  # type: ignore[arg-type]
+        return await real_write(self, **kwargs)
 
-    with patch.object(sink._write_api, "write", flaky_write):
+    with patch.object(WriteApiAsync, "write", flaky_write):
         _record(sink, 6)
         await wait_until_drained(sink)
     await sink.async_stop()
@@ -264,13 +266,14 @@ async def test_backlog_file_errors_are_logged_not_raised(
     fake_influx.status_for = lambda _body: 503
     sink = make_sink(hass, entry, fake_influx.url)
     with (
-        patch.object(BacklogFile, "_read", side_effect=PermissionError("denied")),
-        patch.object(BacklogFile, "_save", side_effect=OSError("disk full")),
+        patch.object(journal, "_read", side_effect=PermissionError("denied")),
+        patch.object(BacklogJournal, "_rewrite", side_effect=OSError("disk full")),
+        patch.object(BacklogJournal, "_append", side_effect=OSError("disk full")),
     ):
         await sink.async_start()
         _record(sink, 3)
         await _wait_for(lambda: len(fake_influx.requests) >= 2)
         await sink.async_stop()
     assert "cannot read the saved backlog" in caplog.text
-    assert "could not save the backlog" in caplog.text
+    assert "cannot write the backlog journal" in caplog.text
     assert sink.stats.points_pending == 3

@@ -3,7 +3,7 @@
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.energy_correlator.influx_validate import (
+from custom_components.energy_correlator.influx.validation import (
     InfluxValidationError,
     async_validate_influx,
 )

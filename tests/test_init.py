@@ -137,6 +137,9 @@ async def test_scan_interval_option(
     assert interval.total_seconds() == 2
 
 
+SINK = "custom_components.energy_correlator.influx.InfluxSink"
+
+
 async def test_influx_sink_started_and_stopped(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
@@ -155,8 +158,8 @@ async def test_influx_sink_started_and_stopped(
     )
     hass.states.async_set(METER, "300", {"unit_of_measurement": "W"})
     with (
-        patch("custom_components.energy_correlator.InfluxSink.async_start", AsyncMock()) as start,
-        patch("custom_components.energy_correlator.InfluxSink.async_stop", AsyncMock()) as stop,
+        patch(f"{SINK}.async_start", AsyncMock()) as start,
+        patch(f"{SINK}.async_stop", AsyncMock()) as stop,
     ):
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()

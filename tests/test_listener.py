@@ -22,7 +22,7 @@ from custom_components.energy_correlator.const import (
     EVENT_CORRELATION,
 )
 from custom_components.energy_correlator.engine import Engine
-from custom_components.energy_correlator.listener import device_level, power_from_state
+from custom_components.energy_correlator.listener import device_level
 from tests.conftest import METER, set_meter
 
 
@@ -44,28 +44,6 @@ async def run_meter(
 def engine_of(entry: MockConfigEntry) -> Engine:
     """The entry's live engine."""
     return entry.runtime_data.coordinator.engine
-
-
-@pytest.mark.parametrize(
-    ("state", "attrs", "expected"),
-    [
-        ("300", {"unit_of_measurement": "W"}, 300.0),
-        ("0.3", {"unit_of_measurement": "kW"}, 300.0),
-        ("0.002", {"unit_of_measurement": "MW"}, 2000.0),
-        ("-1500", {"unit_of_measurement": "W"}, -1500.0),
-        ("250", {}, 250.0),
-        ("unavailable", {"unit_of_measurement": "W"}, None),
-        ("unknown", {"unit_of_measurement": "W"}, None),
-        ("abc", {"unit_of_measurement": "W"}, None),
-        ("inf", {"unit_of_measurement": "W"}, None),
-        ("12", {"unit_of_measurement": "A"}, None),
-    ],
-)
-def test_power_from_state(state: str, attrs: dict[str, str], expected: float | None) -> None:
-    """W/kW/MW are converted; export stays negative; anything unusable is a gap."""
-    assert power_from_state(State("sensor.p", state, attrs)) == (
-        pytest.approx(expected) if expected is not None else None
-    )
 
 
 @pytest.mark.parametrize(

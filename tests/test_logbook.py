@@ -6,7 +6,6 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -24,7 +23,7 @@ from custom_components.energy_correlator.logbook import (
 )
 
 from .activity import switch
-from .conftest import LIGHTS, METER, SWITCHES, set_meter
+from .conftest import LIGHTS, SWITCHES, our_entity_id, set_meter
 
 KETTLE = "switch.kettle"
 
@@ -76,7 +75,7 @@ async def test_correlation_in_the_activity_panel(
     # A logbook card listing the device and one of our entities (as the dashboard does) shows it
     # too: the logbook asks for our events only when one of the entities is ours.
     # (Sensors with a unit are "continuous" and left out of logbook queries: use Top consumer.)
-    ours_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{METER}_top_consumer")
+    ours_id = our_entity_id(hass, "top_consumer")
     rows = await _logbook(hass, hass_ws_client, entity_ids=[KETTLE, ours_id])
     assert [row["message"] for row in rows if row.get("domain") == DOMAIN] == [ours[0]["message"]]
 

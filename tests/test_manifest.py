@@ -11,6 +11,7 @@ import inspect
 import json
 from pathlib import Path
 import re
+import tomllib
 from typing import Any
 
 from awesomeversion import AwesomeVersion
@@ -126,6 +127,15 @@ def test_hacs_json() -> None:
     minimum = AwesomeVersion(hacs["homeassistant"])
     assert BRAND_MIN_HA <= minimum <= AwesomeVersion(HA_VERSION)
     assert not hacs.get("content_in_root", False)
+
+
+def test_licence_file_matches_pyproject() -> None:
+    """HACS's `license` check wants a licence at the root; pyproject names the same one."""
+    text = (ROOT / "LICENSE").read_text("utf-8")
+    assert text.startswith("MIT License")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert pyproject["license"] == "MIT"
+    assert pyproject["license-files"] == ["LICENSE"]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from typing import Any, cast
 
 from homeassistant.components.energy.data import EnergyPreferences, async_get_manager
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -13,7 +13,6 @@ from custom_components.energy_correlator.meter_discovery import (
     async_discover_circuits,
     async_discover_meters,
     meter_title,
-    power_watts,
     validate_meter,
     validate_meter_input,
 )
@@ -36,25 +35,6 @@ async def _set_grid(hass: HomeAssistant, *sources: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "unit", "expected"),
-    [
-        ("1500", "W", 1500.0),
-        ("1.5", "kW", 1500.0),
-        ("-200", "W", -200.0),
-        ("12", "BTU/h", None),
-        ("12", None, None),
-        ("on", "W", None),
-        ("nan", "W", None),
-        ("inf", "kW", None),
-    ],
-)
-def test_power_watts(state: str, unit: str | None, expected: float | None) -> None:
-    """Only finite numeric readings in W or kW count, converted to W."""
-    attrs = {"unit_of_measurement": unit} if unit else {}
-    assert power_watts(State("sensor.x", state, attrs)) == expected
-
-
-@pytest.mark.parametrize(
     ("entity_id", "state", "attrs", "error"),
     [
         ("sensor.missing", None, {}, "meter_not_found"),
@@ -65,6 +45,14 @@ def test_power_watts(state: str, unit: str | None, expected: float | None) -> No
         ("sensor.p", "high", POWER_W, "meter_not_numeric"),
         ("sensor.p", "1200", POWER_W, None),
         ("sensor.p", "1.2", POWER_KW, None),
+        ("sensor.p", "0.0012", {"device_class": "power", "unit_of_measurement": "MW"}, None),
+        ("sensor.p", "nan", POWER_W, "meter_not_numeric"),
+        (
+            "sensor.p",
+            "1200",
+            {"device_class": "power", "unit_of_measurement": "Wh"},
+            "meter_not_power",
+        ),
     ],
 )
 async def test_validate_meter(
@@ -104,7 +92,9 @@ async def test_ranking_without_energy_prefs(hass: HomeAssistant) -> None:
     _set(hass, "sensor.plug", "unavailable", POWER_W)
     _set(hass, "sensor.mystery", "3000", {"unit_of_measurement": "W"})  # no device class
     _set(hass, "sensor.temperature", "21", {"unit_of_measurement": "°C"})
+    # Any unit Home Assistant's PowerConverter knows is power: 21 BTU/h are 6.2 W.
     _set(hass, "sensor.watts_btu", "21", {"device_class": "power", "unit_of_measurement": "BTU/h"})
+    _set(hass, "sensor.no_unit", "5000", {"device_class": "power"})
     _set(hass, "switch.kettle", "on", {})
     _set(hass, "sensor.meter_1", "800", {**POWER_W, "friendly_name": "Whole house"})
     _set(hass, "sensor.total_power", "450", POWER_W)
@@ -116,6 +106,7 @@ async def test_ranking_without_energy_prefs(hass: HomeAssistant) -> None:
         "sensor.total_power",
         "sensor.kettle_power",
         "sensor.tv_power",
+        "sensor.watts_btu",
         "sensor.plug",
     ]
     assert discovery.best == "sensor.meter_1"

@@ -3,10 +3,8 @@
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.util import dt as dt_util
 import probatio
@@ -16,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.energy_correlator.const import DOMAIN
 
 from .activity import cycles, switch
-from .conftest import METER
+from .conftest import our_entity_id
 
 KETTLE = "switch.kettle"
 HEATER = "switch.heater"
@@ -33,7 +31,7 @@ async def call(hass: HomeAssistant, service: str, **data: object) -> dict:
 
 def sensor(hass: HomeAssistant, key: str) -> str:
     """State of one of our sensors by its unique id key."""
-    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{METER}_{key}")
+    entity_id = our_entity_id(hass, key)
     assert entity_id is not None
     return hass.states.get(entity_id).state
 
@@ -71,8 +69,10 @@ async def test_get_correlations_filters(hass: HomeAssistant, learned: MockConfig
     assert (await call(hass, "get_correlations", since=later.isoformat()))["correlations"] == []
 
 
-async def test_device_impact(hass: HomeAssistant, learned: MockConfigEntry) -> None:
-    """Learned power, events, energy and cost estimates, last correlations."""
+async def test_device_impact(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, learned: MockConfigEntry
+) -> None:
+    """Learned power with its uncertainty and modes, events, honest projections, correlations."""
     impact = await call(hass, "device_impact", entity_id=KETTLE, config_entry_id=learned.entry_id)
     assert impact["entity_id"] == KETTLE
     assert impact["learned_power_w"] == pytest.approx(2000, rel=0.02)
@@ -80,6 +80,18 @@ async def test_device_impact(hass: HomeAssistant, learned: MockConfigEntry) -> N
     assert impact["off_delta_w"] == pytest.approx(2000, rel=0.02)
     assert impact["events"] == 4
     assert impact["confidence"] >= 0.5
+    assert 0 < impact["uncertainty_w"] < 0.05 * impact["learned_power_w"]
+    assert impact["modes"][0]["power_w"] == pytest.approx(impact["learned_power_w"], abs=0.1)
+    assert impact["modes"][0]["events"] == 4
+    # minutes observed: what was seen, no projection (not 300 kWh/month from two boils)
+    assert 0 < impact["observed_days"] < 1
+    assert impact["observed_kwh"] > 0
+    assert impact["kwh_per_day"] is None
+    assert impact["kwh_per_month"] is None
+    assert impact["cost_per_month"] is None
+    freezer.tick(timedelta(days=2))
+    impact = await call(hass, "device_impact", entity_id=KETTLE)
+    assert impact["observed_days"] > 2
     assert impact["kwh_per_month"] == pytest.approx(impact["kwh_per_day"] * 30, rel=0.01)
     assert impact["cost_per_month"] == pytest.approx(impact["kwh_per_month"] * 0.30, abs=0.01)
     assert len(impact["correlations"]) == 4
@@ -97,8 +109,16 @@ async def test_device_impact_without_profile(
     assert err.value.translation_placeholders == {"entity_id": "switch.unknown"}
 
 
-async def test_top_consumers_periods(hass: HomeAssistant, learned: MockConfigEntry) -> None:
-    """Ranked by energy; a week is seven days, a month thirty."""
+async def test_top_consumers_periods(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, learned: MockConfigEntry
+) -> None:
+    """Ranked by energy; a week is seven days, a month thirty; nothing projected from minutes."""
+    early = (await call(hass, "top_consumers"))["consumers"][0]
+    assert early["entity_id"] == KETTLE
+    assert early["kwh"] is None
+    assert early["cost"] is None
+    assert 0 < early["observed_days"] < 1
+    freezer.tick(timedelta(days=2))
     month = await call(hass, "top_consumers")
     assert month["period"] == "month"
     assert month["consumers"][0]["entity_id"] == KETTLE
@@ -114,16 +134,32 @@ async def test_top_consumers_periods(hass: HomeAssistant, learned: MockConfigEnt
 
 
 async def test_relearn_one_device_then_all(hass: HomeAssistant, learned: MockConfigEntry) -> None:
-    """Relearn forgets the named device (its sensor goes unknown), or every device."""
+    """Relearn forgets the named device (its sensors, now unknown, go), or every device."""
+    learned_power = our_entity_id(hass, f"{KETTLE}_learned_power")
+    assert learned_power is not None
     await hass.services.async_call(DOMAIN, "relearn", {"entity_id": KETTLE}, blocking=True)
     with pytest.raises(ServiceValidationError):
         await call(hass, "device_impact", entity_id=KETTLE)
-    assert sensor(hass, f"{KETTLE}_learned_power") == STATE_UNKNOWN
+    assert our_entity_id(hass, f"{KETTLE}_learned_power") is None
+    assert hass.states.get(learned_power) is None
     assert (await call(hass, "device_impact", entity_id=HEATER))["events"] >= 1
 
     await hass.services.async_call(DOMAIN, "relearn", {}, blocking=True)
     with pytest.raises(ServiceValidationError):
         await call(hass, "device_impact", entity_id=HEATER)
+
+
+async def test_relearn_what_was_never_learned(
+    hass: HomeAssistant, learned: MockConfigEntry
+) -> None:
+    """Naming a device without a profile is a translated error, and nothing is forgotten."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "relearn", {"entity_id": [KETTLE, "switch.never_seen"]}, blocking=True
+        )
+    assert err.value.translation_key == "nothing_to_relearn"
+    assert err.value.translation_placeholders == {"entity_id": "switch.never_seen"}
+    assert (await call(hass, "device_impact", entity_id=KETTLE))["events"] >= 1
 
 
 async def test_reset_statistics_keeps_profiles(
@@ -192,6 +228,8 @@ async def test_services_yaml_describes_every_action(
         "backfill",
         "relearn",
         "reset_statistics",
+        "add_meter_reading",
+        "replace_meter",
     }
     assert set(descriptions["get_correlations"]["fields"]) == {
         "config_entry_id",

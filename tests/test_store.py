@@ -1,5 +1,7 @@
 """Persistence: debounced saves while learning, and nothing learned is lost over a restart."""
 
+from collections.abc import Callable
+import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,6 +16,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
     async_test_home_assistant,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.energy_correlator.const import (
     DOMAIN,
@@ -22,8 +28,9 @@ from custom_components.energy_correlator.const import (
     STORAGE_VERSION,
 )
 from custom_components.energy_correlator.engine import Engine, ProfileSummary
-from custom_components.energy_correlator.store import CorrelatorStore
+from custom_components.energy_correlator.store import CorrelatorStore, load_engine_parts
 from tests.conftest import set_meter
+from tests.engine.helpers import T0, make_engine, toggle_history
 from tests.test_listener import run_meter
 
 
@@ -213,3 +220,84 @@ async def test_newer_file_gives_a_clear_setup_error(
     assert mock_config_entry.reason is not None
     assert "newer version" in mock_config_entry.reason
     assert hass_storage[key]["version"] == STORAGE_VERSION + 1  # untouched
+
+
+def _learned_state() -> dict[str, Any]:
+    """A pure engine's stored state with two learned devices (the kettle and a heater)."""
+    engine = make_engine()
+    toggle_history(engine, "switch.kettle", 2000.0, 6)
+    toggle_history(engine, "switch.heater", 800.0, 6, start=T0 + 2000.0)
+    state = engine.to_dict()
+    assert set(state["profiles"]) == {"switch.kettle", "switch.heater"}
+    return json.loads(json.dumps(state))  # as the file holds it
+
+
+@pytest.mark.parametrize(
+    ("damage", "lost"),
+    [
+        # The issue's case: a NaN aggregate saved as null.
+        (lambda s: s["baseline"].update(energy_today_kwh=None), ["baseline"]),
+        (lambda s: s["baseline"].update(peaks=[[1, None]]), ["baseline"]),
+        (lambda s: s["stats"].update(events=None), ["stats"]),
+        (lambda s: s["recent"].append({"entity_id": "switch.x"}), ["recent"]),
+        (
+            lambda s: s["devices"]["switch.kettle"].update(energy_kwh=None),
+            ["devices.switch.kettle"],
+        ),
+        (lambda s: s["profiles"]["switch.heater"].append(None), ["profiles.switch.heater"]),
+        (lambda s: s.update(references=["not", "a", "dict"]), ["references"]),
+    ],
+)
+def test_a_broken_part_costs_only_itself(
+    damage: Callable[[dict[str, Any]], None], lost: list[str]
+) -> None:
+    """Every part that can be read is loaded; the broken one is named."""
+    state = _learned_state()
+    damage(state)
+    engine = make_engine()
+    assert load_engine_parts(engine, state) == lost
+    learned = {p.entity_id for p in engine.profiles() if p.learned_power_w is not None}
+    expected = {"switch.kettle", "switch.heater"} - {
+        part.split(".", 1)[1] for part in lost if part.startswith("profiles.")
+    }
+    assert learned == expected
+    if "stats" not in lost:
+        assert engine.stats.events == state["stats"]["events"]
+    if "baseline" not in lost:
+        assert engine.energy_total_kwh() == pytest.approx(state["baseline"]["energy_total_kwh"])
+
+
+def test_an_intact_state_loads_whole() -> None:
+    """Nothing is reported for a good file; not a dict at all is one broken part."""
+    state = _learned_state()
+    engine = make_engine()
+    assert load_engine_parts(engine, state) == []
+    assert engine.to_dict()["profiles"] == state["profiles"]
+    assert load_engine_parts(make_engine(), ["not", "a", "dict"]) == ["engine"]
+
+
+async def test_profiles_survive_a_broken_aggregate_over_setup(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The stored NaN-as-null of the issue: learning is intact, the broken part is reported in
+    the log and in diagnostics, and the file as it was is kept aside."""
+    key = f"{DOMAIN}.{mock_config_entry.entry_id}"
+    engine_state = _learned_state()
+    engine_state["baseline"]["energy_today_kwh"] = None
+    stored = {"engine": engine_state, "shell": {"daily_energy": {"total_kwh": "abc"}}}
+    hass_storage[key] = {
+        "version": STORAGE_VERSION,
+        "minor_version": STORAGE_MINOR_VERSION,
+        "key": key,
+        "data": stored,
+    }
+    engine = await start_entry(hass, mock_config_entry)
+    assert {p.entity_id for p in engine.profiles()} == {"switch.kettle", "switch.heater"}
+    assert "baseline, shell.daily_energy" in caplog.text
+    assert hass_storage[f"{key}.unreadable"]["data"] == stored
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert diagnostics["store"] == {"unreadable_parts": ["baseline", "shell.daily_energy"]}

@@ -22,7 +22,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.energy_correlator.influx import InfluxSink
+from custom_components.energy_correlator.influx import InfluxSettings, InfluxSink
 
 BINARY = "victoria-metrics"
 
@@ -157,22 +157,22 @@ def make_sink(
     bucket: str = "energy",
 ) -> InfluxSink:
     """A sink with tunables tightened so tests see batching, back-off and persistence quickly."""
-    sink = InfluxSink(
-        hass,
-        entry,
-        url=url,
-        token=token,
-        org="home",
-        bucket=bucket,
-        verify_ssl=True,
-        max_backlog_points=cap,
+    settings = InfluxSettings(
+        url=url, token=token, org="home", bucket=bucket, verify_ssl=True, max_backlog_points=cap
     )
+    sink = InfluxSink(hass, settings)
+    sink.attach(entry)
+    tighten(sink)
+    return sink
+
+
+def tighten(sink: InfluxSink) -> None:
+    """Tunables tightened so tests see batching, back-off and journaling quickly."""
     sink.flush_interval_s = 0.05
+    sink.journal_interval_s = 0.05
     sink.retry_initial_s = 0.05
     sink.retry_max_s = 0.2
-    sink.persist_interval_s = 0.2
     sink.write_timeout_s = 5.0
-    return sink
 
 
 async def wait_until_drained(sink: InfluxSink, within_s: float = 30.0) -> None:

@@ -1,5 +1,7 @@
 """Energy Correlator: learns what each device costs from the whole-home power meter."""
 
+from typing import cast
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, UnsupportedStorageVersionError
@@ -7,28 +9,19 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
-from .backfill import async_remove_backfill_ledger
 from .const import (
     CONF_CIRCUITS,
-    CONF_INFLUX_BUCKET,
-    CONF_INFLUX_ENABLED,
-    CONF_INFLUX_ORG,
-    CONF_INFLUX_TOKEN,
-    CONF_INFLUX_URL,
-    CONF_INFLUX_VERIFY_SSL,
     CONF_METER,
     DEFAULT_AFTER_WINDOW_S,
-    DEFAULT_BACKLOG_MAX_POINTS,
     DEFAULT_BEFORE_WINDOW_S,
-    DEFAULT_INFLUX_BUCKET,
-    DEFAULT_INFLUX_URL,
+    DEFAULT_MAX_POWER_W,
     DEFAULT_MIN_DELTA_W,
     DEFAULT_SETTLE_S,
     DOMAIN,
     LOGGER,
     OPT_AFTER_WINDOW_S,
-    OPT_BACKLOG_MAX_POINTS,
     OPT_BEFORE_WINDOW_S,
+    OPT_MAX_POWER_W,
     OPT_MIN_DELTA_W,
     OPT_SETTLE_S,
 )
@@ -37,10 +30,19 @@ from .dashboard import async_register_strategy
 from .data import EnergyCorrelatorConfigEntry, EnergyCorrelatorRuntimeData
 from .energy_dashboard import EnergyDashboardOffer
 from .engine import Engine, EngineConfig
-from .influx import InfluxSink
+from .event_ledger import EventLedger
+from .influx import async_acquire_sink, async_remove_entry_backlog
 from .listener import StateListener
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
+from .meters.setup import (
+    async_remove_utility_entry,
+    async_setup_utility_entry,
+    async_unload_utility_entry,
+)
 from .services import async_setup_services
 from .store import CorrelatorStore
+from .unique_ids import async_migrate_unique_ids
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.BINARY_SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -64,28 +66,12 @@ def engine_config(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> En
         settle_s=float(options.get(OPT_SETTLE_S, DEFAULT_SETTLE_S)),
         min_delta_w=float(options.get(OPT_MIN_DELTA_W, DEFAULT_MIN_DELTA_W)),
         timezone=hass.config.time_zone,
-    )
-
-
-def _sink(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> InfluxSink:
-    """The InfluxDB sink of an entry that enabled it."""
-    data = entry.data
-    return InfluxSink(
-        hass,
-        entry,
-        url=data.get(CONF_INFLUX_URL, DEFAULT_INFLUX_URL),
-        token=data.get(CONF_INFLUX_TOKEN, ""),
-        org=data.get(CONF_INFLUX_ORG, ""),
-        bucket=data.get(CONF_INFLUX_BUCKET, DEFAULT_INFLUX_BUCKET),
-        verify_ssl=bool(data.get(CONF_INFLUX_VERIFY_SSL, True)),
-        max_backlog_points=int(
-            entry.options.get(OPT_BACKLOG_MAX_POINTS, DEFAULT_BACKLOG_MAX_POINTS)
-        ),
+        max_power_w=float(options.get(OPT_MAX_POWER_W, DEFAULT_MAX_POWER_W)),
     )
 
 
 async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: CorrelatorStore) -> None:
-    """Load what was learned; an unreadable file is kept aside and learning starts afresh."""
+    """Load what was learned; a file with unreadable parts is also kept aside as it was."""
     try:
         stored = await store.async_load()
     except UnsupportedStorageVersionError as err:
@@ -96,33 +82,32 @@ async def _async_restore(coordinator: EnergyCorrelatorCoordinator, store: Correl
         ) from err
     if not stored:
         return
-    try:
-        coordinator.restore(stored)
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
+    if broken := coordinator.restore(stored):
         kept = await store.async_keep_unreadable(stored)
         LOGGER.error(
-            "Learned data in %s could not be read (%s); a copy is kept in %s and learning "
-            "starts afresh",
+            "Parts of the learned data in %s could not be read (%s): a copy of the file is kept "
+            "in %s; everything else was loaded",
             store.path,
-            err,
+            ", ".join(broken),
             kept,
         )
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
     """Engine from the options, learning from the store, heartbeat, listener, platforms."""
+    if is_utility_entry(entry):
+        return await async_setup_utility_entry(hass, cast(UtilityConfigEntry, entry))
     engine = Engine(engine_config(hass, entry))
     store = CorrelatorStore(hass, entry.entry_id)
     coordinator = EnergyCorrelatorCoordinator(hass, entry, engine, store)
     await _async_restore(coordinator, store)
+    await coordinator.event_ledger.async_load()
     entry.async_on_unload(store.async_bind(coordinator.stored_data))
 
-    sink: InfluxSink | None = None
-    if entry.data.get(CONF_INFLUX_ENABLED):
-        sink = _sink(hass, entry)
-        await sink.async_start()
-        coordinator.sink = sink
+    # The server's shared sink (None without InfluxDB); released when the entry unloads.
+    sink = coordinator.sink = await async_acquire_sink(hass, entry)
 
+    entry.async_on_unload(coordinator.async_follow_meter())
     listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
     entry.async_on_unload(listener.async_stop)
     entry.async_on_unload(async_at_started(hass, listener.async_start))
@@ -143,18 +128,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
 
 async def async_unload_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
     """Persist what was learned, stop the sink, unload the platforms."""
+    if is_utility_entry(entry):
+        return await async_unload_utility_entry(hass, cast(UtilityConfigEntry, entry))
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
     runtime = entry.runtime_data
     await runtime.coordinator.async_shutdown()
     await runtime.coordinator.store.async_save_now()
-    if runtime.sink is not None:
-        await runtime.sink.async_stop()
+    await runtime.coordinator.event_ledger.async_save()  # a reload reads it back at once
     ir.async_delete_issue(hass, DOMAIN, runtime.coordinator.issue_id)
     return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
     """Delete the learned data with the entry."""
+    if is_utility_entry(entry):
+        await async_remove_utility_entry(hass, cast(UtilityConfigEntry, entry))
+        return
     await CorrelatorStore(hass, entry.entry_id).async_remove()
-    await async_remove_backfill_ledger(hass, entry.entry_id)
+    await EventLedger(hass, entry.entry_id).async_remove()
+    await async_remove_entry_backlog(hass, entry)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> bool:
+    """1.1 → 1.2: entity unique ids from the entry id (not the meter's entity id)."""
+    if entry.version > 1:
+        return False  # written by a newer version: refuse rather than guess
+    if entry.minor_version < 2:
+        await async_migrate_unique_ids(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+    return True

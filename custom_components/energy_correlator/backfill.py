@@ -1,35 +1,48 @@
 """Learn from the recorder's history: replay past meter and device states through a temporary
-engine (in the executor, off the event loop), then teach the live engine what it found.
+engine, then teach the live engine what it found.
 
-Idempotent: a correlation the live engine already holds (same device, same second) is skipped, and
-a persisted ledger remembers which period of which device was replayed, so running it twice does
-not teach an event twice. Relearning a device clears its part of the ledger.
+Built for 90 days of a 1 s meter: history is read in time chunks in the recorder's executor
+(meters without attributes, in the compressed form), converted and replayed in the executor, and
+only each chunk's few correlations come back to the event loop. Memory is bounded by a chunk.
+
+Idempotent: every correlation the live engine or an earlier backfill closed is in the entry's
+`EventLedger` (by entity and event time), so an event is never taught twice. Backfill, relearn and
+reset_statistics of one entry run one at a time (the coordinator's `learning_lock`).
 """
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from itertools import pairwise
+from heapq import merge
+from itertools import islice
 from typing import Any
 
 from homeassistant.components.recorder import get_instance, history
 from homeassistant.core import HomeAssistant, State, split_entity_id
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
-from .const import CONF_CIRCUITS, CONF_DOMAINS, CONF_EXCLUDE, CONF_INCLUDE, CONF_METER, DOMAIN
+from .const import DOMAIN
 from .coordinator import EnergyCorrelatorCoordinator
-from .engine import Correlation, Engine, EngineConfig, Status, classify_change
-from .listener import device_level, power_from_state
+from .engine import Correlation, Engine, EngineConfig, Status, classify_change, level_of
+from .event_ledger import EventLedger
+from .units import number, state_unit, to_watts
+from .watched import WatchRules
 
 DEFAULT_BACKFILL_DAYS = 7
-MAX_BACKFILL_DAYS = 90
-LEDGER_VERSION = 1
+# 600 rows of a 1 s meter per read: small enough that the rows die young (few reach the old
+# generation, so few full garbage collections), large enough that queries stay cheap.
+CHUNK = timedelta(minutes=10)
 
-type Sample = tuple[float, float | None]
+# A meter's samples as two flat lists (times, watts or None): floats are not tracked by the
+# garbage collector, so a chunk held in memory does not trigger full collections (which stop
+# the event loop for as long as they traverse all of Home Assistant's objects).
+type Samples = tuple[list[float], list[float | None]]
 type Change = tuple[float, str, Mapping[str, Any]]
+type _Item = tuple[float, int, str, Any]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -44,7 +57,7 @@ class BackfillResult:
     correlations: int = 0
     learned: int = 0
     rejected: int = 0  # not OK, or not consistent with the profile
-    duplicates: int = 0  # already known to the live engine
+    duplicates: int = 0  # already handled live or by an earlier backfill
     devices: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -52,227 +65,253 @@ class BackfillResult:
         return asdict(self)
 
 
-def watched_entities(
-    hass: HomeAssistant, options: Mapping[str, Any], meters: Iterable[str]
-) -> set[str]:
-    """The devices the listener watches now: its domains plus includes, minus excludes."""
-    domains = options.get(CONF_DOMAINS, [])
-    watched = set(hass.states.async_entity_ids(domains)) if domains else set()
-    watched |= set(options.get(CONF_INCLUDE, []))
-    watched -= set(options.get(CONF_EXCLUDE, []))
-    return watched - set(meters)
+class Replay:
+    """A temporary engine fed history in time order, chunk after chunk.
 
-
-def _close_due(engine: Engine, until: float, found: list[Correlation]) -> None:
-    """Close every window due by `until`, at the moment it is due (as the live timer does)."""
-    while (due := engine.next_due()) is not None and due <= until:
-        found.extend(engine.tick(due))
-        if engine.next_due() == due:  # nothing closed: wait for more history
-            return
-
-
-def replay(
-    config: EngineConfig,
-    meters: Mapping[str, list[Sample]],
-    devices: Mapping[str, list[Change]],
-    levels: Mapping[str, tuple[float, float]],
-    end_ts: float,
-) -> tuple[list[Correlation], int]:
-    """Feed history to a fresh engine in time order; return its correlations and event count.
-
-    Pure and blocking: runs in the executor. Meter samples go before events of the same instant,
-    and each window is closed when it is due, as the live precise timer does.
+    Pure and blocking: only ever used from executor jobs, one at a time. Meter samples go before
+    events of the same instant, and each window is closed when it is due, as the live precise
+    timer does.
     """
-    engine = Engine(config)
-    for entity_id, (ts, level) in levels.items():
-        engine.set_device_level(entity_id, ts, level)
-    timeline: list[tuple[float, int, str, Any]] = [
-        (ts, 0, meter, value) for meter, samples in meters.items() for ts, value in samples
-    ]
-    events = 0
-    for entity_id, changes in devices.items():
-        domain = split_entity_id(entity_id)[0]
-        for (_, old, old_attrs), (ts, new, new_attrs) in pairwise(changes):
-            event = classify_change(entity_id, domain, old, old_attrs, new, new_attrs, ts)
-            if event is not None:
-                timeline.append((ts, 1, entity_id, event))
-                events += 1
-    timeline.sort(key=lambda item: (item[0], item[1]))
 
-    found: list[Correlation] = []
-    for ts, order, key, payload in timeline:
-        _close_due(engine, ts, found)
-        if order == 0:
-            engine.add_power(key, ts, payload)
-        else:
-            engine.add_event(payload)
-    found.extend(engine.tick(end_ts))
-    return found, events
+    def __init__(self, config: EngineConfig) -> None:
+        """An empty engine with the live one's settings."""
+        self.engine = Engine(config)
+        self.samples = 0
+        self.events = 0
+        self._last: dict[str, Change] = {}  # each device's latest state so far
+        self._last_ts: dict[str, float] = {}  # each meter's latest sample so far
 
+    def _close_due(self, until: float, found: list[Correlation]) -> None:
+        """Close every window due by `until`, at the moment it is due."""
+        engine = self.engine
+        while (due := engine.next_due()) is not None and due <= until:
+            found.extend(engine.tick(due))
+            if engine.next_due() == due:  # nothing closed: wait for more history
+                return
 
-def _read_history(
-    hass: HomeAssistant, start: datetime, end: datetime, entity_ids: list[str]
-) -> dict[str, list[State]]:
-    """Blocking recorder read (all changes, with attributes: brightness, units)."""
-    result = history.get_significant_states(
-        hass,
-        start,
-        end,
-        entity_ids,
-        include_start_time_state=True,
-        significant_changes_only=False,
-        minimal_response=False,
-        no_attributes=False,
-    )
-    return {eid: [s for s in states if isinstance(s, State)] for eid, states in result.items()}
-
-
-class BackfillLedger:
-    """The periods of each device already replayed, persisted per config entry."""
-
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        """Nothing loaded yet."""
-        self._store: Store[dict[str, list[list[float]]]] = Store(
-            hass, LEDGER_VERSION, f"{DOMAIN}.{entry_id}.backfill"
+    def _meter_items(self, meter: str, samples: Samples) -> Iterable[_Item]:
+        """A meter's new samples as timeline items, made one at a time."""
+        times, watts = samples
+        first = bisect_right(times, self._last_ts.get(meter, float("-inf")))
+        if first < len(times):
+            self._last_ts[meter] = times[-1]
+        return (
+            (ts, 0, meter, w)
+            for ts, w in zip(islice(times, first, None), watts[first:], strict=True)
         )
-        self.ranges: dict[str, list[list[float]]] = {}
 
-    async def async_load(self) -> None:
-        """Read the ledger (empty when there is none)."""
-        self.ranges = await self._store.async_load() or {}
+    def feed(
+        self, meters: Mapping[str, Samples], devices: Mapping[str, list[Change]]
+    ) -> list[Correlation]:
+        """One chunk of history (rows already seen in an earlier chunk are skipped)."""
+        timeline: list[_Item] = []  # device items; the meters' are merged in as they come
+        for entity_id, changes in devices.items():
+            domain = split_entity_id(entity_id)[0]
+            for change in changes:
+                ts, new, new_attrs = change
+                previous = self._last.get(entity_id)
+                if previous is not None and ts <= previous[0]:
+                    continue
+                self._last[entity_id] = change
+                if previous is None:
+                    if (level := level_of(domain, new, new_attrs)) is not None:
+                        timeline.append((ts, -1, entity_id, level))
+                    continue
+                _, old, old_attrs = previous
+                event = classify_change(entity_id, domain, old, old_attrs, new, new_attrs, ts)
+                if event is not None:
+                    timeline.append((ts, 1, entity_id, event))
+                    self.events += 1
+        timeline.sort(key=_order)
 
-    async def async_remove(self) -> None:
-        """Delete the ledger file."""
-        await self._store.async_remove()
+        engine = self.engine
+        found: list[Correlation] = []
+        streams = [self._meter_items(meter, samples) for meter, samples in meters.items()]
+        for ts, order, key, payload in merge(timeline, *streams, key=_order):
+            self._close_due(ts, found)
+            if order == 0:
+                engine.add_power(key, ts, payload)
+                self.samples += 1
+            elif order == 1:
+                engine.add_event(payload)
+            else:
+                engine.set_device_level(key, ts, payload)
+        return found
 
-    async def async_save(self) -> None:
-        """Write the ledger now (an action's result must survive a restart)."""
-        await self._store.async_save(self.ranges)
-
-    def covered(self, entity_id: str, ts: float) -> bool:
-        """Whether an event of this device at `ts` was already replayed."""
-        return any(start <= ts <= end for start, end in self.ranges.get(entity_id, ()))
-
-    def add(self, entity_ids: Iterable[str], start: float, end: float) -> None:
-        """Record a replayed period, merging overlapping ones."""
-        for entity_id in entity_ids:
-            merged: list[list[float]] = []
-            for lo, hi in sorted([*self.ranges.get(entity_id, []), [start, end]]):
-                if merged and lo <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], hi)
-                else:
-                    merged.append([lo, hi])
-            self.ranges[entity_id] = merged
-
-    def forget(self, entity_ids: Iterable[str] | None) -> None:
-        """Relearn: these devices (all when None) may be replayed again."""
-        if entity_ids is None:
-            self.ranges.clear()
-        for entity_id in entity_ids or ():
-            self.ranges.pop(entity_id, None)
+    def finish(self, end_ts: float) -> list[Correlation]:
+        """Close what is due by the end of the history."""
+        return self.engine.tick(end_ts)
 
 
-async def async_remove_backfill_ledger(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete the ledger with its config entry."""
-    await BackfillLedger(hass, entry_id).async_remove()
+def _order(item: _Item) -> tuple[float, int]:
+    """Time order; at the same instant a device's level, then meter samples, then events."""
+    return item[0], item[1]
 
 
-async def async_forget_backfill(
-    hass: HomeAssistant, entry_id: str, entity_ids: Iterable[str] | None
+def _meter_samples(rows: list[State | dict[str, Any]], unit: str | None) -> Samples:
+    """Compressed rows ({"s": state, "lu": time}) of a meter as times and watts (or None)."""
+    times: list[float] = []
+    watts: list[float | None] = []
+    for row in rows:
+        if isinstance(row, State):  # the first row may be a full state
+            text, ts = row.state, row.last_updated_timestamp
+        else:
+            text, ts = row["s"], row["lu"]
+        value = number(text)
+        times.append(ts)
+        watts.append(None if value is None else to_watts(value, unit))
+    return times, watts
+
+
+def _read_chunk(
+    hass: HomeAssistant,
+    start: datetime,
+    end: datetime,
+    units: Mapping[str, str | None],
+    devices: list[str],
+    first: bool,
+) -> tuple[dict[str, Samples], dict[str, list[Change]]]:
+    """Blocking recorder read of one chunk, converted (runs in the recorder's executor).
+
+    Meters are read without attributes (their unit is the current one); devices with them
+    (brightness, percentage, hvac_action). The state at `start` is included in the first chunk
+    only; later chunks start just before their boundary so no row on it is lost.
+    """
+    read_from = start if first else start - timedelta(microseconds=1)
+    meter_rows = history.get_significant_states(
+        hass,
+        read_from,
+        end,
+        list(units),
+        include_start_time_state=first,
+        significant_changes_only=False,
+        minimal_response=True,
+        no_attributes=True,
+        compressed_state_format=True,
+    )
+    meters = {meter: _meter_samples(meter_rows.get(meter, []), u) for meter, u in units.items()}
+    changes: dict[str, list[Change]] = {}
+    if devices:
+        device_rows = history.get_significant_states(
+            hass,
+            read_from,
+            end,
+            devices,
+            include_start_time_state=first,
+            significant_changes_only=False,
+            minimal_response=False,
+            no_attributes=False,
+        )
+        changes = {
+            entity_id: [
+                (s.last_updated_timestamp, s.state, dict(s.attributes))
+                for s in rows
+                if isinstance(s, State)
+            ]
+            for entity_id, rows in device_rows.items()
+        }
+    return meters, changes
+
+
+def _read_and_replay(
+    hass: HomeAssistant,
+    replay: Replay,
+    start: datetime,
+    end: datetime,
+    units: Mapping[str, str | None],
+    devices: list[str],
+    first: bool,
+) -> list[Correlation]:
+    """One chunk read and replayed, in one executor job: its rows never reach the loop."""
+    meters, changes = _read_chunk(hass, start, end, units, devices, first)
+    return replay.feed(meters, changes)
+
+
+def _teach(
+    live: Engine,
+    ledger: EventLedger,
+    found: list[Correlation],
+    until: float,
+    result: BackfillResult,
+    learned: set[str],
 ) -> None:
-    """Clear the ledger of relearned devices so a later backfill teaches them again."""
-    ledger = BackfillLedger(hass, entry_id)
-    await ledger.async_load()
-    ledger.forget(entity_ids)
-    await ledger.async_save()
+    """Teach the live engine a chunk's correlations it has not handled yet (on the loop)."""
+    for corr in found:
+        if corr.ts > until:  # the live engine closes the last windows itself
+            continue
+        result.correlations += 1
+        if ledger.seen(corr.entity_id, corr.ts):
+            result.duplicates += 1
+            continue
+        if corr.status is Status.OK and live.learn(corr):
+            result.learned += 1
+            learned.add(corr.entity_id)
+        else:
+            result.rejected += 1
+        ledger.add((corr,))
 
 
-def _level(row: State) -> float | None:
-    """A history row's device level (rows are lazy states: rebuild a plain one)."""
-    return device_level(State(row.entity_id, row.state, row.attributes))
-
-
-def _known(live: Engine, since: float) -> set[tuple[str, int]]:
-    return {(c.entity_id, round(c.ts)) for c in live.recent_correlations(since=since)}
-
-
-def _is_known(known: set[tuple[str, int]], corr: Correlation) -> bool:
-    second = round(corr.ts)
-    return any((corr.entity_id, second + d) in known for d in (-1, 0, 1))
+def _unit(hass: HomeAssistant, meter: str) -> str | None:
+    """The meter's unit now (history is read without attributes): its state's, else the
+    entity registry's (a meter that is unavailable right now)."""
+    if (state := hass.states.get(meter)) is not None and (unit := state_unit(state)):
+        return unit
+    reg_entry = er.async_get(hass).async_get(meter)
+    return None if reg_entry is None else reg_entry.unit_of_measurement
 
 
 async def async_backfill(
     hass: HomeAssistant, coordinator: EnergyCorrelatorCoordinator, days: float
 ) -> BackfillResult:
-    """Replay the last `days` of recorder history and teach the live engine."""
+    """Replay the last `days` of recorder history and teach the live engine (caller holds the
+    coordinator's learning lock)."""
     if "recorder" not in hass.config.components:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="recorder_not_available"
         )
     entry = coordinator.config_entry
-    options = {**entry.data, **entry.options}
-    meters = [options[CONF_METER], *options.get(CONF_CIRCUITS, [])]
     live = coordinator.engine
-    devices = watched_entities(hass, options, meters) | {p.entity_id for p in live.profiles()}
+    config = live.config
+    rules = WatchRules.from_data(entry.data)
+    meter_ids = [config.main_meter, *config.circuits]
+    units = {meter: _unit(hass, meter) for meter in meter_ids}
+    devices = sorted(rules.present(hass, also=(p.entity_id for p in live.profiles())))
 
     end = dt_util.utcnow()
     start = end - timedelta(days=days)
+    # Windows that close after `end` are the live engine's (it saw those events itself).
+    until = end.timestamp() - config.settle_s - config.after_window_s
+    result = BackfillResult(days=days, start=start.isoformat(), end=end.isoformat())
+    replay = Replay(config)
+    ledger = coordinator.event_ledger
+    learned: set[str] = set()
+    recorder = get_instance(hass)
+    chunk_start = start
     try:
-        states = await get_instance(hass).async_add_executor_job(
-            _read_history, hass, start, end, sorted({*meters, *devices})
-        )
+        while chunk_start < end:
+            chunk_end = min(chunk_start + CHUNK, end)
+            found = await recorder.async_add_executor_job(
+                _read_and_replay,
+                hass,
+                replay,
+                chunk_start,
+                chunk_end,
+                units,
+                devices,
+                chunk_start == start,
+            )
+            _teach(live, ledger, found, until, result, learned)
+            chunk_start = chunk_end
+        _teach(live, ledger, replay.finish(end.timestamp()), until, result, learned)
     except SQLAlchemyError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="history_unavailable",
             translation_placeholders={"error": str(err)},
         ) from err
-    meter_samples: dict[str, list[Sample]] = {
-        m: [(s.last_updated_timestamp, power_from_state(s)) for s in states.get(m, [])]
-        for m in meters
-    }
-    device_changes: dict[str, list[Change]] = {
-        eid: [(s.last_updated_timestamp, s.state, dict(s.attributes)) for s in states[eid]]
-        for eid in devices
-        if len(states.get(eid, [])) > 1
-    }
-    levels: dict[str, tuple[float, float]] = {
-        eid: (states[eid][0].last_updated_timestamp, level)
-        for eid in device_changes
-        if (level := _level(states[eid][0])) is not None
-    }
-    from . import engine_config  # the package imports this module: import at call time
-
-    config: EngineConfig = engine_config(hass, entry)
-    found, events = await hass.async_add_executor_job(
-        replay, config, meter_samples, device_changes, levels, end.timestamp()
-    )
-
-    result = BackfillResult(
-        days=days,
-        start=start.isoformat(),
-        end=end.isoformat(),
-        meter_samples=sum(len(samples) for samples in meter_samples.values()),
-        device_events=events,
-        correlations=len(found),
-    )
-    # The last windows before `end` may still be open: the live engine closes those itself.
-    until = end.timestamp() - config.settle_s - config.after_window_s
-    ledger = BackfillLedger(hass, entry.entry_id)
-    await ledger.async_load()
-    known = _known(live, start.timestamp())
-    learned: set[str] = set()
-    for corr in found:
-        if corr.ts > until:
-            continue
-        if _is_known(known, corr) or ledger.covered(corr.entity_id, corr.ts):
-            result.duplicates += 1
-        elif corr.status is Status.OK and live.learn(corr):
-            result.learned += 1
-            learned.add(corr.entity_id)
-        else:
-            result.rejected += 1
-    ledger.add(devices, start.timestamp(), until)
-    await ledger.async_save()
+    finally:  # what was taught so far stays taught: remember it
+        await ledger.async_save()
+    result.meter_samples = replay.samples
+    result.device_events = replay.events
     result.devices = sorted(learned)
     return result

@@ -2,14 +2,14 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
@@ -22,6 +22,10 @@ from .const import (
 )
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .entity import EnergyCorrelatorEntity
+from .meters.binary_sensor import async_setup_utility_binary_sensors
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
+from .write_policy import WriteGate
 
 PARALLEL_UPDATES = 0
 
@@ -36,6 +40,7 @@ class CorrelatorBinarySensorDescription(BinarySensorEntityDescription):
 
     is_on_fn: Callable[[CorrelatorData], bool | None]
     attr_fn: Callable[[CorrelatorData, Mapping[str, Any]], Mapping[str, Any]]
+    needs_meter: bool = False  # unavailable while the meter is (after a minute)
 
 
 BINARY_SENSORS: tuple[CorrelatorBinarySensorDescription, ...] = (
@@ -54,6 +59,7 @@ BINARY_SENSORS: tuple[CorrelatorBinarySensorDescription, ...] = (
         translation_key="high_consumption",
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=lambda d: d.high_consumption,
+        needs_meter=True,
         attr_fn=lambda d, options: {
             "power_w": _round(d.meter_power_w),
             "threshold_w": options.get(OPT_HIGH_POWER_W, DEFAULT_HIGH_POWER_W),
@@ -69,6 +75,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of the service device."""
+    if is_utility_entry(entry):
+        await async_setup_utility_binary_sensors(
+            hass, cast(UtilityConfigEntry, entry), async_add_entities
+        )
+        return
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
         CorrelatorBinarySensor(coordinator, description) for description in BINARY_SENSORS
@@ -79,6 +90,29 @@ class CorrelatorBinarySensor(EnergyCorrelatorEntity, BinarySensorEntity):
     """A binary sensor whose state is a function of the coordinator's snapshot."""
 
     entity_description: CorrelatorBinarySensorDescription
+    # The meter's power changes on every beat: shown for automations, not recorded; its own
+    # changes are written with the state or every few minutes (write_policy.py).
+    _unrecorded_attributes = frozenset({"power_w"})
+    _writes: WriteGate | None = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it is worth a row."""
+        if self._writes is None:
+            self._writes = WriteGate(None)
+        attrs = dict(self.extra_state_attributes)
+        volatile = attrs.pop("power_w", None)
+        if self._writes.due(
+            self.coordinator.data.now, self.is_on, (self.available, attrs), volatile
+        ):
+            super()._handle_coordinator_update()
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the meter it is computed from is."""
+        return super().available and (
+            not self.entity_description.needs_meter or self.coordinator.meter_available
+        )
 
     @property
     def is_on(self) -> bool | None:

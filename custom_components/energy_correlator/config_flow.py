@@ -11,10 +11,10 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from yarl import URL
 
 from .const import (
@@ -46,12 +46,18 @@ from .flow_schemas import (
     normalize_options,
     options_schema,
 )
-from .influx_validate import InfluxValidationError, async_validate_influx
+from .influx import InfluxValidationError, async_validate_influx
 from .meter_discovery import (
     async_discover_circuits,
     async_discover_meters,
     meter_title,
     validate_meter_input,
+)
+from .meters.config_flow import (
+    SUBENTRY_FLOWS,
+    UtilityFlowMixin,
+    UtilityOptionsFlow,
+    is_utility_entry,
 )
 
 # Which form field an InfluxDB validation failure belongs to.
@@ -63,11 +69,12 @@ _INFLUX_ERROR_FIELDS: dict[str, str] = {
 }
 
 
-class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up one whole-home meter with the devices whose power it learns."""
+class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
+    """Set up one whole-home meter with the devices whose power it learns, or the utility meters
+    (their steps live in meters/config_flow.py)."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2  # 1.2: entity unique ids from the entry id (async_migrate_entry)
 
     def __init__(self) -> None:
         """Collect the entry data across the steps."""
@@ -76,12 +83,31 @@ class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     @override
-    def async_get_options_flow(config_entry: ConfigEntry) -> EnergyCorrelatorOptionsFlow:
+    def async_get_options_flow(
+        config_entry: ConfigEntry,
+    ) -> EnergyCorrelatorOptionsFlow | UtilityOptionsFlow:
         """The tunables."""
+        if is_utility_entry(config_entry):
+            return UtilityOptionsFlow()
         return EnergyCorrelatorOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Meters and virtual meters are subentries of the utility entry."""
+        return SUBENTRY_FLOWS if is_utility_entry(config_entry) else {}
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Learn device power from a power meter, or analyse utility meters."""
+        return self.async_show_menu(step_id="user", menu_options=["power_meter", "utility_meters"])
+
+    async def async_step_power_meter(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Choose the whole-home meter, pre-selecting the best-ranked candidate."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -89,6 +115,8 @@ class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 await self.async_set_unique_id(user_input[CONF_METER])
                 self._abort_if_unique_id_configured()
+                # Also an entry whose unique id is older than a rename of its meter.
+                self._async_abort_entries_match({CONF_METER: user_input[CONF_METER]})
                 self._data = _meter_data(user_input)
                 return await self.async_step_devices()
         discovery = await async_discover_meters(self.hass)
@@ -97,7 +125,7 @@ class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_ENERGY_SENSOR: discovery.energy_sensor,
         }
         return self.async_show_form(
-            step_id="user",
+            step_id="power_meter",
             data_schema=self.add_suggested_values_to_schema(METER_SCHEMA, suggested),
             errors=errors,
             description_placeholders={"candidates": str(len(discovery.candidates))},
@@ -166,6 +194,8 @@ class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Choose what to change."""
+        if is_utility_entry(self._get_reconfigure_entry()):
+            return self.async_abort(reason="utility_reconfigure_meters")
         menu = ["reconfigure_meter", "reconfigure_devices", "reconfigure_influxdb"]
         if self._get_reconfigure_entry().data.get(CONF_INFLUX_ENABLED):
             menu.append("disable_influxdb")
@@ -190,13 +220,12 @@ class EnergyCorrelatorConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_change_meter(
         self, entry: ConfigEntry, meter_data: dict[str, Any]
     ) -> ConfigFlowResult:
-        """Store the new meter; the unique id and our entities' unique ids follow it."""
+        """Store the new meter; the entry's unique id follows it (entities' do not need to)."""
         new_meter = meter_data[CONF_METER]
-        if new_meter == entry.unique_id:
-            return self.async_update_reload_and_abort(entry, data_updates=meter_data)
-        await self.async_set_unique_id(new_meter)
-        self._abort_if_unique_id_configured()
-        _migrate_entity_ids(self.hass, entry, new_meter)
+        if new_meter != entry.data[CONF_METER]:
+            await self.async_set_unique_id(new_meter)
+            self._abort_if_unique_id_configured()
+            self._async_abort_entries_match({CONF_METER: new_meter})
         circuits = [c for c in entry.data.get(CONF_CIRCUITS, []) if c != new_meter]
         return self.async_update_reload_and_abort(
             entry,
@@ -357,18 +386,3 @@ async def _async_influx_errors(
         LOGGER.exception("Unexpected error while checking InfluxDB at %s", url)
         return {"base": "unknown"}
     return {}
-
-
-def _migrate_entity_ids(hass: HomeAssistant, entry: ConfigEntry, new_key: str) -> None:
-    """Keep our entities (and their history) when the meter, so the entry's unique id, changes.
-
-    Their unique ids start with the entry's key, as `entity.entry_key` builds it.
-    """
-    old_prefix = f"{entry.unique_id or entry.entry_id}_"
-    ent_reg = er.async_get(hass)
-    for entity in er.async_entries_for_config_entry(ent_reg, entry.entry_id):
-        if entity.unique_id.startswith(old_prefix):
-            ent_reg.async_update_entity(
-                entity.entity_id,
-                new_unique_id=f"{new_key}_{entity.unique_id.removeprefix(old_prefix)}",
-            )

@@ -8,7 +8,7 @@ DOMAIN: Final = "energy_correlator"
 LOGGER = logging.getLogger(__package__)
 
 # Config entry data (set by the config flow; changed by reconfigure / reauth).
-CONF_METER: Final = "meter_entity"  # whole-home power sensor (W or kW)
+CONF_METER: Final = "meter_entity"  # whole-home power sensor (any power unit)
 CONF_ENERGY_SENSOR: Final = "energy_entity"  # optional whole-home energy sensor (kWh)
 CONF_DOMAINS: Final = "watched_domains"
 CONF_INCLUDE: Final = "include_entities"
@@ -47,6 +47,7 @@ OPT_HIGH_POWER_DURATION_S: Final = "high_power_duration_s"
 OPT_PRICE_PER_KWH: Final = "price_per_kwh"
 OPT_PRICE_ENTITY: Final = "price_entity"
 OPT_BACKLOG_MAX_POINTS: Final = "backlog_max_points"
+OPT_MAX_POWER_W: Final = "max_power_w"
 
 DEFAULT_MIN_DELTA_W: Final = 5.0
 DEFAULT_BEFORE_WINDOW_S: Final = 30.0
@@ -57,6 +58,8 @@ DEFAULT_PHANTOM_THRESHOLD_W: Final = 200.0
 DEFAULT_HIGH_POWER_W: Final = 10_000.0
 DEFAULT_HIGH_POWER_DURATION_S: Final = 60
 DEFAULT_PRICE_PER_KWH: Final = 0.30
+# A meter reading beyond ± this is refused as implausible (a home's supply is far below it).
+DEFAULT_MAX_POWER_W: Final = 100_000.0
 # 24 h of the default rate (one smart_meter point per 5 s = 17 280/day) with room for circuits,
 # correlations and profiles.
 DEFAULT_BACKLOG_MAX_POINTS: Final = 200_000
@@ -68,8 +71,13 @@ EVENT_CORRELATION: Final = "energy_correlator_correlation"
 
 # Persistence.
 STORAGE_VERSION: Final = 1
-STORAGE_MINOR_VERSION: Final = 1
+STORAGE_MINOR_VERSION: Final = 2  # 2: buckets keep standard errors (1 loads with 0)
 STORAGE_SAVE_DELAY_S: Final = 30
+
+# Backfill: how far back the recorder's history may be replayed (days).
+MAX_BACKFILL_DAYS: Final = 90
 
 # Repairs: how long a failure must last before the user is told.
 REPAIR_AFTER: Final = timedelta(minutes=15)
+# The entities derived from the meter turn unavailable after it has been away this long.
+METER_UNAVAILABLE_AFTER: Final = timedelta(minutes=1)

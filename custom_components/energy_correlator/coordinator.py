@@ -6,14 +6,27 @@ the InfluxDB sink, keeps the meter repair issue current and returns a `Correlato
 entities read.
 """
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
+import math
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+)
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -29,6 +42,7 @@ from .const import (
     DOMAIN,
     EVENT_CORRELATION,
     LOGGER,
+    METER_UNAVAILABLE_AFTER,
     OPT_HIGH_POWER_DURATION_S,
     OPT_HIGH_POWER_W,
     OPT_PHANTOM_THRESHOLD_W,
@@ -39,12 +53,14 @@ from .const import (
 )
 from .data import CorrelatorData, DeviceData, EnergyCorrelatorConfigEntry
 from .engine import Correlation, Engine, EngineStats, ProfileSummary
-from .store import CorrelatorStore, StoredData
+from .event_ledger import EventLedger
+from .store import CorrelatorStore, StoredData, load_engine_parts
+from .units import energy_kwh, state_number
 
 if TYPE_CHECKING:
     from .influx import InfluxSink
 
-_ENERGY_FACTORS = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0}
+RESET_SHARE = 0.5  # a cumulative reading that falls below half its last value was reset
 
 
 def _learning_counters(stats: EngineStats) -> tuple[int, ...]:
@@ -56,7 +72,8 @@ class DailyEnergy:
     """Energy since local midnight from a cumulative energy sensor's readings.
 
     Sums the increases between readings of the same local day, so a sensor that resets (a daily
-    utility meter, a replaced device) counts from its new value instead of going negative.
+    utility meter, a replaced device) counts from its new value instead of going negative, and
+    a net meter that runs backwards while exporting adds nothing: never a decrease.
     """
 
     def __init__(self) -> None:
@@ -73,7 +90,14 @@ class DailyEnergy:
         if reading_kwh is not None:
             if self.last_kwh is not None:
                 step = reading_kwh - self.last_kwh
-                self.total_kwh += step if step >= 0 else reading_kwh
+                if step >= 0:
+                    total = self.total_kwh + step
+                elif reading_kwh < RESET_SHARE * self.last_kwh and reading_kwh >= 0:
+                    total = self.total_kwh + reading_kwh  # a reset: counting starts from zero
+                else:  # a net meter running backwards (export): today's import is unchanged
+                    total = self.total_kwh
+                if math.isfinite(total):  # two absurd readings never make an infinite day
+                    self.total_kwh = total
             self.last_kwh = reading_kwh
         return self.total_kwh
 
@@ -89,9 +113,11 @@ class DailyEnergy:
         self.last_kwh = None if last is None else float(last)
 
 
-def correlation_payload(correlation: Correlation) -> dict[str, Any]:
-    """The public bus event payload (ARCHITECTURE.md) plus transition/confidence/overlap."""
+def correlation_payload(correlation: Correlation, entry_id: str) -> dict[str, Any]:
+    """The public bus event payload (README: "Bus event") plus transition/confidence/overlap and
+    the config entry (two meters, two entries: which one saw it)."""
     return {
+        "entry_id": entry_id,
         "entity_id": correlation.entity_id,
         "domain": correlation.domain,
         "state": correlation.state,
@@ -132,6 +158,9 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         )
         self.engine = engine
         self.store = store
+        self.event_ledger = EventLedger(hass, entry.entry_id)
+        # Backfill, relearn and reset_statistics change what was learned: one at a time.
+        self.learning_lock = asyncio.Lock()
         self.sink: InfluxSink | None = None
         self.main_meter: str = entry.data[CONF_METER]
         self._circuits: list[str] = list(entry.data.get(CONF_CIRCUITS) or [])
@@ -141,10 +170,20 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         self._due_at: float | None = None
         self._high_since: float | None = None
         self._meter_bad_since: float | None = None
+        # False once the meter has been unavailable for METER_UNAVAILABLE_AFTER: the entities
+        # derived from it are unavailable then.
+        self.meter_available = True
+        self._meter_lost_unsub: CALLBACK_TYPE | None = None
         self._issue_active: bool | None = None  # None: unknown (an issue may survive a restart)
         self._profiles: dict[str, ProfileSummary] = {}
         self._stats: EngineStats | None = None
         self._last_correlation: Correlation | None = None
+        self.unreadable_parts: list[str] = []  # of the stored state at setup (diagnostics)
+
+    @property
+    def has_energy_sensor(self) -> bool:
+        """Whether today's energy comes from an energy sensor rather than the meter."""
+        return self._energy_sensor is not None
 
     @property
     def issue_id(self) -> str:
@@ -152,16 +191,26 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         return f"meter_unavailable_{self.config_entry.entry_id}"
 
     # --- persistence --------------------------------------------------------------------------
-    def restore(self, stored: StoredData | None) -> None:
-        """Load what the store kept (engine first, then the shell's day state)."""
+    def restore(self, stored: StoredData | None) -> list[str]:
+        """Load what the store kept (engine first, then the shell's day state).
+
+        Returns the parts that could not be read (also kept in `unreadable_parts`).
+        """
         if not stored:
-            return
+            return []
+        broken = []
         if engine_data := stored.get("engine"):
-            self.engine.load_dict(engine_data)
-        self.daily_energy.load(stored.get("shell", {}).get("daily_energy") or {})
+            broken = load_engine_parts(self.engine, engine_data)
+        try:
+            self.daily_energy.load(dict(stored.get("shell", {}).get("daily_energy") or {}))
+        except TypeError, ValueError, AttributeError:
+            self.daily_energy = DailyEnergy()
+            broken.append("shell.daily_energy")
         self._profiles = {p.entity_id: p for p in self.engine.profiles()}
         recent = self.engine.recent_correlations(limit=1)
         self._last_correlation = recent[0] if recent else None
+        self.unreadable_parts = broken
+        return broken
 
     @callback
     def stored_data(self) -> StoredData:
@@ -202,17 +251,81 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
     async def async_shutdown(self) -> None:
         """Cancel the precise timer too (unload)."""
         self._cancel_due()
+        self._cancel_meter_lost()
         await super().async_shutdown()
+
+    # --- the meter's availability -------------------------------------------------------------
+    @callback
+    def async_follow_meter(self) -> CALLBACK_TYPE:
+        """Follow the main meter's availability; returns the unsubscribe (for the unload)."""
+        self._meter_seen(self.hass.states.get(self.main_meter))
+        unsub = async_track_state_change_event(self.hass, [self.main_meter], self._meter_changed)
+
+        @callback
+        def _stop() -> None:
+            unsub()
+            self._cancel_meter_lost()
+
+        return _stop
+
+    @callback
+    def _meter_changed(self, event: Event[EventStateChangedData]) -> None:
+        self._meter_seen(event.data["new_state"])
+
+    @callback
+    def _meter_seen(self, state: State | None) -> None:
+        """The meter's state now: back (log once), or away (the entities go after a minute)."""
+        if state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            self._meter_bad_since = None
+            self._cancel_meter_lost()
+            if not self.meter_available:
+                self.meter_available = True
+                LOGGER.info("Meter %s is back: its entities are available again", self.main_meter)
+                # Refresh after the listener has taken this reading (not eagerly, before it).
+                self.config_entry.async_create_background_task(
+                    self.hass, self.async_refresh(), f"{DOMAIN} meter back", eager_start=False
+                )
+            return
+        if self._meter_bad_since is not None:
+            return
+        now = dt_util.utcnow().timestamp()
+        self._meter_bad_since = min(now, state.last_changed_timestamp) if state else now
+        delay = self._meter_bad_since + METER_UNAVAILABLE_AFTER.total_seconds() - now
+        self._meter_lost_unsub = async_call_later(self.hass, max(delay, 0.0), self._meter_lost)
+
+    @callback
+    def _meter_lost(self, _now: datetime) -> None:
+        """Unavailable for longer than METER_UNAVAILABLE_AFTER: say so once, mark the entities."""
+        self._meter_lost_unsub = None
+        if self._meter_bad_since is None or not self.meter_available:
+            return
+        self.meter_available = False
+        LOGGER.info(
+            "Meter %s has been unavailable for over %s: the entities derived from it are "
+            "unavailable until it returns",
+            self.main_meter,
+            METER_UNAVAILABLE_AFTER,
+        )
+        self.async_update_listeners()
+
+    @callback
+    def _cancel_meter_lost(self) -> None:
+        if self._meter_lost_unsub is not None:
+            self._meter_lost_unsub()
+            self._meter_lost_unsub = None
 
     # --- the heartbeat ------------------------------------------------------------------------
     async def _async_update_data(self) -> CorrelatorData:
         now = dt_util.utcnow().timestamp()
         price = self._price()
         correlations = self.engine.tick(now, price)
+        entry_id = self.config_entry.entry_id
         for correlation in correlations:
-            self.hass.bus.async_fire(EVENT_CORRELATION, correlation_payload(correlation))
+            self.hass.bus.async_fire(EVENT_CORRELATION, correlation_payload(correlation, entry_id))
         if correlations:
             self._last_correlation = correlations[-1]
+            if self.event_ledger.add(correlations):  # a backfill must not teach them again
+                self.event_ledger.schedule_save()
         self.async_schedule_due()
 
         meter_w = self.engine.current_power_w()
@@ -266,13 +379,11 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
     def _price(self) -> float | None:
         """Price per kWh: the price entity when it has a number, else the fixed option."""
         options = self.config_entry.options
-        if (price_entity := options.get(OPT_PRICE_ENTITY)) and (
-            state := self.hass.states.get(price_entity)
-        ):
-            try:
-                return float(state.state)
-            except ValueError:
-                LOGGER.debug("Price entity %s is %s: using the fixed price", price_entity, state)
+        if price_entity := options.get(OPT_PRICE_ENTITY):
+            state = self.hass.states.get(price_entity)
+            if (price := state_number(state)) is not None:
+                return price
+            LOGGER.debug("Price entity %s is %s: using the fixed price", price_entity, state)
         fixed = options.get(OPT_PRICE_PER_KWH, DEFAULT_PRICE_PER_KWH)
         return None if fixed is None else float(fixed)
 
@@ -281,15 +392,7 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         if self._energy_sensor is None:
             return self.engine.energy_today_kwh(now)
         day = dt_util.as_local(dt_util.utc_from_timestamp(now)).date().isoformat()
-        state = self.hass.states.get(self._energy_sensor)
-        kwh: float | None = None
-        if state is not None:
-            factor = _ENERGY_FACTORS.get(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT, "kWh"))
-            try:
-                kwh = float(state.state) * factor if factor is not None else None
-            except ValueError:
-                kwh = None
-        return self.daily_energy.update(day, kwh)
+        return self.daily_energy.update(day, energy_kwh(self.hass.states.get(self._energy_sensor)))
 
     def _high_consumption(self, now: float, meter_w: float | None) -> bool | None:
         """Meter above the threshold for at least the configured duration."""
@@ -331,15 +434,11 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
     # --- repairs ------------------------------------------------------------------------------
     def _update_meter_issue(self, now: float) -> None:
         """Raise `meter_unavailable` after REPAIR_AFTER without a reading; clear it on return."""
-        state = self.hass.states.get(self.main_meter)
-        if state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN):
-            self._meter_bad_since = None
+        if self._meter_bad_since is None:
             if self._issue_active is not False:
                 ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
                 self._issue_active = False
             return
-        if self._meter_bad_since is None:
-            self._meter_bad_since = now
         if not self._issue_active and now - self._meter_bad_since >= REPAIR_AFTER.total_seconds():
             self._issue_active = True
             ir.async_create_issue(

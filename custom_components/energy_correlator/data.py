@@ -1,7 +1,7 @@
 """Typed runtime data and the coordinator's snapshot that entities, actions and the sink read.
 
 CONTRACT shared by coordinator.py (producer), sensor.py / binary_sensor.py / services.py /
-diagnostics.py (readers) and influx.py (SinkStats producer).
+diagnostics.py (readers) and influx/ (SinkStats producer).
 """
 
 from dataclasses import dataclass, field
@@ -10,22 +10,10 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 from .engine import Correlation, EngineStats, ProfileSummary, TopConsumer
+from .influx import InfluxSink, SinkStats
 
 if TYPE_CHECKING:
     from .coordinator import EnergyCorrelatorCoordinator
-    from .influx import InfluxSink
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SinkStats:
-    """What the InfluxDB sink reports (diagnostic sensors, diagnostics, repairs)."""
-
-    points_written: int = 0
-    points_pending: int = 0  # in memory + persisted backlog
-    points_dropped: int = 0  # over the backlog cap (oldest first) or rejected as bad (400)
-    last_error: str | None = None
-    success_pct: float | None = None  # successful write attempts / all attempts
-    failing_since: float | None = None  # POSIX time of the first failure in the current streak
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

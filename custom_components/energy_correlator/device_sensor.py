@@ -7,6 +7,7 @@ the device), and sit on the watched device's own device page.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+import math
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -25,7 +26,9 @@ from homeassistant.helpers.typing import StateType
 
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import DeviceData, EnergyCorrelatorConfigEntry
-from .entity import EnergyCorrelatorDeviceEntity, entry_key, source_key
+from .entity import EnergyCorrelatorDeviceEntity, finite_state
+from .unique_ids import device_source, source_entity_id, source_key
+from .write_policy import ENERGY, POWER, WriteGate
 
 # A profile this sure (0..1) earns the device its own sensors.
 MIN_CONFIDENCE = 0.5
@@ -47,6 +50,11 @@ def _profile_attrs(device: DeviceData) -> Mapping[str, Any]:
         "off_delta_w": _round(profile.off_delta_w),
         "spread_w": _round(profile.spread_w),
         "standby_w": _round(profile.standby_w),
+        "uncertainty_w": _round(profile.uncertainty_w),
+        "modes": [
+            {"power_w": _round(mode.power_w), "events": mode.events, "share": mode.share}
+            for mode in profile.modes
+        ],
     }
     if profile.reference_power_w is not None:
         attrs["reference_power_w"] = _round(profile.reference_power_w)
@@ -90,21 +98,12 @@ ESTIMATED_ENERGY = SensorEntityDescription(
     native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
     suggested_display_precision=3,
 )
-DEVICE_KEYS = (LEARNED_POWER.key, ESTIMATED_POWER.key, ESTIMATED_ENERGY.key)
 
 
 def is_confident(device: DeviceData) -> bool:
     """Whether a device has earned its own sensors."""
     profile = device.profile
     return profile.learned_power_w is not None and profile.confidence >= MIN_CONFIDENCE
-
-
-def _parse_source(rest: str) -> str | None:
-    """The source part of a per-device unique id (after the entry prefix), if it is one."""
-    for key in DEVICE_KEYS:
-        if rest.endswith(f"_{key}") and len(rest) > len(key) + 1:
-            return rest[: -len(key) - 1]
-    return None
 
 
 @callback
@@ -116,28 +115,28 @@ def async_setup_device_sensors(
     """Add the per-device sensors known from the registry and from data, then follow new ones."""
     coordinator = entry.runtime_data.coordinator
     ent_reg = er.async_get(hass)
-    prefix = f"{entry_key(entry)}_"
     known: set[str] = set()
 
     def _create(source: str, entity_id: str) -> list[SensorEntity]:
         known.add(source)
-        return [
+        entities: list[SensorEntity] = [
             DeviceSensor(coordinator, LEARNED_POWER, source, entity_id),
             DeviceSensor(coordinator, ESTIMATED_POWER, source, entity_id),
             EstimatedEnergySensor(coordinator, ESTIMATED_ENERGY, source, entity_id),
         ]
+        for entity in entities:  # removed (relearn, source gone): may be created again
+            entity.async_on_remove(lambda: known.discard(source))
+        return entities
 
     restored: list[SensorEntity] = []
     for reg_entry in er.async_entries_for_config_entry(ent_reg, entry.entry_id):
-        if reg_entry.domain != SENSOR_DOMAIN or not reg_entry.unique_id.startswith(prefix):
+        if reg_entry.domain != SENSOR_DOMAIN:
             continue
-        source = _parse_source(reg_entry.unique_id.removeprefix(prefix))
+        source = device_source(entry, reg_entry.unique_id)
         if source is None or source in known:
             continue
-        if "." in source:  # an entity without a registry entry is keyed by its entity id
-            restored.extend(_create(source, source))
-        elif (source_entry := ent_reg.async_get(source)) is not None:
-            restored.extend(_create(source, source_entry.entity_id))
+        if (entity_id := source_entity_id(hass, source)) is not None:
+            restored.extend(_create(source, entity_id))
     if restored:
         async_add_entities(restored)
 
@@ -160,13 +159,23 @@ class DeviceSensor(EnergyCorrelatorDeviceEntity, SensorEntity):
     """Learned or estimated power of one watched device."""
 
     entity_description: DeviceSensorDescription
+    _writes: WriteGate | None = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it is worth a row (write_policy.py)."""
+        if self._writes is None:
+            self._writes = WriteGate(POWER)
+        attrs = (self.available, self.extra_state_attributes)
+        if self._writes.due(self.coordinator.data.now, self.native_value, attrs):
+            super()._handle_coordinator_update()
 
     @property
     def native_value(self) -> StateType:
         """Unknown while the engine has no profile (e.g. right after a relearn)."""
         if (device := self.device_data) is None:
             return None
-        return self.entity_description.value_fn(device)
+        return finite_state(self.entity_description.value_fn(device))
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
@@ -195,6 +204,7 @@ class EstimatedEnergySensor(EnergyCorrelatorDeviceEntity, RestoreSensor):
         super().__init__(coordinator, description, source, entity_id)
         self._total: float | None = None
         self._engine_last: float | None = None
+        self._writes = WriteGate(ENERGY)
 
     async def async_added_to_hass(self) -> None:
         """Restore the last total before the first update."""
@@ -202,21 +212,26 @@ class EstimatedEnergySensor(EnergyCorrelatorDeviceEntity, RestoreSensor):
         last = await self.async_get_last_sensor_data()
         if last is not None and last.native_value is not None:
             try:
-                self._total = float(last.native_value)  # type: ignore[arg-type]
+                total = float(last.native_value)  # type: ignore[arg-type]
             except TypeError, ValueError:
-                self._total = None
+                total = math.nan
+            self._total = total if math.isfinite(total) and total >= 0 else None
         self._follow_engine()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Add the engine's increment, then write the state."""
+        """Add the engine's increment, then write the state when it is worth a row."""
         self._follow_engine()
-        super()._handle_coordinator_update()
+        attrs = (self.available, self.extra_state_attributes)
+        if self._writes.due(self.coordinator.data.now, self.native_value, attrs):
+            super()._handle_coordinator_update()
 
     def _follow_engine(self) -> None:
         if (device := self.device_data) is None:
             return
         engine_kwh = device.energy_kwh
+        if not math.isfinite(engine_kwh):
+            return  # never add what Home Assistant could not show
         if self._engine_last is None:
             self._total = max(self._total or 0.0, engine_kwh)
         elif engine_kwh >= self._engine_last:

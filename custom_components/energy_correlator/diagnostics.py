@@ -6,15 +6,22 @@ removed while the host stays visible, because the host is what a bug report need
 """
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_INFLUX_TOKEN, CONF_INFLUX_URL
 from .data import EnergyCorrelatorConfigEntry
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
+from .meters.diagnostics import (
+    async_get_meter_device_diagnostics,
+    async_get_utility_diagnostics,
+)
 
 TO_REDACT = {CONF_INFLUX_TOKEN, "token", "password", "api_key"}
 RECENT_CORRELATIONS = 50
@@ -50,6 +57,8 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry
 ) -> dict[str, Any]:
     """Everything a bug report needs, nothing a stranger should see."""
+    if is_utility_entry(entry):
+        return await async_get_utility_diagnostics(hass, cast(UtilityConfigEntry, entry))
     coordinator = entry.runtime_data.coordinator
     sink = entry.runtime_data.sink
     engine = coordinator.engine
@@ -71,6 +80,8 @@ async def async_get_config_entry_diagnostics(
             "standby_baseline_w": engine.standby_baseline_w(),
             "peak_w": engine.peak_w(now),
             "energy_today_kwh": engine.energy_today_kwh(now),
+            "export_today_kwh": engine.export_today_kwh(now),
+            "export_total_kwh": engine.export_total_kwh(),
             "next_due": engine.next_due(),
         },
         "profiles": [asdict(profile) for profile in engine.profiles()],
@@ -85,6 +96,8 @@ async def async_get_config_entry_diagnostics(
             ),
         },
         "sink": asdict(sink.stats) if sink is not None else None,
+        "store": {"unreadable_parts": list(coordinator.unreadable_parts)},
+        "refused_readings": engine.refused_readings(),
     }
     secrets = [
         secret
@@ -93,3 +106,14 @@ async def async_get_config_entry_diagnostics(
     ]
     scrubbed: dict[str, Any] = _scrub(result, secrets)
     return scrubbed
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry, device: DeviceEntry
+) -> dict[str, Any]:
+    """A utility meter's device: that meter; the power entry's device: the whole entry."""
+    if is_utility_entry(entry):
+        return await async_get_meter_device_diagnostics(
+            hass, cast(UtilityConfigEntry, entry), device
+        )
+    return await async_get_config_entry_diagnostics(hass, entry)

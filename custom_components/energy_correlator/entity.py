@@ -1,22 +1,27 @@
 """Shared base entities: the integration's own service device, and per-device entities that
 join the watched device's own device (the helper way, through `device_entry`)."""
 
+import math
+
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import DeviceData
+from .unique_ids import device_unique_id, service_unique_id
 
 
-def entry_key(entry: ConfigEntry) -> str:
-    """Prefix of every unique id of an entry (its unique id survives re-adding the entry)."""
-    return entry.unique_id or entry.entry_id
+def finite_state(value: StateType) -> StateType:
+    """A state Home Assistant accepts: a non-finite number is unknown, never NaN or inf."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def service_device_info(entry: ConfigEntry) -> DeviceInfo:
@@ -28,14 +33,6 @@ def service_device_info(entry: ConfigEntry) -> DeviceInfo:
         manufacturer="Energy Correlator",
         model="Power correlation",
     )
-
-
-@callback
-def source_key(hass: HomeAssistant, entity_id: str) -> str:
-    """Stable key of a watched entity: its registry id (survives renames), else its entity id."""
-    if (entry := er.async_get(hass).async_get(entity_id)) is not None:
-        return entry.id
-    return entity_id
 
 
 class EnergyCorrelatorEntity(CoordinatorEntity[EnergyCorrelatorCoordinator]):
@@ -50,7 +47,7 @@ class EnergyCorrelatorEntity(CoordinatorEntity[EnergyCorrelatorCoordinator]):
         super().__init__(coordinator)
         entry = coordinator.config_entry
         self.entity_description = description
-        self._attr_unique_id = f"{entry_key(entry)}_{description.key}"
+        self._attr_unique_id = service_unique_id(entry, description.key)
         self._attr_device_info = service_device_info(entry)
 
 
@@ -77,7 +74,7 @@ class EnergyCorrelatorDeviceEntity(CoordinatorEntity[EnergyCorrelatorCoordinator
         self.entity_description = description
         self._source = source
         self._last_entity_id = entity_id
-        self._attr_unique_id = f"{entry_key(entry)}_{source}_{description.key}"
+        self._attr_unique_id = device_unique_id(entry, source, description.key)
         if (device := async_entity_id_to_device(coordinator.hass, entity_id)) is not None:
             self.device_entry = device
             self._attr_translation_key = description.translation_key

@@ -45,6 +45,7 @@ from .const import (
     DEFAULT_HIGH_POWER_W,
     DEFAULT_INFLUX_BUCKET,
     DEFAULT_INFLUX_URL,
+    DEFAULT_MAX_POWER_W,
     DEFAULT_MIN_DELTA_W,
     DEFAULT_PHANTOM_THRESHOLD_W,
     DEFAULT_PRICE_PER_KWH,
@@ -55,6 +56,7 @@ from .const import (
     OPT_BEFORE_WINDOW_S,
     OPT_HIGH_POWER_DURATION_S,
     OPT_HIGH_POWER_W,
+    OPT_MAX_POWER_W,
     OPT_MIN_DELTA_W,
     OPT_PHANTOM_THRESHOLD_W,
     OPT_PRICE_ENTITY,
@@ -147,6 +149,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     OPT_HIGH_POWER_DURATION_S: DEFAULT_HIGH_POWER_DURATION_S,
     OPT_PRICE_PER_KWH: DEFAULT_PRICE_PER_KWH,
     OPT_BACKLOG_MAX_POINTS: DEFAULT_BACKLOG_MAX_POINTS,
+    OPT_MAX_POWER_W: DEFAULT_MAX_POWER_W,
 }
 # Options that are counts or whole seconds; NumberSelector always returns floats.
 INTEGER_OPTIONS = frozenset(
@@ -182,6 +185,7 @@ def options_schema(currency: str, *, influx: bool = True) -> probatio.Schema:
             probatio.Optional(OPT_PRICE_ENTITY): EntitySelector(
                 EntitySelectorConfig(filter=EntityWithDeviceFilterSelectorConfig(domain="sensor"))
             ),
+            probatio.Required(OPT_MAX_POWER_W): _number(1000, 10_000_000, 1000, watts),
         }
     )
     if not influx:

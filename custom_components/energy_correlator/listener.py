@@ -13,16 +13,9 @@ Entity registry renames move the learned profile; removals stop the tracking.
 """
 
 from collections.abc import Callable
-import math
 
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.const import (
-    ATTR_DEVICE_CLASS,
-    ATTR_UNIT_OF_MEASUREMENT,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
-    UnitOfPower,
-)
+from homeassistant.const import ATTR_DEVICE_CLASS, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import (
     CALLBACK_TYPE,
     Event,
@@ -31,40 +24,29 @@ from homeassistant.core import (
     HomeAssistant,
     State,
     callback,
-    split_entity_id,
 )
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_state_report_event,
 )
-from homeassistant.util.unit_conversion import PowerConverter
 
-from .const import CONF_CIRCUITS, CONF_DOMAINS, CONF_EXCLUDE, CONF_INCLUDE, CONF_METER, LOGGER
+from .const import (
+    CONF_CIRCUITS,
+    CONF_ENERGY_SENSOR,
+    CONF_EXCLUDE,
+    CONF_INCLUDE,
+    CONF_METER,
+    LOGGER,
+    OPT_PRICE_ENTITY,
+)
 from .data import EnergyCorrelatorConfigEntry
 from .engine import Engine, classify_change, level_of
+from .unique_ids import async_remove_device_entities
+from .units import power_w
+from .watched import WatchRules
 
 _INVALID = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
-
-
-def power_from_state(state: State | None) -> float | None:
-    """A meter state in watts; None (a gap, never zero) when it is not a usable number.
-
-    Negative values are kept: a meter that nets solar export reports them, and the engine's
-    deltas stay right across zero. A missing unit is taken as watts.
-    """
-    if state is None or state.state in _INVALID:
-        return None
-    try:
-        value = float(state.state)
-    except ValueError:
-        return None
-    if not math.isfinite(value):
-        return None
-    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) or UnitOfPower.WATT
-    if unit not in PowerConverter.VALID_UNITS:
-        return None
-    return PowerConverter.convert(value, unit, UnitOfPower.WATT)
 
 
 def device_level(state: State) -> float | None:
@@ -89,9 +71,7 @@ class StateListener:
         self._on_event = on_event
         self._main_meter: str = entry.data[CONF_METER]
         self._circuits: list[str] = list(entry.data.get(CONF_CIRCUITS) or [])
-        self._domains: set[str] = set(entry.data.get(CONF_DOMAINS) or [])
-        self._include: set[str] = set(entry.data.get(CONF_INCLUDE) or [])
-        self._exclude: set[str] = set(entry.data.get(CONF_EXCLUDE) or [])
+        self._rules = WatchRules.from_data(entry.data)
         self._references: dict[str, str] = {}  # device entity -> its own power sensor
         self._meter_unsubs: list[CALLBACK_TYPE] = []
         self._other_unsubs: list[CALLBACK_TYPE] = []
@@ -105,10 +85,8 @@ class StateListener:
         return frozenset({self._main_meter, *self._circuits, *self._references.values()})
 
     def is_watched(self, entity_id: str) -> bool:
-        """Whether a state change of this entity can be a device event."""
-        if entity_id in self._exclude or entity_id in self._tracked_meters:
-            return False
-        return entity_id in self._include or split_entity_id(entity_id)[0] in self._domains
+        """Whether a state change of this entity can be a device event (watched.py decides)."""
+        return self._rules.watches(entity_id, self._tracked_meters)
 
     # --- life cycle ---------------------------------------------------------------------------
     @callback
@@ -131,7 +109,10 @@ class StateListener:
         )
         for meter in (self._main_meter, *self._circuits):  # references were read by _adopt
             if (meter_state := self._hass.states.get(meter)) is not None:
-                self._add_power(meter, meter_state, meter_state.last_reported_timestamp)
+                # start warm: the value has held since the meter's last report
+                self._engine.seed_power(
+                    meter, meter_state.last_reported_timestamp, power_w(meter_state)
+                )
         self._on_event()
 
     @callback
@@ -175,7 +156,7 @@ class StateListener:
 
     @callback
     def _add_power(self, meter: str, state: State | None, ts: float) -> None:
-        watts = power_from_state(state)
+        watts = power_w(state)
         if watts is None:
             LOGGER.debug(
                 "Meter %s has no usable reading (%s): recorded as a gap",
@@ -262,10 +243,10 @@ class StateListener:
     def _follows(self, entity_id: str) -> bool:
         """Whether a registry change of this entity concerns this listener."""
         return (
-            entity_id in self.meters
-            or entity_id in self._include
+            self._rules.concerns(entity_id)
+            or entity_id in self.meters
             or entity_id in self._references
-            or split_entity_id(entity_id)[0] in self._domains
+            or entity_id == self._entry.options.get(OPT_PRICE_ENTITY)
         )
 
     @callback
@@ -280,8 +261,12 @@ class StateListener:
 
     @callback
     def _removed(self, entity_id: str) -> None:
-        """Stop following a removed entity (its learned profile stays until relearn)."""
-        self._include.discard(entity_id)
+        """Stop following a removed entity; its profile and per-device entities go with it."""
+        if self._engine.profile(entity_id) is not None:
+            LOGGER.info("%s was removed: forgetting what was learned about it", entity_id)
+            self._engine.forget([entity_id])
+            self._on_event()
+        async_remove_device_entities(self._hass, self._entry, ())  # those of vanished sources
         if self._references.pop(entity_id, None) is not None:
             self._engine.set_reference_meter(entity_id, None)
         for device, reference in list(self._references.items()):
@@ -293,23 +278,36 @@ class StateListener:
 
     @callback
     def _renamed(self, old: str, new: str) -> None:
-        """Move the profile; a renamed configured meter updates the entry and reloads it."""
-        if old == self._main_meter or old in self._circuits:
-            data = dict(self._entry.data)
+        """Move the profile; the entry's lists follow the rename, persistently.
+
+        A renamed meter or energy sensor updates the entry (the main meter also its unique id,
+        so the same meter cannot be added twice) and reloads it.
+        """
+        entries = self._hass.config_entries
+        data = dict(self._entry.data)
+        if old in (self._main_meter, data.get(CONF_ENERGY_SENSOR), *self._circuits):
+            unique_id = self._entry.unique_id
             if old == self._main_meter:
                 data[CONF_METER] = new
+                unique_id = new if unique_id == old else unique_id
+            if data.get(CONF_ENERGY_SENSOR) == old:
+                data[CONF_ENERGY_SENSOR] = new
             data[CONF_CIRCUITS] = [new if c == old else c for c in self._circuits]
             LOGGER.info("Meter %s was renamed to %s: reloading", old, new)
-            self._hass.config_entries.async_update_entry(self._entry, data=data)
-            self._hass.config_entries.async_schedule_reload(self._entry.entry_id)
+            entries.async_update_entry(self._entry, data=data, unique_id=unique_id)
+            entries.async_schedule_reload(self._entry.entry_id)
             return
+        if self._entry.options.get(OPT_PRICE_ENTITY) == old:
+            entries.async_update_entry(
+                self._entry, options={**self._entry.options, OPT_PRICE_ENTITY: new}
+            )
         self._engine.rename_entity(old, new)
-        if old in self._include:
-            self._include.discard(old)
-            self._include.add(new)
-        if old in self._exclude:
-            self._exclude.discard(old)
-            self._exclude.add(new)
+        for key in (CONF_INCLUDE, CONF_EXCLUDE):
+            if old in (listed := data.get(key) or []):
+                data[key] = [new if entity_id == old else entity_id for entity_id in listed]
+        if data != self._entry.data:
+            entries.async_update_entry(self._entry, data=data)
+            self._rules = WatchRules.from_data(data)
         if (reference := self._references.pop(old, None)) is not None:
             self._references[new] = reference
             self._engine.set_reference_meter(new, reference)
@@ -324,8 +322,7 @@ class StateListener:
     # --- which devices are tracked --------------------------------------------------------------
     def _present(self) -> set[str]:
         """Watched entities in the state machine now, and the included ones (present or not)."""
-        found = {*self._include, *self._hass.states.async_entity_ids(self._domains)}
-        return {entity_id for entity_id in found if self.is_watched(entity_id)}
+        return self._rules.present(self._hass, self._tracked_meters)
 
     @callback
     def async_rescan(self) -> None:
@@ -337,7 +334,9 @@ class StateListener:
         if self._tracker is None:
             return
         # A set difference in C first: on most beats nothing is new and nothing else runs.
-        unseen = set(self._hass.states.async_entity_ids(self._domains)).difference(self._tracked)
+        unseen = set(self._hass.states.async_entity_ids(self._rules.domains)).difference(
+            self._tracked
+        )
         new = {entity_id for entity_id in unseen if self.is_watched(entity_id)}
         for entity_id in new:
             if (state := self._hass.states.get(entity_id)) is not None:

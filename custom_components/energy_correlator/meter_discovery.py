@@ -18,16 +18,14 @@ from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
-    UnitOfPower,
 )
 from homeassistant.core import HomeAssistant, State, split_entity_id
 from homeassistant.helpers import entity_registry as er
 
 from .const import CONF_ENERGY_SENSOR, CONF_METER, DEFAULT_DOMAINS
 from .energy_prefs import GridSensors, async_energy_prefs, grid_sensors
-from .units import ENERGY_UNITS
+from .units import ENERGY_UNITS, POWER_UNITS, power_w, state_unit
 
-POWER_UNIT_FACTORS: dict[str, float] = {UnitOfPower.WATT: 1.0, UnitOfPower.KILO_WATT: 1000.0}
 MAIN_METER_WORDS = frozenset({"total", "home", "house", "grid", "main", "mains", "whole"})
 # "Circuit 3", "channel_2", "CT1", "phase L2", "clamp", "sub-meter"...
 _CIRCUIT_WORD = re.compile(r"(circuits?|channels?|phases?|clamps?|submeter|sub|ch|ct)\d*|l[1-3]")
@@ -50,27 +48,15 @@ class MeterDiscovery:
         return self.candidates[0] if self.candidates else None
 
 
-def power_watts(state: State) -> float | None:
-    """The state as watts, or None when it is not a numeric W/kW reading."""
-    factor = POWER_UNIT_FACTORS.get(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT, ""))
-    if factor is None:
-        return None
-    try:
-        value = float(state.state)
-    except ValueError:
-        return None
-    return value * factor if math.isfinite(value) else None
-
-
 def validate_meter(hass: HomeAssistant, entity_id: str) -> str | None:
     """The form error for a meter that cannot be used, None when it can."""
     if (state := hass.states.get(entity_id)) is None:
         return "meter_not_found"
-    if state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) not in POWER_UNIT_FACTORS:
+    if state_unit(state) not in POWER_UNITS:
         return "meter_not_power"
     if state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
         return "meter_unavailable"
-    if power_watts(state) is None:
+    if power_w(state) is None:
         return "meter_not_numeric"
     return None
 
@@ -126,7 +112,7 @@ def _power_candidates(hass: HomeAssistant, prefs: GridSensors) -> list[str]:
     """Power sensors (W/kW, or any sensor the Energy dashboard uses as grid power), best first."""
     ranked: list[tuple[tuple[int, int, float, str], str]] = []
     for state in hass.states.async_all("sensor"):
-        if state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) not in POWER_UNIT_FACTORS:
+        if state_unit(state) not in POWER_UNITS:
             continue
         in_prefs = state.entity_id in prefs.power
         if not in_prefs and state.attributes.get(ATTR_DEVICE_CLASS) != SensorDeviceClass.POWER:
@@ -181,7 +167,7 @@ def _rank(state: State, grid_power: list[str]) -> tuple[int, int, float, str]:
     """Sort key: Energy dashboard grid sensors, then main-meter names, then largest reading."""
     if state.entity_id in grid_power:
         return (0, grid_power.index(state.entity_id), 0.0, state.entity_id)
-    watts = power_watts(state)
+    watts = power_w(state)
     reading = -watts if watts is not None else math.inf
     return (1 if _looks_like_main_meter(state) else 2, 0, reading, state.entity_id)
 

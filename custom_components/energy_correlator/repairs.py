@@ -14,6 +14,7 @@ from .energy_dashboard import (
     async_add_to_energy_dashboard,
     async_devices_to_offer,
 )
+from .meters.repairs import ReplaceMeterRepairFlow, is_meter_issue
 
 
 class EnergyDashboardFlow(RepairsFlow):
@@ -59,4 +60,6 @@ async def async_create_fix_flow(
     """The flow that fixes `issue_id`."""
     if issue_id.startswith(ENERGY_DASHBOARD_ISSUE) and data is not None:
         return EnergyDashboardFlow(str(data["entry_id"]))
+    if is_meter_issue(issue_id) and data is not None:
+        return ReplaceMeterRepairFlow(dict(data))
     return ConfirmRepairFlow()

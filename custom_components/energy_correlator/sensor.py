@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -12,7 +12,8 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
@@ -21,7 +22,11 @@ from .const import CONF_METER
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
-from .entity import EnergyCorrelatorEntity
+from .entity import EnergyCorrelatorEntity, finite_state
+from .meters.config_flow import is_utility_entry
+from .meters.data import UtilityConfigEntry
+from .meters.sensor import async_setup_utility_sensors
+from .write_policy import ENERGY, MONEY, POWER, WriteGate, WritePolicy
 
 PARALLEL_UPDATES = 0
 
@@ -38,6 +43,10 @@ class CorrelatorSensorDescription(SensorEntityDescription):
     resets: Literal["month"] | None = None  # state_class TOTAL with last_reset
     currency: bool = False  # unit is hass.config.currency
     friendly_state: bool = False  # the value is an entity id: show its friendly name
+    write_policy: WritePolicy | None = None  # None: every change is written
+    volatile_attributes: bool = False  # attributes change on every beat: not recorded
+    # Computed from the meter's readings: unavailable while the meter is (after a minute).
+    needs_meter_fn: Callable[[EnergyCorrelatorCoordinator], bool] = lambda _: False
     device_attr: bool = False  # add "device": the friendly name of the "entity_id" attribute
     meter_attr: bool = False  # add "meter_entity_id" (the dashboard's "current power")
 
@@ -74,8 +83,11 @@ def _top_consumer_attrs(data: CorrelatorData) -> Mapping[str, Any]:
             {
                 "entity_id": row.entity_id,
                 "learned_power_w": round(row.learned_power_w, 1),
-                "kwh_per_month": round(row.kwh_per_month, 3),
-                "cost_per_month": None if price is None else round(row.kwh_per_month * price, 2),
+                "kwh_per_month": _round(row.kwh_per_month, 3),
+                "cost_per_month": None
+                if price is None or row.kwh_per_month is None
+                else round(row.kwh_per_month * price, 2),
+                "observed_days": round(row.observed_days, 3),
             }
             for row in data.top_consumers[:TOP_CONSUMERS_SHOWN]
         ]
@@ -86,8 +98,12 @@ def _has_sink(data: CorrelatorData) -> bool:
     return data.sink is not None
 
 
+def _from_meter(_coordinator: EnergyCorrelatorCoordinator) -> bool:
+    return True
+
+
 def _power(
-    key: str, value_fn: Callable[[CorrelatorData], StateType]
+    key: str, value_fn: Callable[[CorrelatorData], StateType], *, from_meter: bool = True
 ) -> CorrelatorSensorDescription:
     return CorrelatorSensorDescription(
         key=key,
@@ -97,6 +113,8 @@ def _power(
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
         value_fn=value_fn,
+        write_policy=POWER,
+        needs_meter_fn=_from_meter if from_meter else lambda _: False,
     )
 
 
@@ -122,6 +140,8 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         suggested_display_precision=0,
         value_fn=lambda d: _round(d.untracked_power_w, 1),
         meter_attr=True,
+        needs_meter_fn=_from_meter,
+        write_policy=POWER,
     ),
     CorrelatorSensorDescription(
         key="daily_energy",
@@ -132,9 +152,12 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         value_fn=lambda d: _round(d.daily_energy_kwh, 4),
+        write_policy=ENERGY,
+        needs_meter_fn=lambda c: not c.has_energy_sensor,  # else it follows the energy sensor
     ),
     _power("peak_power", lambda d: _round(d.peak_power_w, 1)),
-    _power("standby_baseline", lambda d: _round(d.standby_baseline_w, 1)),
+    # Last complete night's standby: still true while the meter is away.
+    _power("standby_baseline", lambda d: _round(d.standby_baseline_w, 1), from_meter=False),
     CorrelatorSensorDescription(
         key="correlations_found",
         translation_key="correlations_found",
@@ -159,6 +182,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: d.top_consumers[0].entity_id if d.top_consumers else None,
         attr_fn=_top_consumer_attrs,
         friendly_state=True,
+        volatile_attributes=True,  # kWh/month include the open interval
     ),
     CorrelatorSensorDescription(
         key="cost_month",
@@ -169,6 +193,8 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         value_fn=lambda d: _round(d.cost_month, 4),
         resets="month",
         currency=True,
+        write_policy=MONEY,
+        needs_meter_fn=_from_meter,
     ),
     # Diagnostics.
     _counter("events_processed", lambda d: d.stats.events),
@@ -237,8 +263,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the service device's sensors, then the per-device ones (now and as they are learned)."""
+    if is_utility_entry(entry):
+        await async_setup_utility_sensors(hass, cast(UtilityConfigEntry, entry), async_add_entities)
+        return
     coordinator = entry.runtime_data.coordinator
     has_sink = entry.runtime_data.sink is not None
+    if not has_sink:
+        _async_remove_sink_sensors(hass, entry)
     async_add_entities(
         CorrelatorSensor(coordinator, description)
         for description in SENSORS
@@ -247,10 +278,21 @@ async def async_setup_entry(
     async_setup_device_sensors(hass, entry, async_add_entities)
 
 
+def _async_remove_sink_sensors(hass: HomeAssistant, entry: EnergyCorrelatorConfigEntry) -> None:
+    """InfluxDB was turned off: its sensors leave the entity registry (not left unavailable)."""
+    sink_keys = {d.translation_key for d in SENSORS if d.exists_fn is _has_sink}
+    registry = er.async_get(hass)
+    for registry_entry in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if registry_entry.domain == "sensor" and registry_entry.translation_key in sink_keys:
+            registry.async_remove(registry_entry.entity_id)
+
+
 class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
     """A sensor whose state is a function of the coordinator's snapshot."""
 
     entity_description: CorrelatorSensorDescription
+    # Big and changing on almost every beat: shown, not kept in the recorder's database.
+    _unrecorded_attributes = frozenset({"top_consumers"})
 
     def __init__(
         self, coordinator: EnergyCorrelatorCoordinator, description: CorrelatorSensorDescription
@@ -259,11 +301,31 @@ class CorrelatorSensor(EnergyCorrelatorEntity, SensorEntity):
         super().__init__(coordinator, description)
         if description.currency:
             self._attr_native_unit_of_measurement = coordinator.hass.config.currency
+        self._writes = WriteGate(description.write_policy)
+        self._needs_meter = description.needs_meter_fn(coordinator)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it is worth a row (write_policy.py)."""
+        attrs = self.extra_state_attributes
+        volatile = self.entity_description.volatile_attributes
+        if self._writes.due(
+            self.coordinator.data.now,
+            self.native_value,
+            (self.available, self.last_reset, None if volatile else attrs),
+            attrs if volatile else None,
+        ):
+            super()._handle_coordinator_update()
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the meter it is computed from is."""
+        return super().available and (not self._needs_meter or self.coordinator.meter_available)
 
     @property
     def native_value(self) -> StateType:
         """The description's value; entity ids shown by their friendly names."""
-        value = self.entity_description.value_fn(self.coordinator.data)
+        value = finite_state(self.entity_description.value_fn(self.coordinator.data))
         if (
             self.entity_description.friendly_state
             and isinstance(value, str)

@@ -17,16 +17,14 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import probatio as vol
 
-from .backfill import (
-    DEFAULT_BACKFILL_DAYS,
-    MAX_BACKFILL_DAYS,
-    async_backfill,
-    async_forget_backfill,
-)
-from .const import DOMAIN
+from .backfill import DEFAULT_BACKFILL_DAYS, async_backfill
+from .const import DOMAIN, MAX_BACKFILL_DAYS
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import EnergyCorrelatorConfigEntry
-from .engine import Correlation
+from .engine import Correlation, ProfileSummary
+from .meters.config_flow import is_utility_entry
+from .meters.services import async_setup_meter_services
+from .unique_ids import async_remove_device_entities
 
 SERVICE_GET_CORRELATIONS = "get_correlations"
 SERVICE_DEVICE_IMPACT = "device_impact"
@@ -77,11 +75,23 @@ RESET_SCHEMA = vol.Schema(_ENTRY)
 
 
 def _coordinator(hass: HomeAssistant, call: ServiceCall) -> EnergyCorrelatorCoordinator:
-    """The coordinator of the entry the call names, or of the only loaded entry."""
-    entry = cast(
-        EnergyCorrelatorConfigEntry,
-        async_get_config_entry(hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)),
-    )
+    """The coordinator of the entry the call names, or of the only loaded power entry."""
+    entry_id = call.data.get(ATTR_CONFIG_ENTRY_ID)
+    if entry_id is None:
+        power = [
+            entry
+            for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+            if not is_utility_entry(entry)
+        ]
+        if len(power) == 1:
+            entry_id = power[0].entry_id
+    entry = cast(EnergyCorrelatorConfigEntry, async_get_config_entry(hass, DOMAIN, entry_id))
+    if is_utility_entry(entry):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_power_entry",
+            translation_placeholders={"entry": entry.title},
+        )
     return entry.runtime_data.coordinator
 
 
@@ -89,8 +99,20 @@ def _name(hass: HomeAssistant, entity_id: str) -> str:
     return state.name if (state := hass.states.get(entity_id)) is not None else entity_id
 
 
-def _money(kwh: float, price: float | None) -> float | None:
-    return None if price is None else round(kwh * price, 2)
+def _money(kwh: float | None, price: float | None) -> float | None:
+    return None if price is None or kwh is None else round(kwh * price, 2)
+
+
+def _kwh(kwh: float | None, digits: int) -> float | None:
+    return None if kwh is None else round(kwh, digits)
+
+
+def modes_json(profile: ProfileSummary) -> list[dict[str, Any]]:
+    """A profile's modes as response rows (dominant first)."""
+    return [
+        {"power_w": round(mode.power_w, 1), "events": mode.events, "share": mode.share}
+        for mode in profile.modes
+    ]
 
 
 def _r(value: float | None, digits: int = 1) -> float | None:
@@ -151,14 +173,16 @@ def _device_impact(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     row = next(
         (r for r in engine.top_consumers(now, ALL_DEVICES) if r.entity_id == entity_id), None
     )
-    kwh_day = row.kwh_per_day if row is not None else 0.0
-    kwh_month = row.kwh_per_month if row is not None else 0.0
+    kwh_day = row.kwh_per_day if row is not None else None
+    kwh_month = row.kwh_per_month if row is not None else None
     price = coordinator.data.price_per_kwh
     return {
         "entity_id": entity_id,
         "name": _name(hass, entity_id),
         "kind": str(profile.kind),
         "learned_power_w": _r(profile.learned_power_w),
+        "uncertainty_w": _r(profile.uncertainty_w, 2),
+        "modes": cast(list[JsonValueType], modes_json(profile)),
         "confidence": _r(profile.confidence, 3),
         "events": profile.events,
         "on_delta_w": _r(profile.on_delta_w),
@@ -168,8 +192,10 @@ def _device_impact(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         "estimated_power_w": _r(engine.estimated_power_w(entity_id)),
         "energy_kwh": round(engine.device_energy_kwh(entity_id), 4),
         "on_fraction": None if row is None else round(row.on_fraction, 4),
-        "kwh_per_day": round(kwh_day, 4),
-        "kwh_per_month": round(kwh_month, 3),
+        "observed_days": None if row is None else round(row.observed_days, 3),
+        "observed_kwh": None if row is None else round(row.observed_kwh, 4),
+        "kwh_per_day": _kwh(kwh_day, 4),
+        "kwh_per_month": _kwh(kwh_month, 3),
         "price_per_kwh": price,
         "cost_per_day": _money(kwh_day, price),
         "cost_per_month": _money(kwh_month, price),
@@ -200,12 +226,19 @@ def _top_consumers(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
                 "name": _name(hass, row.entity_id),
                 "learned_power_w": round(row.learned_power_w, 1),
                 "on_fraction": round(row.on_fraction, 4),
-                "kwh": round(row.kwh_per_day * days, 3),
-                "cost": _money(row.kwh_per_day * days, price),
+                "observed_days": round(row.observed_days, 3),
+                "observed_kwh": round(row.observed_kwh, 4),
+                "kwh": _kwh(_period_kwh(row.kwh_per_day, days), 3),
+                "cost": _money(_period_kwh(row.kwh_per_day, days), price),
             }
             for row in rows
         ],
     }
+
+
+def _period_kwh(kwh_per_day: float | None, days: int) -> float | None:
+    """Energy over a period from the observed daily rate; None while less than a day seen."""
+    return None if kwh_per_day is None else kwh_per_day * days
 
 
 async def _async_changed(coordinator: EnergyCorrelatorCoordinator) -> None:
@@ -227,23 +260,38 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def top_consumers(call: ServiceCall) -> ServiceResponse:
         return _top_consumers(hass, call)
 
+    # Backfill, relearn and reset of one entry run one at a time (its learning lock).
     async def backfill(call: ServiceCall) -> ServiceResponse:
         coordinator = _coordinator(hass, call)
-        result = await async_backfill(hass, coordinator, call.data[ATTR_DAYS])
-        await _async_changed(coordinator)
+        async with coordinator.learning_lock:
+            result = await async_backfill(hass, coordinator, call.data[ATTR_DAYS])
+            await _async_changed(coordinator)
         return result.as_dict()
 
     async def relearn(call: ServiceCall) -> None:
         coordinator = _coordinator(hass, call)
         entity_ids = call.data.get(ATTR_ENTITY_ID)
-        coordinator.engine.forget(entity_ids)
-        await async_forget_backfill(hass, coordinator.config_entry.entry_id, entity_ids)
-        await _async_changed(coordinator)
+        async with coordinator.learning_lock:
+            if entity_ids and (
+                unknown := [e for e in entity_ids if coordinator.engine.profile(e) is None]
+            ):
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="nothing_to_relearn",
+                    translation_placeholders={"entity_id": ", ".join(unknown)},
+                )
+            coordinator.engine.forget(entity_ids)
+            coordinator.event_ledger.forget(entity_ids)
+            await coordinator.event_ledger.async_save()
+            # The per-device entities it made unknown go; they come back once relearned.
+            async_remove_device_entities(hass, coordinator.config_entry, entity_ids)
+            await _async_changed(coordinator)
 
     async def reset_statistics(call: ServiceCall) -> None:
         coordinator = _coordinator(hass, call)
-        coordinator.engine.reset_statistics()
-        await _async_changed(coordinator)
+        async with coordinator.learning_lock:
+            coordinator.engine.reset_statistics()
+            await _async_changed(coordinator)
 
     for name, handler, schema in (
         (SERVICE_GET_CORRELATIONS, get_correlations, GET_CORRELATIONS_SCHEMA),
@@ -265,3 +313,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_register_admin_service(
         hass, DOMAIN, SERVICE_RESET_STATISTICS, reset_statistics, schema=RESET_SCHEMA
     )
+    async_setup_meter_services(hass)

@@ -3,7 +3,8 @@
 One file per config entry (`.storage/energy_correlator.<entry_id>`) holding the engine's own
 `to_dict()` under "engine" and the shell's small day state (energy sensor readings since local
 midnight) under "shell". Saves are debounced while learning; the last one happens on unload and at
-Home Assistant's final write.
+Home Assistant's final write. Loading keeps every part it can read: a broken aggregate (a
+`null` where a number was) costs that aggregate, not the learned profiles.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,12 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, STORAGE_MINOR_VERSION, STORAGE_SAVE_DELAY_S, STORAGE_VERSION
+from .engine import Engine
+
+# The engine's stored parts, and those kept per device (one broken device costs only itself).
+ENGINE_PARTS = ("profiles", "devices", "references", "stats", "recent", "baseline")
+PER_DEVICE_PARTS = frozenset({"profiles", "devices"})
+_UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)
 
 
 class StoredData(TypedDict, total=False):
@@ -108,3 +115,48 @@ class CorrelatorStore(Store[StoredData]):
         """Write immediately (unload)."""
         if self._data_func is not None:
             await self.async_save(self._data_func())
+
+
+def load_engine_parts(engine: Engine, data: Any) -> list[str]:
+    """Load what the engine can read of its stored state; returns the parts it could not.
+
+    `Engine.load_dict` checks everything before it changes anything and takes a missing part as
+    empty, so when the whole does not load the parts are added one at a time and a part that
+    fails is left out (profiles and device states device by device).
+    """
+    if not isinstance(data, dict):
+        return ["engine"]
+    try:
+        engine.load_dict(data)
+    except _UNREADABLE:
+        pass
+    else:
+        return []
+    good: dict[str, Any] = {}
+    broken: list[str] = []
+    for part in ENGINE_PARTS:
+        if part not in data:
+            continue
+        if _loads(engine, {**good, part: data[part]}):
+            good[part] = data[part]
+        elif part in PER_DEVICE_PARTS and isinstance(data[part], dict):
+            kept: dict[str, Any] = {}
+            for entity_id, item in data[part].items():
+                if _loads(engine, {**good, part: {**kept, entity_id: item}}):
+                    kept[entity_id] = item
+                else:
+                    broken.append(f"{part}.{entity_id}")
+            good[part] = kept
+        else:
+            broken.append(part)
+    # No reload needed: a failed attempt changes nothing, so the engine holds the last load that
+    # succeeded, which had every good part read so far.
+    return broken
+
+
+def _loads(engine: Engine, data: dict[str, Any]) -> bool:
+    try:
+        engine.load_dict(data)
+    except _UNREADABLE:
+        return False
+    return True

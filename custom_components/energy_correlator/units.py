@@ -2,7 +2,10 @@
 
 Built on Home Assistant's own converters, so every unit Home Assistant knows is accepted and
 nothing here keeps a private factor table. Power is watts, energy kWh, volume m³ (gas, water);
-a heat meter is energy. A state that is not a usable number gives None: a gap, never zero.
+a heat meter is energy. A state that is not a usable number gives None: a gap, never zero (and
+so does a conversion that overflows). A reading without a unit gives None too: a kW meter that
+loses its unit for a moment would otherwise read 1000 times too low, and the config flow accepts
+no meter without one.
 """
 
 import math
@@ -29,14 +32,24 @@ VOLUME_UNITS = frozenset(VolumeConverter.VALID_UNITS)
 _NOT_A_NUMBER = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
 
 
-def state_number(state: State | None) -> float | None:
-    """The state as a finite float, or None for unknown/unavailable/text/NaN/inf."""
-    if state is None or state.state in _NOT_A_NUMBER:
+def number(text: str) -> float | None:
+    """A state string as a finite float, or None for unknown/unavailable/text/NaN/inf."""
+    if text in _NOT_A_NUMBER:
         return None
     try:
-        value = float(state.state)
+        value = float(text)
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
+
+
+def state_number(state: State | None) -> float | None:
+    """The state as a finite float, or None for unknown/unavailable/text/NaN/inf."""
+    return None if state is None else number(state.state)
+
+
+def _finite(value: float) -> float | None:
+    """A conversion's result, None when it overflowed (1e308 kW is no number of watts)."""
     return value if math.isfinite(value) else None
 
 
@@ -47,30 +60,31 @@ def state_unit(state: State) -> str | None:
 
 
 def to_watts(value: float, unit: str | None) -> float | None:
-    """A power value in watts; a missing unit is taken as watts, an unknown one gives None."""
-    unit = unit or WATT
+    """A power value in watts; a missing or unknown unit gives None."""
     if unit not in POWER_UNITS:
         return None
-    return PowerConverter.convert(value, unit, WATT)
+    return _finite(PowerConverter.convert(value, unit, WATT))
 
 
 def to_kwh(value: float, unit: str | None) -> float | None:
-    """An energy value in kWh; a missing unit is taken as kWh, an unknown one gives None."""
-    unit = unit or KWH
+    """An energy value in kWh; a missing or unknown unit gives None."""
     if unit not in ENERGY_UNITS:
         return None
-    return EnergyConverter.convert(value, unit, KWH)
+    return _finite(EnergyConverter.convert(value, unit, KWH))
 
 
 def to_cubic_meters(value: float, unit: str | None) -> float | None:
     """A volume in m³ (gas, water); an unknown or missing unit gives None."""
     if unit not in VOLUME_UNITS:
         return None
-    return VolumeConverter.convert(value, unit, CUBIC_METER)
+    return _finite(VolumeConverter.convert(value, unit, CUBIC_METER))
 
 
 def power_w(state: State | None) -> float | None:
-    """A power sensor's state in watts, None when it is not a usable W/kW/... reading."""
+    """A power sensor's state in watts, None when it is not a usable W/kW/... reading.
+
+    Negative values are kept: a meter that nets solar export reports them.
+    """
     if state is None or (value := state_number(state)) is None:
         return None
     return to_watts(value, state_unit(state))
@@ -84,5 +98,31 @@ def energy_kwh(state: State | None) -> float | None:
 
 
 def gas_kwh(cubic_meters: float, calorific_kwh_per_m3: float, correction_factor: float) -> float:
-    """Gas energy from volume: kWh = m³ × calorific value × correction (z) factor."""
+    """Gas energy from volume: kWh = m³ * calorific value * correction (z) factor."""
     return cubic_meters * calorific_kwh_per_m3 * correction_factor
+
+
+# Cumulative utility meters: a reading is energy (electricity, heat) or volume (gas, water).
+ENERGY = "energy"
+VOLUME = "volume"
+
+
+def quantity_of(unit: str | None) -> str | None:
+    """Whether a meter's unit counts energy or volume; None for a unit of neither kind."""
+    if unit in ENERGY_UNITS:
+        return ENERGY
+    if unit in VOLUME_UNITS:
+        return VOLUME
+    return None
+
+
+def canonical_unit(quantity: str) -> str:
+    """The unit utility-meter readings are kept in: kWh for energy, m³ for volume."""
+    return KWH if quantity == ENERGY else CUBIC_METER
+
+
+def to_canonical(value: float, unit: str | None, quantity: str) -> float | None:
+    """A reading in kWh or m³; None when the unit is not of the meter's kind."""
+    if quantity_of(unit) != quantity:
+        return None
+    return to_kwh(value, unit) if quantity == ENERGY else to_cubic_meters(value, unit)

@@ -1,4 +1,4 @@
-"""The InfluxDB sink's throughput, event-loop stalls and backlog memory.
+"""The InfluxDB sink: disk writes of an outage (influx_outage.py), throughput, stalls, memory.
 
 A real `hass` (the test harness's, in a temporary config dir) and a real VictoriaMetrics on
 127.0.0.1: a paced producer records points through the sink's public `record_*` callbacks
@@ -22,10 +22,14 @@ from pytest_homeassistant_custom_component.common import (
 
 import custom_components.energy_correlator  # noqa: F401  (resolve custom_components here)
 from custom_components.energy_correlator.const import DOMAIN
-from custom_components.energy_correlator.influx import InfluxSink
-from custom_components.energy_correlator.influx_backlog import Backlog, BacklogFile
-from custom_components.energy_correlator.influx_points import circuit_line, meter_line
+from custom_components.energy_correlator.influx import InfluxSettings, InfluxSink
+from custom_components.energy_correlator.influx.backlog import Backlog
+from custom_components.energy_correlator.influx.journal import BacklogJournal
+from custom_components.energy_correlator.influx.points import circuit_line, meter_line
 from tests.victoria import Victoria, count_samples
+
+from .influx_outage import report as outage_report, run_outage
+from .loop_probe import LoopProbe
 
 RATE = 30_000  # offered points per second (target: >= 20 000 written per second)
 SECONDS = 10
@@ -34,39 +38,6 @@ SERIES = 100  # distinct meters: VictoriaMetrics stores ms, so each series gets 
 BACKLOG_POINTS = 100_000
 CATCH_UP = 200_000
 BASE = float(round(time.time()) - 2 * 86_400)
-
-
-class LoopProbe:
-    """Sleeps 1 ms in a loop and records how much later than asked it wakes up."""
-
-    def __init__(self) -> None:
-        """Not running until `start`."""
-        self.max_lag_s = 0.0
-        self.lags: list[float] = []
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Begin probing on the running loop."""
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def stop(self) -> None:
-        """Stop probing."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            started = time.perf_counter()
-            await asyncio.sleep(0.001)
-            lag = time.perf_counter() - started - 0.001
-            self.lags.append(lag)
-            self.max_lag_s = max(self.max_lag_s, lag)
-
-    def p99_ms(self) -> float:
-        """99th percentile lag in ms."""
-        ordered = sorted(self.lags)
-        return 1000 * ordered[int(len(ordered) * 0.99)] if ordered else 0.0
 
 
 async def _throughput(sink: InfluxSink, victoria: Victoria) -> dict[str, float]:
@@ -161,26 +132,26 @@ async def _run(workdir: Path) -> list[str]:
         async with async_test_home_assistant(config_dir=str(workdir)) as hass:
             entry = MockConfigEntry(domain=DOMAIN, title="Bench", data={})
             entry.add_to_hass(hass)
-            sink = InfluxSink(
-                hass,
-                entry,
+            settings = InfluxSettings(
                 url=victoria.url,
                 token="bench",
                 org="home",
                 bucket="energy",
-                verify_ssl=True,
                 max_backlog_points=1_000_000,
             )
+            sink = InfluxSink(hass, settings)
+            sink.attach(entry)
             await sink.async_start()
             result = await _throughput(sink, victoria)
             burst = await _catch_up(sink, victoria, int(result["stored"]))
             await sink.async_stop()
 
             per_point, lines = _backlog_memory()
-            store = BacklogFile(hass, "bench")
-            save_s, save_lag = await _timed_with_probe(lambda: store.async_save(lines))
+            store = BacklogJournal(hass, workdir / "bench.journal")
+            save_s, save_lag = await _timed_with_probe(lambda: store.rewrite(lines))
             size = store.path.stat().st_size
             load_s, load_lag = await _timed_with_probe(store.async_load)
+            await store.remove()
             await hass.async_stop(force=True)
     finally:
         await victoria.stop()
@@ -213,7 +184,10 @@ async def _run(workdir: Path) -> list[str]:
 
 
 def main() -> None:
-    """Print the markdown section."""
+    """Print the markdown sections: the outage's disk writes first, then speed and memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        outage = asyncio.run(run_outage(Path(tmp)))
+    print("\n".join(outage_report(outage)), "\n", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         lines = asyncio.run(_run(Path(tmp)))
     print("\n".join(lines), flush=True)

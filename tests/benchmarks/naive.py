@@ -62,6 +62,36 @@ def naive_learn(records: Iterable[MeterSample | StateChange], meter_id: str) -> 
     return {entity: float(np.mean(values)) for entity, values in deltas.items()}
 
 
+def naive_event_deltas(
+    records: Iterable[MeterSample | StateChange], meter_id: str
+) -> dict[tuple[str, float], float]:
+    """(entity_id, HA time) -> the seed design's raw delta for each device event (no threshold:
+    per event, a small measured delta is simply its answer)."""
+    sample_ts: list[float] = []
+    sample_w: list[float] = []
+    changes: list[StateChange] = []
+    for record in records:
+        if isinstance(record, MeterSample):
+            if record.meter_id == meter_id:
+                sample_ts.append(record.ts)
+                sample_w.append(np.nan if record.watts is None else record.watts)
+        else:
+            changes.append(record)
+    ts = np.asarray(sample_ts)
+    watts = np.asarray(sample_w)
+    deltas: dict[tuple[str, float], float] = {}
+    for change in changes:
+        old = level_of(change.domain, change.old_state, change.old_attrs)
+        new = level_of(change.domain, change.new_state, change.new_attrs)
+        if old is None or new is None or old == new:
+            continue
+        before = _value_at(ts, watts, change.ts - OFFSET_S)
+        after = _value_at(ts, watts, change.ts + OFFSET_S)
+        if before is not None and after is not None:
+            deltas[change.entity_id, change.ts] = after - before
+    return deltas
+
+
 def _value_at(ts: np.ndarray, watts: np.ndarray, t: float) -> float | None:
     """Sample-and-hold value at t (None before the first sample or inside a gap)."""
     i = int(np.searchsorted(ts, t, side="right")) - 1

@@ -34,7 +34,8 @@ def test_window_holds_beyond_last_reading_and_reports_drift() -> None:
     stats = series.window(0.5, 10.0)
     assert stats.median == 300.0
     assert stats.drift == pytest.approx(200.0)
-    assert stats.spread >= 0.0
+    # Readings 100, 100, 300, 300: interquartile range 200 W, scaled to a standard deviation.
+    assert stats.spread == pytest.approx(200.0 / 1.349)
 
 
 def test_window_before_history_is_a_gap() -> None:

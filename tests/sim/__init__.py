@@ -10,8 +10,10 @@ from .models import (
     ApplianceSpec,
     DeviceTruth,
     MeterSample,
+    ModeSpec,
     SimConfig,
     StateChange,
+    real_home,
     standard_home,
 )
 from .replay import replay
@@ -23,8 +25,10 @@ __all__ = [
     "DeviceTruth",
     "HomeSimulator",
     "MeterSample",
+    "ModeSpec",
     "SimConfig",
     "StateChange",
+    "real_home",
     "replay",
     "standard_home",
 ]

@@ -34,10 +34,28 @@ class DeviceTruth:
 
     entity_id: str
     domain: str
-    power_w: float
+    power_w: float  # real power; of the most frequent mode for a device with modes
     standby_w: float
     kind: str  # "onoff" | "brightness" | "fan_speed" | "hvac_action" | "media"
     variable: bool = False  # draw varies while on (power_w is then its time-weighted mean)
+    modes: tuple[float, ...] = ()  # real powers of its modes, most frequent first
+    metered_factor: float = 1.0  # what the meter shows / real power (apparent-power meters)
+    pulse: bool = False  # on for at most a minute at a time
+    resistive: bool = False  # a steady resistive load (no inrush, no motor, no variation)
+
+    @property
+    def metered_w(self) -> float:
+        """What the meter itself shows for this device's step."""
+        return self.power_w * self.metered_factor
+
+
+@dataclass(frozen=True)
+class ModeSpec:
+    """One way a device with several loads behind one switch runs (an episode picks one)."""
+
+    power_w: float
+    weight: float  # relative frequency
+    on_duration_s: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,28 @@ class ApplianceSpec:
     variable_segment_s: tuple[float, float] = (60.0, 600.0)
     levels: tuple[float, ...] = (1.0,)  # levels an episode picks from (dimmers, fans)
     level_changes: float = 0.0  # chance an episode has a level change while on
+    modes: tuple[ModeSpec, ...] = ()  # several loads behind one switch (power_w: the dominant)
+    apparent_factor: float = 1.0  # an apparent-power meter reads this x the real power
+
+    @property
+    def resistive(self) -> bool:
+        """A steady resistive load: no inrush, no ramp, no motor, no variation, one mode."""
+        return (
+            self.inrush_factor <= 1.1
+            and self.apparent_factor == 1.0
+            and self.variable_w is None
+            and not self.modes
+            and self.ramp_s[1] <= 5.0
+        )
+
+    @property
+    def pulse(self) -> bool:
+        """On for at most a minute at a time."""
+        return (
+            max(m.on_duration_s[1] for m in self.modes) <= 60.0
+            if self.modes
+            else (self.on_duration_s[1] <= 60.0)
+        )
 
     @property
     def mean_power_w(self) -> float:
@@ -186,3 +226,67 @@ class SimConfig:
     gaps: list[tuple[float, float]] = field(default_factory=list)  # (start, end) s from start
     start_ts: float = SIM_START_TS
     attribute_chatter: bool = True  # attribute-only updates that must not count as events
+    meter_dropout_s: tuple[float, float] | None = None  # irregular meter: a report goes missing
+    dropout_chance: float = 0.1  # ...after this share of reports, for this long
+    noise_w: float = 0.0  # gaussian noise in W (sd) on top of noise_pct
+    apparent_power: bool = False  # the meter reads apparent power (motors read high)
+    solar_peak_w: float = 0.0  # a net meter: solar production subtracted (may go negative)
+
+
+def real_home() -> list[ApplianceSpec]:
+    """The cases a real home's replay showed: short on-periods, modes, small lamps, motors."""
+    return [
+        ApplianceSpec("switch.kettle", "switch", "onoff", 2000.0, on_duration_s=(90.0, 240.0)),
+        ApplianceSpec(
+            "switch.microwave",
+            "switch",
+            "onoff",
+            1800.0,
+            modes=(ModeSpec(1800.0, 0.65, (25.0, 40.0)), ModeSpec(45.0, 0.35, (300.0, 900.0))),
+        ),
+        ApplianceSpec("switch.stove_burner", "switch", "onoff", 1200.0, on_duration_s=(20.0, 30.0)),
+        ApplianceSpec(
+            "switch.kitchen_outlet", "switch", "onoff", 900.0, on_duration_s=(35.0, 45.0)
+        ),
+        ApplianceSpec("switch.hair_dryer", "switch", "onoff", 1000.0, on_duration_s=(15.0, 60.0)),
+        ApplianceSpec(
+            "switch.space_heater", "switch", "onoff", 1500.0, on_duration_s=(600.0, 2400.0)
+        ),
+        ApplianceSpec("light.lamp_group", "light", "onoff", 290.0, on_duration_s=(600.0, 3600.0)),
+        ApplianceSpec(
+            "switch.dishwasher",
+            "switch",
+            "onoff",
+            1200.0,
+            modes=(ModeSpec(1200.0, 0.6, (300.0, 900.0)), ModeSpec(245.0, 0.4, (300.0, 900.0))),
+        ),
+        ApplianceSpec(
+            "switch.dehumidifier",
+            "switch",
+            "onoff",
+            280.0,
+            on_duration_s=(600.0, 3600.0),
+            inrush_factor=5.0,
+            inrush_s=0.8,
+            apparent_factor=1.35,
+        ),
+        ApplianceSpec(
+            "switch.vacuum_cleaner",
+            "switch",
+            "onoff",
+            850.0,
+            on_duration_s=(300.0, 1200.0),
+            inrush_factor=2.5,
+            inrush_s=1.0,
+            apparent_factor=1.3,
+        ),
+        ApplianceSpec(
+            "media_player.tv",
+            "media_player",
+            "media",
+            120.0,
+            standby_w=1.0,
+            on_duration_s=(900.0, 7200.0),
+        ),
+        ApplianceSpec("light.living_room", "light", "onoff", 60.0, on_duration_s=(600.0, 3600.0)),
+    ]

@@ -44,16 +44,33 @@ def fridge_power(
     return power
 
 
+def solar_power(
+    sample_t: np.ndarray, start_ts: float, peak_w: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Solar production: a daytime arc (06:00-20:00 UTC, peak at 13:00) with slow clouds."""
+    hours = ((sample_t + start_ts) % 86_400.0) / 3600.0
+    arc = np.clip(np.sin(np.pi * (hours - 6.0) / 14.0), 0.0, None)
+    n = int((sample_t[-1] if len(sample_t) else 0.0) / 60.0) + 2
+    clouds = np.empty(n)
+    clouds[0] = 0.0
+    alpha = np.exp(-60.0 / 900.0)  # clouds change over a quarter of an hour
+    shocks = rng.normal(0.0, 0.15 * np.sqrt(1 - alpha * alpha), n)
+    for i in range(1, n):
+        clouds[i] = alpha * clouds[i - 1] + shocks[i]
+    factor = np.clip(1.0 - np.abs(np.interp(sample_t, np.arange(n) * 60.0, clouds)), 0.2, 1.0)
+    return peak_w * arc * factor
+
+
 def device_power(
     spec: ApplianceSpec,
-    steps: list[tuple[float, float]],
+    steps: list[tuple[float, float, float]],
     sample_t: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Draw of one device at each sample time, given its (time, level) steps in order."""
+    """Draw of one device at each sample time, given its (time, level, full power) steps."""
     power = np.full(len(sample_t), spec.standby_w)
     previous_w = spec.standby_w
-    for j, (t, level) in enumerate(steps):
+    for j, (t, level, full_w) in enumerate(steps):
         t_end = steps[j + 1][0] if j + 1 < len(steps) else np.inf
         i0, i1 = np.searchsorted(sample_t, [t, t_end])
         seg = sample_t[i0:i1] - t
@@ -61,7 +78,7 @@ def device_power(
             power[i0:i1] = spec.standby_w
             previous_w = spec.standby_w
             continue
-        target = _steady(spec, level, seg, rng)
+        target = _steady(spec, level, full_w, seg, rng)
         from_off = previous_w <= spec.standby_w
         ramp = float(rng.uniform(*spec.ramp_s))
         if ramp > 0:
@@ -70,16 +87,16 @@ def device_power(
         if from_off and spec.inrush_s > 0:
             target = np.where(seg < spec.inrush_s, target * spec.inrush_factor, target)
         power[i0:i1] = target
-        previous_w = spec.power_w * level
+        previous_w = full_w * level
     return power
 
 
 def _steady(
-    spec: ApplianceSpec, level: float, seg: np.ndarray, rng: np.random.Generator
+    spec: ApplianceSpec, level: float, full_w: float, seg: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """Steady draw while on: constant, or cycling segments for variable loads."""
     if spec.variable_w is None:
-        return np.full(len(seg), spec.power_w * level)
+        return np.full(len(seg), full_w * level)
     draw = np.empty(len(seg))
     t = 0.0
     i = 0

@@ -33,6 +33,7 @@ class Episode:
     lo: float  # segment bounds the episode must stay in
     hi: float
     steps: list[Step] = field(default_factory=list)
+    power_w: float | None = None  # the mode this episode runs in (devices with modes)
 
 
 class _Index:
@@ -97,7 +98,12 @@ def plan_episodes(config: SimConfig, rng: np.random.Generator) -> list[Episode]:
             lo = MARGIN_S + k * seg
             hi = lo + seg
             episode = Episode(device, lo, hi)
-            offsets = _offsets(spec, levels, rng, seg, sep, open_end=hi - lo)
+            durations = spec.on_duration_s
+            if spec.modes:
+                weights = np.array([mode.weight for mode in spec.modes])
+                mode = spec.modes[int(rng.choice(len(spec.modes), p=weights / weights.sum()))]
+                episode.power_w, durations = mode.power_w, mode.on_duration_s
+            offsets = _offsets(durations, levels, rng, seg, sep, open_end=hi - lo)
             best: tuple[float, float] | None = None
             for _ in range(400):
                 start = lo + rng.random() * max(hi - lo - offsets[-1], 0.0)
@@ -117,7 +123,7 @@ def plan_episodes(config: SimConfig, rng: np.random.Generator) -> list[Episode]:
 
 
 def _offsets(
-    spec: ApplianceSpec,
+    on_duration_s: tuple[float, float],
     levels: list[float],
     rng: np.random.Generator,
     seg: float,
@@ -127,7 +133,7 @@ def _offsets(
     """Step offsets from the episode start; on-durations shrink to fit the segment."""
     if len(levels) == 1:
         return [0.0]
-    duration = float(rng.uniform(*spec.on_duration_s))
+    duration = float(rng.uniform(*on_duration_s))
     duration = min(duration, 0.85 * seg, open_end)
     if len(levels) == 2:
         return [0.0, duration]

@@ -1,6 +1,7 @@
 """A seeded home: real power steps, the meter that samples them, and HA's view of both."""
 
 import bisect
+from collections import Counter
 from collections.abc import Iterator
 import heapq
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .models import ApplianceSpec, DeviceTruth, MeterSample, SimConfig, StateChange
-from .power import base_load, device_power, fridge_power
+from .power import base_load, device_power, fridge_power, solar_power
 from .schedule import Episode, plan_episodes
 
 OVERLAP_WINDOW_S = 40.0  # two HA events closer than this share an engine window
@@ -24,21 +25,44 @@ class HomeSimulator:
         self._episodes = plan_episodes(config, self._rng)
         self._changes: list[StateChange] | None = None
         self._samples: list[MeterSample] | None = None
+        self._truth: dict[tuple[str, float], float] | None = None
 
     @property
     def truth(self) -> dict[str, DeviceTruth]:
         """What each watched device really draws."""
+        apparent = self.config.apparent_power
+        modes = [self._modes_by_use(index, spec) for index, spec in enumerate(self.config.devices)]
         return {
             spec.entity_id: DeviceTruth(
                 spec.entity_id,
                 spec.domain,
-                spec.mean_power_w,
+                modes[index][0] if modes[index] else spec.mean_power_w,
                 spec.standby_w,
                 spec.kind,
                 spec.variable_w is not None,
+                modes[index],
+                spec.apparent_factor if apparent else 1.0,
+                spec.pulse,
+                spec.resistive,
             )
-            for spec in self.config.devices
+            for index, spec in enumerate(self.config.devices)
         }
+
+    def _modes_by_use(self, index: int, spec: ApplianceSpec) -> tuple[float, ...]:
+        """A device's mode powers, the one its episodes used most first."""
+        used = Counter(e.power_w for e in self._episodes if e.device == index and e.power_w)
+        return tuple(sorted((m.power_w for m in spec.modes), key=lambda w: (-used[w], -w)))
+
+    @property
+    def event_truth(self) -> dict[tuple[str, float], float]:
+        """(entity_id, HA time) of each device event -> the step the meter really saw (W).
+
+        Steady draw after minus before (standby when off; apparent factor included); variable
+        loads are left out (their step depends on the moment).
+        """
+        self._build()
+        assert self._truth is not None
+        return self._truth
 
     @property
     def state_changes(self) -> list[StateChange]:
@@ -75,33 +99,47 @@ class HomeSimulator:
             return
         cfg = self.config
         rng = self._rng
-        steps_by_device: list[list[tuple[float, float]]] = [[] for _ in cfg.devices]
+        steps_by_device: list[list[tuple[float, float, float]]] = [[] for _ in cfg.devices]
         for episode in self._episodes:
-            steps_by_device[episode.device].extend((s.t, s.level) for s in episode.steps)
+            full_w = episode.power_w
+            if full_w is None:
+                full_w = cfg.devices[episode.device].power_w
+            steps_by_device[episode.device].extend((s.t, s.level, full_w) for s in episode.steps)
         for steps in steps_by_device:
             steps.sort()
         steps_by_device = [
-            [(t, _quantised(spec, level)) for t, level in steps]
+            [(t, _quantised(spec, level), full_w) for t, level, full_w in steps]
             for spec, steps in zip(cfg.devices, steps_by_device, strict=True)
         ]
         self._changes = self._build_changes(steps_by_device, rng)
         self._samples = self._build_samples(steps_by_device, rng)
 
     def _build_samples(
-        self, steps_by_device: list[list[tuple[float, float]]], rng: np.random.Generator
+        self, steps_by_device: list[list[tuple[float, float, float]]], rng: np.random.Generator
     ) -> list[MeterSample]:
         cfg = self.config
         lo, hi = cfg.meter_interval_s
         n = int(cfg.duration_s / lo) + 2
-        sample_t = np.cumsum(rng.uniform(lo, hi, n)) - float(rng.uniform(0.0, lo))
+        intervals = rng.uniform(lo, hi, n)
+        if cfg.meter_dropout_s is not None:  # an irregular wireless meter loses reports
+            missing = rng.random(n) < cfg.dropout_chance
+            intervals[missing] = rng.uniform(*cfg.meter_dropout_s, int(missing.sum()))
+        sample_t = np.cumsum(intervals) - float(rng.uniform(0.0, lo))
         sample_t = sample_t[(sample_t >= 0) & (sample_t < cfg.duration_s)]
         total = base_load(sample_t, cfg.duration_s, cfg.base_load_w, cfg.base_wander_pct, rng)
         if cfg.fridge:
             total += fridge_power(sample_t, cfg.duration_s, cfg.fridge_w, rng)
         for spec, steps in zip(cfg.devices, steps_by_device, strict=True):
-            total += device_power(spec, steps, sample_t, rng)
+            factor = spec.apparent_factor if cfg.apparent_power else 1.0
+            total += device_power(spec, steps, sample_t, rng) * factor
         total *= 1.0 + rng.normal(0.0, cfg.noise_pct / 100.0, len(total))
-        watts = np.round(np.maximum(total, 0.0), 1)
+        if cfg.noise_w > 0:
+            total += rng.normal(0.0, cfg.noise_w, len(total))
+        if cfg.solar_peak_w > 0:  # a net meter: negative while the home exports
+            total -= solar_power(sample_t, cfg.start_ts, cfg.solar_peak_w, rng)
+        else:
+            total = np.maximum(total, 0.0)
+        watts = np.round(total, 1)
         delay = cfg.meter_delay_s * rng.uniform(0.5, 1.5, len(sample_t))
         report_t = np.maximum.accumulate(sample_t + delay) + cfg.start_ts
         keep = np.ones(len(sample_t), dtype=bool)
@@ -116,15 +154,22 @@ class HomeSimulator:
         return sorted([*samples, *gap_marks], key=lambda s: s.ts)
 
     def _build_changes(
-        self, steps_by_device: list[list[tuple[float, float]]], rng: np.random.Generator
+        self, steps_by_device: list[list[tuple[float, float, float]]], rng: np.random.Generator
     ) -> list[StateChange]:
         cfg = self.config
         changes: list[StateChange] = []
+        self._truth = {}
         for spec, steps in zip(cfg.devices, steps_by_device, strict=True):
-            timeline: list[tuple[float, float | None]] = [
-                (cfg.start_ts + t + float(rng.uniform(*cfg.report_skew_s)), level)
-                for t, level in steps
-            ]
+            timeline: list[tuple[float, float | None]] = []
+            factor = spec.apparent_factor if cfg.apparent_power else 1.0
+            drawn = spec.standby_w
+            for t, level, full_w in steps:
+                ts = cfg.start_ts + t + float(rng.uniform(*cfg.report_skew_s))
+                timeline.append((ts, level))
+                now_w = full_w * level if level > 0 else spec.standby_w
+                if spec.variable_w is None:
+                    self._truth[spec.entity_id, ts] = (now_w - drawn) * factor
+                drawn = now_w
             if cfg.attribute_chatter and spec.domain == "climate":
                 t = float(rng.uniform(0.0, 600.0))
                 while t < cfg.duration_s:

@@ -8,6 +8,7 @@ from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 
 from . import DATA_HOME
 from .entity import SimulatedEntity
+from .utility import utility_sensors
 
 
 async def async_setup_platform(
@@ -22,6 +23,7 @@ async def async_setup_platform(
         [
             HomePowerSensor(home, "home_power", "Home power"),
             HomeEnergySensor(home, "home_energy", "Home energy"),
+            *utility_sensors(home.seed),
         ]
     )
 

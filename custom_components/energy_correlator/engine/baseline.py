@@ -4,6 +4,10 @@ The main meter's readings are fed in time order (sample-and-hold: a reading's va
 the next one, a gap holds nothing). Integration splits at local midnight and at the night
 window's edges, so the daily energy resets exactly at local midnight (DST included) and each
 night's standby is a time-weighted low percentile of 01:00-05:00 local power.
+
+A net meter goes below zero while the home exports (solar): energy, cost and peak count
+import only, export is kept apart, so none of them ever decreases (a negative price adds
+nothing either: the cost is what the home paid for, never a credit).
 """
 
 from collections import deque
@@ -58,7 +62,8 @@ class Baseline:
     def _reset_accumulators(self) -> None:
         self.energy_total_kwh = 0.0
         self.energy_today_kwh = 0.0
-        self.cost_today = 0.0
+        self.export_total_kwh = 0.0
+        self.export_today_kwh = 0.0
         self.cost_month = 0.0
         self._day_key = ""
         self._month_key = ""
@@ -92,7 +97,7 @@ class Baseline:
                 bucket = int(ts // bucket_s)
                 if bucket != self._peak_index:
                     self._roll_peak(bucket)
-                self._peak_max = max(self._peak_max, watts)
+                self._peak_max = max(self._peak_max, watts if watts > 0.0 else 0.0)
 
     def advance_to(self, ts: float) -> None:
         """Integrate the held value up to `ts`, crossing local midnight / night edges."""
@@ -115,11 +120,20 @@ class Baseline:
         if math.isnan(watts) or end <= start:
             return
         kwh = watts * (end - start) / 3_600_000.0
-        self.energy_total_kwh += kwh
-        self.energy_today_kwh += kwh
-        if self.price is not None:
-            self.cost_today += kwh * self.price
-            self.cost_month += kwh * self.price
+        if not math.isfinite(kwh):  # never reached through the plausibility gate; kept a guard
+            return
+        if kwh < 0.0:
+            self.export_total_kwh -= kwh
+            self.export_today_kwh -= kwh
+        else:
+            self.energy_total_kwh += kwh
+            self.energy_today_kwh += kwh
+            if (
+                self.price is not None
+                and self.price > 0.0
+                and math.isfinite(cost := kwh * self.price)
+            ):
+                self.cost_month += cost
         if self._in_night:
             key = round(watts)
             self._night[key] = self._night.get(key, 0.0) + (end - start)
@@ -149,7 +163,7 @@ class Baseline:
         month_key = day_key[:7]
         if day_key != self._day_key:
             self.energy_today_kwh = 0.0
-            self.cost_today = 0.0
+            self.export_today_kwh = 0.0
         if month_key != self._month_key:
             self.cost_month = 0.0
         self._day_key, self._month_key = day_key, month_key
@@ -168,7 +182,7 @@ class Baseline:
         day_key = local.date().isoformat()
         if day_key != self._day_key:
             self.energy_today_kwh = 0.0
-            self.cost_today = 0.0
+            self.export_today_kwh = 0.0
             if day_key[:7] != self._month_key:
                 self.cost_month = 0.0
             self._day_key, self._month_key = day_key, day_key[:7]
@@ -206,6 +220,10 @@ class Baseline:
         """Energy since local midnight (0 once `now` is past a midnight not yet integrated)."""
         return 0.0 if now >= self._day_end else self.energy_today_kwh
 
+    def export_today(self, now: float) -> float:
+        """Energy exported since local midnight (0 past a midnight not yet integrated)."""
+        return 0.0 if now >= self._day_end else self.export_today_kwh
+
     @property
     def standby_w(self) -> float | None:
         """Last complete night's low percentile."""
@@ -217,7 +235,8 @@ class Baseline:
         return {
             "energy_total_kwh": self.energy_total_kwh,
             "energy_today_kwh": self.energy_today_kwh,
-            "cost_today": self.cost_today,
+            "export_total_kwh": self.export_total_kwh,
+            "export_today_kwh": self.export_today_kwh,
             "cost_month": self.cost_month,
             "day": self._day_key,
             "month": self._month_key,
@@ -230,7 +249,8 @@ class Baseline:
         """Restore to_dict's output; missing keys keep their defaults."""
         self.energy_total_kwh = float(data.get("energy_total_kwh", self.energy_total_kwh))
         self.energy_today_kwh = float(data.get("energy_today_kwh", self.energy_today_kwh))
-        self.cost_today = float(data.get("cost_today", self.cost_today))
+        self.export_total_kwh = float(data.get("export_total_kwh", self.export_total_kwh))
+        self.export_today_kwh = float(data.get("export_today_kwh", self.export_today_kwh))
         self.cost_month = float(data.get("cost_month", self.cost_month))
         self._day_key = str(data.get("day", self._day_key))
         self._month_key = str(data.get("month", self._month_key))

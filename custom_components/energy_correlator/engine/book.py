@@ -9,7 +9,7 @@ open interval is valued at the power that held during it, without a recompute pe
 from collections.abc import Callable
 from typing import Any
 
-from .models import DeviceEvent, ProfileSummary, TransitionKind
+from .models import DeviceEvent, PowerMode, ProfileSummary, TransitionKind
 from .profiles import KindProfile, Shape, shape_delta
 
 
@@ -43,8 +43,9 @@ class ProfileBook:
         delta_w: float,
         ref_before: float | None = None,
         ref_after: float | None = None,
+        sigma_w: float = 0.0,
     ) -> bool:
-        """Teach one measured delta (and the device's own sensor's view, when it has one)."""
+        """Teach one measured delta (its standard error, and the device's own sensor's view)."""
         entity_id = event.entity_id
         before_change = self.before_change
         if before_change is not None and entity_id not in self._power:
@@ -55,7 +56,7 @@ class ProfileBook:
         profile = kinds.get(event.kind)
         if profile is None:
             profile = kinds[event.kind] = KindProfile(event.kind)
-        accepted = profile.add(event.previous_level, event.level, delta_w, event.ts)
+        accepted = profile.add(event.previous_level, event.level, delta_w, event.ts, sigma_w)
         if ref_before is not None and ref_after is not None:
             profile.add_reference(event.previous_level, event.level, ref_after - ref_before)
             if event.previous_level <= 0.0:
@@ -194,4 +195,9 @@ def _summarize(entity_id: str, kinds: dict[TransitionKind, KindProfile]) -> Prof
         curve=tuple((level, watts + offset) for level, watts in estimate.curve),
         reference_power_w=reference_power,
         validation_error_pct=error,
+        uncertainty_w=estimate.uncertainty_w,
+        modes=tuple(
+            PowerMode(power_w=watts + offset, events=events, share=round(share, 4))
+            for watts, events, share in estimate.modes
+        ),
     )

@@ -6,9 +6,11 @@ profile turns its buckets into a learned power and curve.
 
 from array import array
 from bisect import bisect_left, insort
+import math
 from typing import Any
 
-from .stats import median, robust_centre_sorted
+from .modes import MODE_MIN_EVENTS, Mode, find_modes
+from .stats import median
 
 MAX_OBSERVATIONS = 32  # per level bucket
 TAKEOVER_RUN = 5  # consecutive disagreeing values that replace a bucket
@@ -17,7 +19,11 @@ LAG_SHARE = 3  # a bucket of n values refreshes its statistics after n // LAG_SH
 
 
 class Bucket:
-    """Observations at one level bucket: value (W), time, exact level, direction (+1 on, -1 off).
+    """Observations at one level bucket: value (W), time, exact level, direction (+1 on, -1 off)
+    and the value's own standard error (W; 0 when unknown, as in data stored before it).
+
+    Values that fit no mode are kept too (a second mode grows from them) but do not teach;
+    the statistics are the dominant mode's (see modes.py).
 
     The values are also kept in ascending order, updated on every change, so the robust centre
     needs no sort of its own. A lesson is mostly just an insert: the statistics of a bucket of n
@@ -35,6 +41,7 @@ class Bucket:
         "levels",
         "ordered",
         "run",
+        "sigmas",
         "times",
         "values",
     )
@@ -44,28 +51,44 @@ class Bucket:
         self.times = array("d")
         self.levels = array("d")
         self.directions = array("b")
+        self.sigmas = array("d")
         self.ordered: list[float] = []
-        self.run: list[tuple[float, float, float, int]] = []  # recent rejected values
-        self._stats: tuple[float, float, int] | None = None
+        self.run: list[_Item] = []  # recent values that fit no mode
+        self._stats: list[Mode] | None = None
         self._lag = 0  # lessons since the statistics were computed
-        self._exact: tuple[float, float, int] | None = None  # of all values, for reads
+        self._exact: list[Mode] | None = None  # of all values, for reads
+
+    def _analyse(self) -> list[Mode]:
+        return find_modes(list(zip(self.values, self.sigmas, strict=True)))
 
     @property
-    def stats(self) -> tuple[float, float, int]:
-        """(centre, spread, agreeing) of the values (cached until they change)."""
+    def modes(self) -> list[Mode]:
+        """The modes, most events first (lagging: what rejection and booking use)."""
         if self._stats is None:
-            self._stats = robust_centre_sorted(self.ordered)
+            self._stats = self._analyse()
             self._lag = 0
         return self._stats
 
     @property
-    def exact_stats(self) -> tuple[float, float, int]:
-        """(centre, spread, agreeing) of all the values now (what profile reads report)."""
+    def exact_modes(self) -> list[Mode]:
+        """The modes of all the values now (what profile reads report)."""
         if not self._lag and self._stats is not None:
             return self._stats
         if self._exact is None:
-            self._exact = robust_centre_sorted(self.ordered)
+            self._exact = self._analyse()
         return self._exact
+
+    @property
+    def stats(self) -> tuple[float, float, int]:
+        """(centre, spread, agreeing) of the dominant mode (cached until they change)."""
+        mode = self.modes[0]
+        return mode.centre, mode.spread, mode.kept
+
+    @property
+    def exact_stats(self) -> tuple[float, float, int]:
+        """(centre, spread, agreeing) of the dominant mode of all the values now."""
+        mode = self.exact_modes[0]
+        return mode.centre, mode.spread, mode.kept
 
     def point(self, exact: bool) -> tuple[float, float, float, int]:
         """(mean level, centre, spread, agreeing): one point of a level curve."""
@@ -77,7 +100,9 @@ class Bucket:
         """Whether the statistics are computed (and within their allowed lag)."""
         return self._stats is not None
 
-    def append(self, value: float, ts: float, level: float, direction: int) -> None:
+    def append(
+        self, value: float, ts: float, level: float, direction: int, sigma: float = 0.0
+    ) -> None:
         self._exact = None
         if self._stats is not None:
             self._lag += 1
@@ -88,6 +113,7 @@ class Bucket:
         self.times.append(ts)
         self.levels.append(level)
         self.directions.append(direction)
+        self.sigmas.append(sigma)
         insort(ordered, value)
         if len(values) > MAX_OBSERVATIONS:
             del ordered[bisect_left(ordered, values[0])]
@@ -95,33 +121,67 @@ class Bucket:
             del self.times[0]
             del self.levels[0]
             del self.directions[0]
+            del self.sigmas[0]
 
     def clear(self) -> None:
-        for column in (self.values, self.times, self.levels, self.directions):
+        for column in (self.values, self.times, self.levels, self.directions, self.sigmas):
             del column[:]
         self.ordered = []
         self.run = []
         self._stats = self._exact = None
 
-    def offer(self, value: float, ts: float, level: float, direction: int) -> bool:
-        """Add a value if it agrees with the bucket; a consistent disagreeing run takes over."""
-        if len(self.values) >= MIN_FOR_REJECTION:
-            centre, spread, _ = self.stats
-            tolerance = max(4.0 * spread, 0.15 * abs(centre), 3.0)
-            if abs(value - centre) > tolerance:
-                self.run.append((value, ts, level, direction))
-                del self.run[:-TAKEOVER_RUN]
-                if len(self.run) == TAKEOVER_RUN and _agree([v for v, *_ in self.run]):
-                    run = self.run
-                    self.clear()
-                    for item in run:
-                        self.append(*item)
-                    return True
-                return False
-        if self.run:
+    def offer(
+        self, value: float, ts: float, level: float, direction: int, sigma: float = 0.0
+    ) -> bool:
+        """Add a value; True when it agrees with a mode (it teaches).
+
+        A value that fits no mode is kept (a second mode may grow from such values) but does
+        not teach. A run of values off the dominant mode that agree with each other and with
+        nothing kept before them takes the bucket over (a replaced bulb is relearned).
+        """
+        item = (value, ts, level, direction, sigma)
+        if len(self.values) < MIN_FOR_REJECTION:
             self.run.clear()
-        self.append(value, ts, level, direction)
-        return True
+            self.append(*item)
+            return True
+        modes = self.modes
+        fitting = self._fitting(modes, value, sigma)
+        if fitting == 0:
+            self.run.clear()
+            self.append(*item)
+            return True
+        self.run.append(item)
+        del self.run[:-TAKEOVER_RUN]
+        run_values = [v for v, *_ in self.run]
+        if len(self.run) == TAKEOVER_RUN and _agree(run_values) and not self._seen(run_values):
+            run = self.run
+            self.clear()
+            for kept in run:
+                self.append(*kept)
+            return True
+        self.append(*item)
+        return fitting > 0
+
+    @staticmethod
+    def _fitting(modes: list[Mode], value: float, sigma: float) -> int:
+        """Index of the mode a value agrees with; -1 for none."""
+        for index, mode in enumerate(modes):
+            tolerance = max(
+                4.0 * mode.spread,
+                0.15 * abs(mode.centre),
+                3.0,
+                3.0 * (sigma * sigma + mode.uncertainty * mode.uncertainty) ** 0.5,
+            )
+            if abs(value - mode.centre) <= tolerance:
+                return index
+        return -1
+
+    def _seen(self, run_values: list[float]) -> bool:
+        """Whether values kept before the run already agree with it (an existing mode)."""
+        centre = median(run_values)
+        tolerance = max(0.2 * abs(centre), 6.0)
+        earlier = len(self.values) - (len(self.run) - 1)
+        return sum(abs(v - centre) <= tolerance for v in self.values[:earlier]) >= MODE_MIN_EVENTS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,20 +189,40 @@ class Bucket:
             "t": list(self.times),
             "l": list(self.levels),
             "d": list(self.directions),
+            "s": list(self.sigmas),
             "r": [list(item) for item in self.run],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Bucket:
+        """Inverse of to_dict; data stored before standard errors were kept loads with 0."""
         bucket = cls()
-        for value, ts, level, direction in zip(
-            data.get("v", []), data.get("t", []), data.get("l", []), data.get("d", []), strict=False
+        values = data.get("v", [])
+        sigmas = list(data.get("s", []))[: len(values)]
+        sigmas += [0.0] * (len(values) - len(sigmas))
+        for value, ts, level, direction, sigma in zip(
+            values, data.get("t", []), data.get("l", []), data.get("d", []), sigmas, strict=False
         ):
-            bucket.append(float(value), float(ts), float(level), 1 if direction > 0 else -1)
-        bucket.run = [
-            (float(v), float(t), float(lv), 1 if d > 0 else -1) for v, t, lv, d in data.get("r", [])
-        ][-TAKEOVER_RUN:]
+            bucket.append(
+                float(value), float(ts), float(level), 1 if direction > 0 else -1, _sigma(sigma)
+            )
+        bucket.run = [_item(item) for item in data.get("r", [])][-TAKEOVER_RUN:]
         return bucket
+
+
+type _Item = tuple[float, float, float, int, float]
+
+
+def _sigma(value: Any) -> float:
+    sigma = float(value)
+    return sigma if math.isfinite(sigma) and sigma >= 0.0 else 0.0
+
+
+def _item(raw: list[Any]) -> _Item:
+    """A stored run item: (value, ts, level, direction[, sigma])."""
+    value, ts, level, direction, *rest = raw
+    sigma = _sigma(rest[0]) if rest else 0.0
+    return float(value), float(ts), float(level), 1 if direction > 0 else -1, sigma
 
 
 def _agree(values: list[float]) -> bool:

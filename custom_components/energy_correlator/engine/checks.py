@@ -15,6 +15,8 @@ def validate_config(config: EngineConfig) -> None:
         raise ValueError(f"horizon_s must be > 0, got {config.horizon_s!r}")
     if config.recent_correlations < 0:
         raise ValueError("recent_correlations must be >= 0")
+    if not math.isfinite(config.max_power_w) or config.max_power_w <= 0:
+        raise ValueError(f"max_power_w must be > 0, got {config.max_power_w!r}")
     if not 0.0 <= config.standby_percentile <= 100.0:
         raise ValueError("standby_percentile must be within 0..100")
 

@@ -28,10 +28,13 @@ TOO_SLOW_CONFIDENCE = 0.1
 _FORGET_BATCH = 64
 _sqrt = math.sqrt
 _exp = math.exp
-SLOW_TOLERANCE = 1.1  # a 10 s meter still fits 3 readings in a 30 s window despite jitter
+SLOW_TOLERANCE = 1.1  # a meter whose windows would just exceed the ceiling still counts
+MAX_WINDOW_S = 60.0  # a quiet or slow meter's window may grow to this (from the configured cap)
+SLOW_MIN_UPDATES = 2  # readings per window at meters too slow for min_updates in MAX_WINDOW_S
+PULSE_MIN_UPDATES = 2  # readings inside a short on-period for it to teach
 
-# (event, delta_w, reference before, reference after) -> taught?
-type Teacher = Callable[[DeviceEvent, float, float | None, float | None], bool]
+# (event, delta_w, reference before, reference after, standard error W) -> taught?
+type Teacher = Callable[[DeviceEvent, float, float | None, float | None, float], bool]
 # another event -> its expected delta W, None when its device is not confidently known
 type Compensator = Callable[[DeviceEvent], float | None]
 # a device -> its own power sensor's series; None when no device has one
@@ -40,6 +43,8 @@ type ReferenceLookup = Callable[[str], PowerSeries | None] | None
 
 # (due, sequence, event): plain tuples keep the heap's comparisons in C
 type _Pending = tuple[float, int, DeviceEvent]
+# before length, after length, too slow, shortest usable window, readings needed, ceiling
+type _Timing = tuple[float, float, bool, float, int, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +100,7 @@ class Correlator:
         self._pending: list[_Pending] = []
         self._seq = 0
         self._forget_at = _FORGET_BATCH  # remembered events that trigger the next clean-up
-        self._timings: tuple[float | None, tuple[float, float, bool, float]] | None = None
+        self._timings: tuple[float | None, _Timing] | None = None
 
     def __len__(self) -> int:
         """Events still waiting for their windows."""
@@ -122,11 +127,16 @@ class Correlator:
         return self._pending[0][0] if self._pending else None
 
     def window_length(self, cadence: float | None, cap: float) -> float:
-        """Long enough for min_updates readings at this cadence (and the nominal length)."""
+        """Long enough for the readings a window needs at this cadence (and the nominal length).
+
+        The cap is the configured longest window; a slow meter may stretch it up to
+        MAX_WINDOW_S so that its windows still hold the readings they need.
+        """
         s = self.settings
         if cadence is None:
             return min(s.window_s, cap)
-        return min(cap, max(s.window_s, (s.min_updates + 0.5) * cadence))
+        wanted = (self.needed_updates(cadence) + 0.5) * cadence
+        return min(max(cap, min(wanted, MAX_WINDOW_S)), max(s.window_s, wanted))
 
     def forget_before(self, ts: float) -> None:
         """Drop remembered events older than `ts` that no pending correlation needs.
@@ -206,7 +216,8 @@ class Correlator:
         reference: ReferenceLookup,
     ) -> Correlation | float:
         s = self.settings
-        before_length, after_length, too_slow, min_length = self._timing(series.interval_s())
+        timing = self._timing(series.interval_s())
+        before_length, after_length, too_slow, min_length, needed, ceiling = timing
         reach = s.guard_s + s.settle_s
         times, events = self._times, self._events
         low = high = event.ts
@@ -222,26 +233,54 @@ class Correlator:
         after_start = high + s.settle_s
         before_start = before_end - before_length
         after_end = after_start + after_length
+        own = event.entity_id
+        if not cluster and not too_slow:
+            pulse = self._pulse(event, previous, following, timing, now, series, teach)
+            if pulse is not None:
+                return pulse
         cutters: list[str] = []
-        if previous >= 0 and times[previous] + s.settle_s > before_start:
-            before_start = times[previous] + s.settle_s
-            cutters.append(events[previous].entity_id)
-        if following < len(times) and times[following] - s.guard_s < after_end:
-            after_end = times[following] - s.guard_s
-            cutters.append(events[following].entity_id)
+        before_limit = before_end - ceiling
+        after_limit = after_start + ceiling
+        if previous >= 0 and times[previous] + s.settle_s > before_limit:
+            before_limit = times[previous] + s.settle_s
+            if before_limit > before_start:
+                before_start = before_limit
+                if events[previous].entity_id != own:  # a device never overlaps itself
+                    cutters.append(events[previous].entity_id)
+        if following < len(times) and times[following] - s.guard_s < after_limit:
+            after_limit = times[following] - s.guard_s
+            if after_limit < after_end:
+                after_end = after_limit
+                if events[following].entity_id != own:
+                    cutters.append(events[following].entity_id)
         if now < after_end + s.guard_s:
             return after_end + s.guard_s
+        before = series.measure(before_start, max(before_end, before_start))
+        after = series.measure(after_start, max(after_end, after_start), True)
+        if after[3] < needed and after_end < after_limit:
+            # a quiet meter (a dropout): look further, up to the ceiling or the next event
+            reached = series.nth_after(after_start, needed)
+            wanted_end = after_limit if reached is None else min(reached, after_limit)
+            if wanted_end > after_end:
+                if now < wanted_end + s.guard_s:
+                    return wanted_end + s.guard_s
+                after_end = wanted_end
+                after = series.measure(after_start, after_end, True)
+        if before[3] < needed and before_start > before_limit:
+            reached = series.nth_before(before_end, needed)
+            wanted_start = before_limit if reached is None else max(reached - 1e-3, before_limit)
+            if wanted_start < before_start:
+                before_start = wanted_start
+                before = series.measure(before_start, before_end)
         shortened = cutters and (
             before_end - before_start < min_length or after_end - after_start < min_length
         )
-        before = series.measure(before_start, max(before_end, before_start))
-        after = series.measure(after_start, max(after_end, after_start))
         compensated = 0.0
         uncompensable = bool(shortened)
         overlapping: tuple[str, ...] = ()
         if cluster or shortened:
             for other in cluster:
-                expected = None if other.entity_id == event.entity_id else compensate(other)
+                expected = None if other.entity_id == own else compensate(other)
                 if expected is None:
                     uncompensable = True
                 else:
@@ -250,22 +289,25 @@ class Correlator:
             if shortened:
                 names.extend(cutters)
             overlapping = tuple(dict.fromkeys(names))
-        before_w, after_w = before[0], after[0]
+        before_w, after_w = before[8], after[8]
         delta: float | None = None
         pct: float | None = None
         confidence = 0.0
+        sigma: float | None = None
         if before_w is not None and after_w is not None:
             delta = after_w - before_w - compensated
             pct = 100.0 * delta / before_w if abs(before_w) >= 1.0 else None
-            confidence = self._confidence(event, delta, before, after, compensated)
-        if before[4] or after[4] or delta is None:
-            status, confidence = Status.GAP, 0.0
+            confidence, sigma = self._confidence(
+                event, delta, before, after, compensated, 2.0 * needed
+            )
+        if before[4] or after[4] or before_w is None:
+            status, confidence, sigma = Status.GAP, 0.0, None
         elif too_slow:
             status, confidence = Status.TOO_SLOW, min(confidence, TOO_SLOW_CONFIDENCE)
-            delta = pct = None
+            delta = pct = sigma = None
         elif uncompensable:
             status = Status.OVERLAP
-        elif confidence < s.min_confidence or min(before[3], after[3]) < s.min_updates:
+        elif delta is None or confidence < s.min_confidence or min(before[3], after[3]) < needed:
             status = Status.LOW_CONFIDENCE
         else:
             status = Status.OK
@@ -276,7 +318,7 @@ class Correlator:
             )
         learned = False
         if status is Status.OK and delta is not None:
-            learned = teach(event, delta, ref_before, ref_after)
+            learned = teach(event, delta, ref_before, ref_after, sigma or 0.0)
         return Correlation(  # positional, in field order: this runs once per event
             event.entity_id,
             event.domain,
@@ -297,10 +339,152 @@ class Correlator:
             compensated,
             ref_delta,
             learned,
+            None if sigma is None else round(sigma, 3),
         )
 
-    def _timing(self, cadence: float | None) -> tuple[float, float, bool, float]:
-        """(before length, after length, too slow, shortest usable window) at this cadence.
+    def _pulse(
+        self,
+        event: DeviceEvent,
+        previous: int,
+        following: int,
+        timing: _Timing,
+        now: float,
+        series: PowerSeries,
+        teach: Teacher,
+    ) -> Correlation | float | None:
+        """A short on-period (or off-period) whose other edge falls inside this event's window.
+
+        The level inside the pulse is measured against the baseline before its opening edge
+        and after its closing edge; both edges report (and teach) that step, as the two edges
+        of a longer on-period would. None when this is no clean pulse (the general path
+        decides).
+        """
+        s = self.settings
+        times, events = self._times, self._events
+        count = len(times)
+        before_length, after_length, _, min_length, _, _ = timing
+        reach = s.guard_s + s.settle_s
+        own = event.entity_id
+        if (
+            following < count
+            and events[following].entity_id == own
+            and times[following] - s.guard_s < event.ts + s.settle_s + after_length
+        ):
+            opening, closing, first = event, events[following], previous + 1
+        elif (
+            previous >= 0
+            and events[previous].entity_id == own
+            and times[previous] + s.settle_s > event.ts - s.guard_s - before_length
+        ):
+            opening, closing, first = events[previous], event, previous
+        else:
+            return None
+        last = first + 1
+        if closing.level != opening.previous_level or closing.kind is not opening.kind:
+            return None  # not back where it started: no common baseline
+        if (first > 0 and times[first - 1] > opening.ts - reach) or (
+            last + 1 < count and times[last + 1] < closing.ts + reach
+        ):
+            return None  # another event crowds an edge
+        inside_start, inside_end = opening.ts + s.settle_s, closing.ts - s.guard_s
+        if inside_end <= inside_start:
+            return None
+        before_end = opening.ts - s.guard_s
+        before_start = before_end - before_length
+        if first > 0:
+            before_start = max(before_start, times[first - 1] + s.settle_s)
+        after_start = closing.ts + s.settle_s
+        after_end = after_start + after_length
+        if last + 1 < count:
+            after_end = min(after_end, times[last + 1] - s.guard_s)
+        if now < after_end + s.guard_s:
+            return after_end + s.guard_s
+        inside = series.measure(inside_start, inside_end, True)
+        sides = [
+            side
+            for side in (
+                series.measure(before_start, before_end)
+                if before_end - before_start >= min_length
+                else None,
+                series.measure(after_start, after_end, True)
+                if after_end - after_start >= min_length
+                else None,
+            )
+            if side is not None and side[8] is not None and not side[4]
+        ]
+        inside_w = inside[8]
+        delta = base_w = None
+        confidence, sigma = 0.0, None
+        base_updates = sum(side[3] for side in sides)
+        if sides and inside_w is not None:
+            base_w = sum(side[8] for side in sides if side[8] is not None) / len(sides)
+            base_spread = _sqrt(sum(side[1] ** 2 for side in sides) / len(sides))
+            base_drift = max(abs(side[2]) for side in sides)
+            base_error = _sqrt(sum(side[9] ** 2 for side in sides)) / len(sides)
+            opening_step = inside_w - base_w
+            delta = opening_step if event is opening else -opening_step
+            confidence, sigma = self._confidence(
+                event,
+                delta,
+                (
+                    base_w,
+                    base_spread,
+                    base_drift,
+                    base_updates,
+                    False,
+                    (),
+                    (),
+                    (),
+                    base_w,
+                    base_error,
+                ),
+                inside,
+                0.0,
+                2.0 * PULSE_MIN_UPDATES,
+            )
+        if inside[4]:
+            status, confidence, sigma = Status.GAP, 0.0, None
+        elif not sides:
+            status = Status.GAP if before_end > before_start else Status.LOW_CONFIDENCE
+            confidence, sigma = 0.0, None
+        elif delta is None or inside[3] < PULSE_MIN_UPDATES or confidence < s.min_confidence:
+            status = Status.LOW_CONFIDENCE
+        else:
+            status = Status.OK
+        learned = False
+        if status is Status.OK and delta is not None:
+            learned = teach(event, delta, None, None, sigma or 0.0)
+        before_w, after_w = (base_w, inside_w) if event is opening else (inside_w, base_w)
+        pct = None
+        if delta is not None and before_w is not None and abs(before_w) >= 1.0:
+            pct = 100.0 * delta / before_w
+        return Correlation(
+            event.entity_id,
+            event.domain,
+            event.kind,
+            event.previous_state,
+            event.state,
+            event.ts,
+            event.previous_level,
+            event.level,
+            before_w,
+            after_w,
+            delta,
+            pct,
+            base_updates + inside[3],
+            round(confidence, 4),
+            status,
+            (),
+            0.0,
+            None,
+            learned,
+            None if sigma is None else round(sigma, 3),
+            True,
+        )
+
+    def _timing(self, cadence: float | None) -> _Timing:
+        """Window lengths, whether too slow, shortest usable window, readings a window needs,
+        and the ceiling a quiet window may grow to, at this cadence.
 
         Cached for the last cadence seen: the meter's cadence changes rarely.
         """
@@ -308,17 +492,29 @@ class Correlator:
         if cached is not None and cached[0] == cadence:
             return cached[1]
         s = self.settings
-        too_slow = cadence is not None and s.min_updates * cadence > SLOW_TOLERANCE * min(
-            s.before_cap_s, s.after_cap_s
+        needed = self.needed_updates(cadence)
+        ceiling_before = max(MAX_WINDOW_S, s.before_cap_s)
+        ceiling_after = max(MAX_WINDOW_S, s.after_cap_s)
+        too_slow = cadence is not None and (needed + 0.5) * cadence > SLOW_TOLERANCE * min(
+            ceiling_before, ceiling_after
         )
         timing = (
             self.window_length(cadence, s.before_cap_s),
             self.window_length(cadence, s.after_cap_s),
             too_slow,
-            max((cadence or 1.0) * s.min_updates, 0.25 * s.window_s),
+            max((cadence or 1.0) * needed, 0.25 * s.window_s),
+            needed,
+            min(ceiling_before, ceiling_after),
         )
         self._timings = (cadence, timing)
         return timing
+
+    def needed_updates(self, cadence: float | None) -> int:
+        """Meter readings a window needs: min_updates, or fewer (2) at a slow meter."""
+        s = self.settings
+        if cadence is None or (s.min_updates + 0.5) * cadence <= MAX_WINDOW_S:
+            return s.min_updates
+        return min(s.min_updates, SLOW_MIN_UPDATES)
 
     def _confidence(
         self,
@@ -327,19 +523,25 @@ class Correlator:
         before: Measured,
         after: Measured,
         compensated: float,
-    ) -> float:
-        """SNR of the step against the windows' noise, times update, drift, direction factors."""
+        wanted: float,
+    ) -> tuple[float, float]:
+        """(confidence, standard error of the delta in W).
+
+        Confidence is the SNR of the step against the windows' noise, times update, drift and
+        direction factors; the standard error combines the two levels' own standard errors.
+        """
         s = self.settings
         spread_before, drift_before, updates_before = before[1], before[2], before[3]
         spread_after, drift_after, updates_after = after[1], after[2], after[3]
         n_before = updates_before if updates_before > 1 else 1
         n_after = updates_after if updates_after > 1 else 1
+        sigma = _sqrt(before[9] ** 2 + after[9] ** 2)
+        sigma += 0.05 * abs(compensated)
         noise = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
         noise += 0.5 + 0.05 * abs(compensated)
         size = abs(delta)
         confidence = 1.0 - _exp(-size / noise / 3.0)  # the SNR factor
         fewest = updates_before if updates_before < updates_after else updates_after
-        wanted = 2.0 * s.min_updates
         if fewest < wanted:
             confidence *= fewest / wanted
         excess = max(
@@ -349,9 +551,10 @@ class Correlator:
         )
         if excess:
             confidence /= 1.0 + 2.0 * excess / max(size, s.min_delta_w)
+            sigma += 0.5 * excess
         if delta * (event.level - event.previous_level) < 0 and size > noise:
             confidence *= 0.2  # the step goes against the event's direction
-        return max(0.0, min(1.0, confidence))
+        return max(0.0, min(1.0, confidence)), sigma
 
 
 def _reference(
@@ -364,8 +567,11 @@ def _reference(
     """(delta, before, after) on the device's own sensor over the same windows."""
     if series is None or before_end <= before_start or after_end <= after_start:
         return None, None, None
-    before, _, _, _, before_gap, *_ = series.measure(before_start, before_end)
-    after, _, _, _, after_gap, *_ = series.measure(after_start, after_end)
+    before_gap, after_gap = False, False
+    before_stats = series.measure(before_start, before_end)
+    after_stats = series.measure(after_start, after_end)
+    before, before_gap = before_stats[8], before_stats[4]
+    after, after_gap = after_stats[8], after_stats[4]
     if before_gap or after_gap or before is None or after is None:
         return None, None, None
     return after - before, before, after

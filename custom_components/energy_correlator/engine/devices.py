@@ -121,6 +121,12 @@ class DeviceLedger:
         for entity_id, state in self.devices.items():
             self._account(entity_id, state, now)
 
+    def observed_s(self, state: DeviceState, now: float) -> float:
+        """How long the device has been watched, the open interval included."""
+        if state.since is not None and now > state.since:
+            return state.observed_s + now - state.since
+        return state.observed_s
+
     def usage(self, state: DeviceState, now: float) -> tuple[float, float]:
         """(share of the observed time on, mean level while on), the open interval included."""
         observed, on_s, on_level_s = state.observed_s, state.on_s, state.on_level_s

@@ -5,7 +5,7 @@ correlate.py, profiles.py, baseline.py; this class wires them together.
 """
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, replace
 import math
 from typing import Any
@@ -24,9 +24,10 @@ from .models import (
     Status,
     TopConsumer,
 )
+from .plausibility import PlausibilityGate
 from .series import PowerSeries
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: buckets keep each value's standard error ("s"); 1 loads with 0
 MAX_SERIES_SAMPLES = 20_000
 _SKIP_COUNTERS = {
     Status.OVERLAP: "skipped_overlap",
@@ -52,11 +53,15 @@ class Engine:
             peak_window_s=config.peak_window_s,
         )
         self._series: dict[str, PowerSeries] = {}
+        self._gates: dict[str, PlausibilityGate] = {}  # in front of each series
         self._main = self._new_series(config.main_meter)
         self._main.consumer = self._baseline.consume
         self._book = ProfileBook()
         self._book.before_change = self._book_energy
-        self._devices = DeviceLedger(self._book.power_at)
+        self._devices = DeviceLedger(self._power_at)
+        # measured power of a running on-period (its own on-event's delta), until it changes
+        self._running: dict[str, float] = {}
+        self._changed_at: dict[str, float] = {}  # each device's latest event
         self._references: dict[str, str] = {}
         self._recent: deque[Correlation] = deque(maxlen=config.recent_correlations)
         self._stats = EngineStats()
@@ -67,6 +72,7 @@ class Engine:
     def _new_series(self, meter_id: str) -> PowerSeries:
         series = PowerSeries(self.config.horizon_s, MAX_SERIES_SAMPLES)
         self._series[meter_id] = series
+        self._gates[meter_id] = PlausibilityGate(series.add, self.config.max_power_w)
         return series
 
     # --- inputs -------------------------------------------------------------------------------
@@ -75,26 +81,61 @@ class Engine:
 
         Repeated identical values are real samples (they tell the meter's cadence). Unknown
         meter ids are accepted (reference sensors of devices) and kept in their own series.
+        Implausible readings (plausibility.py) are refused as gaps and counted.
         """
-        series = self._series.get(meter_id)
-        if series is None:
-            series = self._new_series(meter_id)
-        series.add(ts, watts)
+        gate = self._gates.get(meter_id)
+        if gate is None:
+            self._new_series(meter_id)
+            gate = self._gates[meter_id]
+        gate.add(ts, watts)
 
-    def add_power_many(
-        self, meter_id: str, ts_seq: Sequence[float], watts_seq: Sequence[float | None]
-    ) -> int:
-        """Many readings of one meter in time order (replay, backfill); returns accepted count."""
-        series = self._series.get(meter_id)
-        if series is None:
-            series = self._new_series(meter_id)
-        return series.add_many(ts_seq, watts_seq)
+    def seed_power(self, meter_id: str, ts: float, watts: float | None) -> None:
+        """Start warm: a meter's current value, held since its last report at `ts`.
+
+        At setup and after a restart the series is empty although the meter's value is
+        known; seeded, an event in the first window has a before-value instead of a gap.
+        An implausible value goes through the gate like any reading (and seeds nothing).
+        """
+        gate = self._gates.get(meter_id)
+        if gate is None:
+            self._new_series(meter_id)
+            gate = self._gates[meter_id]
+        series = self._series[meter_id]
+        if (
+            not len(series)
+            and watts is not None
+            and math.isfinite(watts)
+            and abs(watts) <= gate.max_w
+        ):
+            series.seed(ts, watts)
+        else:
+            gate.add(ts, watts)
+
+    def _rejected_total(self) -> int:
+        """Readings refused so far: out of order, non-finite, implausible."""
+        series = sum(s.rejected + s.invalid for s in self._series.values())
+        return series + sum(gate.rejected for gate in self._gates.values())
+
+    def refused_readings(self) -> dict[str, dict[str, float]]:
+        """Per meter: readings refused as implausible or as spikes, and the observed peak."""
+        return {
+            meter_id: {
+                "implausible": gate.implausible,
+                "spikes": gate.spikes,
+                "peak_w": gate.peak_w,
+            }
+            for meter_id, gate in self._gates.items()
+        }
 
     def add_event(self, event: DeviceEvent) -> None:
         """A watched device changed; its correlation becomes due once its after-window closes."""
         validate_event(event)
         self._stats.events += 1
-        self._devices.set_level(event.entity_id, event.ts, event.level)
+        entity_id = event.entity_id
+        self._devices.set_level(entity_id, event.ts, event.level)
+        if self._running:
+            self._running.pop(entity_id, None)
+        self._changed_at[entity_id] = event.ts
         self._correlator.add(event, self._main.interval_s())
 
     def set_reference_meter(self, entity_id: str, meter_id: str | None) -> None:
@@ -112,7 +153,33 @@ class Engine:
         delta = correlation.power_delta_w
         if correlation.status is not Status.OK or delta is None or not math.isfinite(delta):
             return False
-        return self._book.teach(correlation.event(), delta)
+        sigma = correlation.uncertainty_w
+        sigma = sigma if sigma is not None and math.isfinite(sigma) and sigma >= 0 else 0.0
+        return self._book.teach(correlation.event(), delta, None, None, sigma)
+
+    def _power_at(self, entity_id: str, level: float) -> float | None:
+        """A device's power at a level: its running on-period's measured power, else learned."""
+        if level > 0.0 and self._running:
+            running = self._running.get(entity_id)
+            if running is not None:
+                return running
+        return self._book.power_at(entity_id, level)
+
+    def _follow_on_period(self, correlation: Correlation) -> None:
+        """An on-event taught its delta while the device is still on at that level: use it."""
+        entity_id = correlation.entity_id
+        state = self._devices.get(entity_id)
+        if (
+            correlation.power_delta_w is None
+            or state is None
+            or self._changed_at.get(entity_id) != correlation.ts
+            or state.level != correlation.level
+        ):
+            return
+        if self._now is not None:
+            self._devices.book(entity_id, self._now)
+        standby = self._book.power_at(entity_id, 0.0) or 0.0
+        self._running[entity_id] = max(correlation.power_delta_w, 0.0) + standby
 
     def _book_energy(self, entity_id: str) -> None:
         """Book a device's energy up to now at the power about to change."""
@@ -153,6 +220,8 @@ class Engine:
             stats.correlations += 1
             if correlation.learned:
                 stats.learned += 1
+                if correlation.previous_level <= 0.0 < correlation.level:
+                    self._follow_on_period(correlation)
             counter = _SKIP_COUNTERS.get(correlation.status)
             if counter is not None:
                 setattr(stats, counter, getattr(stats, counter) + 1)
@@ -181,7 +250,7 @@ class Engine:
 
     def estimated_power_w(self, entity_id: str) -> float | None:
         """Learned power at the device's current level (standby or 0 when off); None if unknown."""
-        return self._book.power_at(entity_id, self.device_level(entity_id))
+        return self._power_at(entity_id, self.device_level(entity_id))
 
     def device_energy_kwh(self, entity_id: str) -> float:
         """Estimated energy used by a device since it was first seen (monotonic)."""
@@ -197,17 +266,21 @@ class Engine:
             on_fraction, mean_level = self._devices.usage(state, now)
             on_power = summary.power_at(mean_level)
             mean_power = on_power * on_fraction + (summary.standby_w or 0.0) * (1 - on_fraction)
-            kwh_per_day = mean_power * 24.0 / 1000.0
+            observed_days = self._devices.observed_s(state, now) / 86_400.0
+            kwh_per_day = mean_power * 24.0 / 1000.0 if observed_days >= 1.0 else None
             rows.append(
                 TopConsumer(
                     entity_id=entity_id,
                     learned_power_w=summary.learned_power_w,
                     on_fraction=on_fraction,
                     kwh_per_day=kwh_per_day,
-                    kwh_per_month=kwh_per_day * 30.0,
+                    kwh_per_month=None if kwh_per_day is None else kwh_per_day * 30.0,
+                    observed_days=observed_days,
+                    observed_kwh=mean_power * observed_days * 24.0 / 1000.0,
+                    mean_power_w=mean_power,
                 )
             )
-        rows.sort(key=lambda row: (-row.kwh_per_day, row.entity_id))
+        rows.sort(key=lambda row: (-row.mean_power_w, row.entity_id))
         return rows[: max(limit, 0)]
 
     def recent_correlations(
@@ -253,13 +326,23 @@ class Engine:
         devices = 0.0
         for entity_id, state in self._devices:
             if state.level > 0.0:
-                devices += self._book.power_at(entity_id, state.level) or 0.0
+                devices += self._power_at(entity_id, state.level) or 0.0
         return max(main - devices, 0.0)
 
     def energy_today_kwh(self, now: float) -> float:
         """Whole-home energy integrated from the main meter since local midnight (gaps skipped)."""
         self._main.feed()
         return self._baseline.energy_today(now)
+
+    def export_today_kwh(self, now: float) -> float:
+        """Energy sent to the grid (a net meter below zero) since local midnight."""
+        self._main.feed()
+        return self._baseline.export_today(now)
+
+    def export_total_kwh(self) -> float:
+        """Energy sent to the grid since the engine started (or was reset)."""
+        self._main.feed()
+        return self._baseline.export_total_kwh
 
     def energy_total_kwh(self) -> float:
         """Whole-home energy integrated since the engine started (or was reset)."""
@@ -275,14 +358,6 @@ class Engine:
         """Last complete local night's low percentile of the main meter."""
         return self._baseline.standby_w
 
-    def standby_nights(self) -> list[tuple[str, float]]:
-        """(local date, standby W) of the kept nights, oldest first."""
-        return list(self._baseline.nights)
-
-    def cost_today(self) -> float:
-        """Accumulated cost since local midnight (from prices passed to tick)."""
-        return self._baseline.cost_today
-
     def cost_month(self) -> float:
         """Accumulated cost since the local month began."""
         return self._baseline.cost_month
@@ -291,7 +366,7 @@ class Engine:
     def stats(self) -> EngineStats:
         """Counters."""
         samples = sum(s.total + s.replaced for s in self._series.values())
-        rejected = sum(s.rejected + s.invalid for s in self._series.values())
+        rejected = self._rejected_total()
         return replace(
             self._stats,
             samples=self._stats.samples + samples - self._sample_base,
@@ -305,6 +380,9 @@ class Engine:
             return
         self._book.rename(old_entity_id, new_entity_id)
         self._devices.rename(old_entity_id, new_entity_id)
+        for table in (self._running, self._changed_at):
+            if old_entity_id in table:
+                table[new_entity_id] = table.pop(old_entity_id)
         self._correlator.rename(old_entity_id, new_entity_id)
         if old_entity_id in self._references:
             self._references[new_entity_id] = self._references.pop(old_entity_id)
@@ -320,13 +398,16 @@ class Engine:
         """Drop profiles (all when None): the relearn action."""
         if self._now is not None:
             self._devices.advance(self._now)
-        self._book.forget(None if entity_ids is None else list(entity_ids))
+        forgotten = None if entity_ids is None else list(entity_ids)
+        self._book.forget(forgotten)
+        for entity_id in list(self._running) if forgotten is None else forgotten:
+            self._running.pop(entity_id, None)
 
     def reset_statistics(self) -> None:
         """Zero counters and accumulators, keep profiles."""
         self._stats = EngineStats()
         self._sample_base = sum(s.total + s.replaced for s in self._series.values())
-        self._rejected_base = sum(s.rejected + s.invalid for s in self._series.values())
+        self._rejected_base = self._rejected_total()
         self._main.feed()
         self._baseline.reset()
         self._devices.reset(self._now)
@@ -366,6 +447,6 @@ class Engine:
         self._references = references
         self._stats = stats
         self._sample_base = sum(s.total + s.replaced for s in self._series.values())
-        self._rejected_base = sum(s.rejected + s.invalid for s in self._series.values())
+        self._rejected_base = self._rejected_total()
         self._recent = deque(recent, maxlen=self.config.recent_correlations)
         self._baseline.load_dict(dict(data.get("baseline", {})))

@@ -68,6 +68,8 @@ class Correlation:
     compensated_w: float = 0.0  # expected deltas of overlapping devices already subtracted
     reference_delta_w: float | None = None  # same windows on the device's own power sensor
     learned: bool = False  # did it teach the profile
+    uncertainty_w: float | None = None  # standard error of power_delta_w (the windows' noise)
+    pulse: bool = False  # a short on/off-period measured from both its edges
 
     def event(self) -> DeviceEvent:
         """The device event this correlation measured (learn() replays through it)."""
@@ -101,6 +103,15 @@ class Correlation:
 
 
 @dataclass(frozen=True, slots=True)
+class PowerMode:
+    """One of a device's modes: a power it draws when switched on, and how often."""
+
+    power_w: float
+    events: int
+    share: float  # of the events of the level that defines learned_power_w
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileSummary:
     """What the engine has learned about one device (all its transition kinds merged)."""
 
@@ -117,6 +128,8 @@ class ProfileSummary:
     curve: tuple[tuple[float, float], ...] = ()  # (level, watts) for dimmable lights / fans
     reference_power_w: float | None = None  # the device's own power sensor, when it has one
     validation_error_pct: float | None = None  # learned vs reference
+    uncertainty_w: float | None = None  # standard error of learned_power_w
+    modes: tuple[PowerMode, ...] = ()  # the dominant mode (learned_power_w) first
 
     def power_at(self, level: float) -> float:
         """Estimated power at `level` (0 = off gives standby or 0)."""
@@ -142,8 +155,11 @@ class TopConsumer:
     entity_id: str
     learned_power_w: float
     on_fraction: float  # share of observed time the device was on
-    kwh_per_day: float
-    kwh_per_month: float  # kwh_per_day * 30
+    kwh_per_day: float | None  # None until a day has been observed (no extrapolation)
+    kwh_per_month: float | None  # kwh_per_day * 30, None until a day has been observed
+    observed_days: float = 0.0  # how long the device has been watched
+    observed_kwh: float = 0.0  # energy over that time at the learned power
+    mean_power_w: float = 0.0  # observed mean draw (ranks devices however little was seen)
 
 
 @dataclass(slots=True)
@@ -184,4 +200,5 @@ class EngineConfig:
     standby_percentile: float = 10.0
     peak_window_s: float = 86_400.0
     recent_correlations: int = 500
+    max_power_w: float = 100_000.0  # a meter reading beyond ± this is refused (plausibility.py)
     extra: dict[str, Any] = field(default_factory=dict)

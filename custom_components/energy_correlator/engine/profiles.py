@@ -10,11 +10,11 @@ is relearned). Values are in "delta space" (power above the device's own standby
 
 from dataclasses import dataclass
 from itertools import pairwise
-import math
 from typing import Any, NamedTuple
 
 from .bucket import Bucket
 from .models import TransitionKind
+from .modes import confidence_of, standard_error
 from .stats import median, robust_centre
 
 MAX_RELATIVE = 32
@@ -55,6 +55,8 @@ class KindEstimate:
     spread_w: float
     curve: tuple[tuple[float, float], ...]
     agreeing: int
+    uncertainty_w: float | None = None  # standard error of learned_w
+    modes: tuple[tuple[float, int, float], ...] = ()  # (delta W, events, share), dominant first
 
 
 class KindProfile:
@@ -84,17 +86,19 @@ class KindProfile:
         self._estimate: KindEstimate | None = None
         self._shape: Shape | None = None
 
-    def add(self, previous_level: float, level: float, delta_w: float, ts: float) -> bool:
-        """Teach one measured delta; False when it disagrees with what was learned.
+    def add(
+        self, previous_level: float, level: float, delta_w: float, ts: float, sigma: float = 0.0
+    ) -> bool:
+        """Teach one measured delta (with its standard error); False when it fits no mode.
 
         The learned shape is dropped only when the bucket's statistics were (see Bucket).
         """
         if previous_level <= 0.0 < level:
             bucket = self._bucket(level)
-            accepted = bucket.offer(delta_w, ts, level, 1)
+            accepted = bucket.offer(delta_w, ts, level, 1, sigma)
         elif level <= 0.0 < previous_level:
             bucket = self._bucket(previous_level)
-            accepted = bucket.offer(-delta_w, ts, previous_level, -1)
+            accepted = bucket.offer(-delta_w, ts, previous_level, -1, sigma)
         elif previous_level > 0.0 and level > 0.0 and previous_level != level:
             self.relative.append((previous_level, level, delta_w, ts))
             del self.relative[:-MAX_RELATIVE]
@@ -210,14 +214,29 @@ class KindProfile:
         if learned is None:
             return KindEstimate(None, 0.0, None, None, 0.0, (), 0)
         bucket = self.buckets.get(shape.main_key)
-        on_values = off_values = None
-        if bucket is not None:
-            on_values = [v for v, d in zip(bucket.values, bucket.directions, strict=True) if d > 0]
-            off_values = [v for v, d in zip(bucket.values, bucket.directions, strict=True) if d < 0]
-        on_delta = median(on_values) if on_values else None
-        off_delta = median(off_values) if off_values else None
-        confidence = _confidence(centre, spread, kept, on_delta, off_delta)
-        return KindEstimate(learned, confidence, on_delta, off_delta, spread, curve, kept)
+        on_delta = off_delta = None
+        modes: tuple[tuple[float, int, float], ...] = ()
+        if bucket is not None and bucket.values:
+            found = bucket.exact_modes
+            dominant = found[0]
+            on_values: list[float] = []
+            off_values: list[float] = []
+            for value, direction in zip(bucket.values, bucket.directions, strict=True):
+                if dominant.low <= value <= dominant.high:
+                    (on_values if direction > 0 else off_values).append(value)
+            on_delta = median(on_values) if on_values else None
+            off_delta = median(off_values) if off_values else None
+            total = len(bucket.values)
+            modes = tuple((mode.centre, mode.size, mode.size / total) for mode in found)
+            uncertainty = dominant.uncertainty
+        else:  # a level nobody reached from off, derived from steps between levels
+            uncertainty = standard_error(centre, [(centre, spread)] * max(kept, 1))
+        if learned != centre and centre > 0.0:  # extrapolated to full level: scale the error
+            uncertainty *= abs(learned / centre)
+        confidence = confidence_of(learned, uncertainty)
+        return KindEstimate(
+            learned, confidence, on_delta, off_delta, spread, curve, kept, uncertainty, modes
+        )
 
     @property
     def standby_w(self) -> float | None:
@@ -275,22 +294,6 @@ def shape_delta(shape: Shape, level: float) -> float:
     if not shape.curve:
         return shape.learned_w
     return _interpolate(shape.curve, level)
-
-
-def _confidence(
-    centre: float, spread: float, kept: int, on_delta: float | None, off_delta: float | None
-) -> float:
-    """Grows with agreeing events; shrinks with spread and with on/off disagreement."""
-    if centre <= 0.0:
-        return 0.0
-    count_factor = 1.0 - math.exp(-kept / 4.0)
-    relative_error = spread / (math.sqrt(kept) * centre)
-    spread_factor = 1.0 / (1.0 + 5.0 * relative_error)
-    agreement = 1.0
-    if on_delta is not None and off_delta is not None:
-        scale = max(abs(on_delta), abs(off_delta), 1.0)
-        agreement = 1.0 / (1.0 + 3.0 * abs(on_delta - off_delta) / scale)
-    return max(0.0, min(1.0, count_factor * spread_factor * agreement))
 
 
 def _extrapolate_full(points: list[tuple[float, float]]) -> float:

@@ -16,6 +16,7 @@ from operator import mul, sub
 
 _NAN = math.nan
 _isfinite = math.isfinite
+_sqrt = math.sqrt
 _MIN_TRIM = 256
 IQR_SCALE = 1.0 / 1.349  # interquartile range -> standard deviation for normal data
 _CADENCE_SAMPLES = 33
@@ -23,11 +24,24 @@ _CADENCE_REFRESH = 8  # re-estimate the cadence after this many readings...
 _CADENCE_REFRESH_S = 300.0  # ...but not more often than this (it changes slowly)
 
 type SampleConsumer = Callable[[list[float], list[float], int, int], None]
-# median (time-weighted, None when nothing valid), spread, drift, updates, gap; then the valid
-# values with the times each held from and to (for the mean)
+# median (time-weighted, None when nothing valid), spread, drift, updates, gap; the valid
+# values with the times each held from and to; the level (the time-weighted mean of a clean
+# window, else the median) and its standard error
 type Measured = tuple[
-    float | None, float, float, int, bool, Sequence[float], Sequence[float], Sequence[float]
+    float | None,
+    float,
+    float,
+    int,
+    bool,
+    Sequence[float],
+    Sequence[float],
+    Sequence[float],
+    float | None,
+    float,
 ]
+MEDIAN_NOISE = 1.25  # standard error of a median / of a mean, for normal data
+CLEAN_MIN_READINGS = 5  # fewer readings cannot show an outlier: the median is the level
+CLEAN_SPREADS = 4.0  # a window is clean when every reading is this close to the median
 
 
 class WindowStats:
@@ -43,7 +57,9 @@ class WindowStats:
         "_values",
         "drift",
         "end",
+        "error",
         "gap",
+        "level",
         "median",
         "spread",
         "start",
@@ -62,6 +78,8 @@ class WindowStats:
         values: Sequence[float] = (),
         starts: Sequence[float] = (),
         ends: Sequence[float] = (),
+        level: float | None = None,  # the correlator's estimate: mean if clean, else median
+        error: float = 0.0,  # standard error of the level
     ) -> None:
         """Record the statistics; `values` held from `starts` to `ends` give the mean later."""
         self.start = start
@@ -75,6 +93,8 @@ class WindowStats:
         self._starts = starts
         self._ends = ends
         self._mean: float | None = None
+        self.level = level
+        self.error = error
 
     @property
     def mean(self) -> float | None:
@@ -97,6 +117,7 @@ class PowerSeries:
         "_trim_at",
         "_ts",
         "_w",
+        "_warm",
         "consumer",
         "horizon_s",
         "invalid",
@@ -119,6 +140,7 @@ class PowerSeries:
         self._cadence_limit = 0  # the cached cadence holds while fewer readings were taken...
         self._cadence_until = -math.inf  # ...or until the newest reading reaches this time
         self.last_ts = -math.inf
+        self._warm = False  # seeded: the first reading is the meter's held value (start warm)
         self.rejected = 0  # out of order, or a non-finite time
         self.invalid = 0  # NaN/inf readings (kept as gaps)
         self.replaced = 0
@@ -155,6 +177,20 @@ class PowerSeries:
             return True
         self.rejected += 1
         return False
+
+    def seed(self, ts: float, watts: float | None) -> bool:
+        """Start warm: the meter's current value, held since its last report at `ts`.
+
+        For an empty series (setup, restart) windows that reach back before this first
+        reading read its value instead of being a gap (the integration was not listening
+        then; the held value is the best estimate there is, and a window without readings
+        of its own still has low confidence); otherwise a plain add.
+        """
+        warm = not self._ts and watts is not None and _isfinite(watts)
+        accepted = self.add(ts, watts)
+        if warm and accepted:
+            self._warm = True
+        return accepted
 
     def add_many(self, ts_seq: Iterable[float], watts_seq: Iterable[float | None]) -> int:
         """Append many readings (replay); returns how many were accepted."""
@@ -228,11 +264,24 @@ class PowerSeries:
         """Statistics of the held value over [start, end] (see measure)."""
         return WindowStats(start, end, *self.measure(start, end))
 
-    def measure(self, start: float, end: float) -> Measured:
+    def nth_after(self, start: float, count: int) -> float | None:
+        """Time of the count-th reading after `start` (None when not yet that many)."""
+        index = bisect_right(self._ts, start) + count - 1
+        return self._ts[index] if index < len(self._ts) else None
+
+    def nth_before(self, end: float, count: int) -> float | None:
+        """Time of the count-th most recent reading at or before `end` (None: not that many)."""
+        index = bisect_right(self._ts, end) - count
+        return self._ts[index] if index >= 0 else None
+
+    def measure(self, start: float, end: float, inside_only: bool = False) -> Measured:
         """Time-weighted median of the held value over [start, end], with spread and drift.
 
-        A plain tuple (median, spread, drift, updates, gap, values, starts, ends): the
-        correlation path reads it directly, once per window, and needs no object around it.
+        A plain tuple (median, spread, drift, updates, gap, values, starts, ends, level,
+        error): the correlation path reads it directly, once per window, and needs no object
+        around it. The level is the time-weighted mean when every reading lies within a few
+        spreads of the median (a clean window: the mean is 1.25x more precise), else the
+        median (an inrush spike or another load's step does not move it).
 
         The median weighs each value by how long it held: one sort of the readings' indices by
         value (float keys: CPython's fastest sort) and a walk to half the total time. The spread
@@ -240,26 +289,39 @@ class PowerSeries:
         same sort (O(1), robust like a MAD); drift (second half of the readings vs the first)
         counts readings too, which is close enough for noise. Windows hold a few dozen readings,
         where numpy's per-call overhead would cost more than the work.
+
+        `inside_only` leaves out the value held from before `start` (after-windows: a reading
+        reported before the window may predate the power step); with no reading inside there
+        is then no value, and no gap either (the meter was simply quiet).
         """
         ts = self._ts
         first = bisect_right(ts, start)
         last = bisect_right(ts, end, first)  # readings [first, last) lie in (start, end]
         updates = last - first
-        head = first - 1 if first > 0 else 0
+        if inside_only:
+            if not updates or end <= start:
+                return None, 0.0, 0.0, updates, False, (), (), (), None, 0.0
+            head = first
+        else:
+            head = first - 1 if first > 0 else 0
         values = self._w[head:last]
+        if not values and self._warm and ts and end > start:
+            # before the seed: the meter's held value is the best there is (start warm)
+            held = self._w[0]
+            return held, 0.0, 0.0, 0, False, [held], [start], [end], held, 0.0
         if end <= start or not values:
-            return None, 0.0, 0.0, updates, True, (), (), ()
+            return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
         starts = ts[head:last]
         starts[0] = max(starts[0], start)
         ends = starts[1:]
         ends.append(end)
-        gap = first == 0
+        gap = first == 0 and not inside_only and not self._warm
         total = sum(values)
         if total != total:  # noqa: PLR0124 - a NaN (a gap) inside: keep the valid readings
             gap = True
             kept = [item for item in zip(values, starts, ends, strict=True) if item[0] == item[0]]
             if not kept:
-                return None, 0.0, 0.0, updates, True, (), (), ()
+                return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
             values = [v for v, _, _ in kept]
             starts = [s for _, s, _ in kept]
             ends = [e for _, _, e in kept]
@@ -268,7 +330,9 @@ class PowerSeries:
         else:
             half = 0.5 * (end - starts[0])  # the durations add up to the whole valid span
         if half <= 0.0:
-            return None, 0.0, 0.0, updates, True, (), (), ()
+            if inside_only and values:  # one reading right at the end: it is the value
+                return values[-1], 0.0, 0.0, updates, gap, (), (), (), values[-1], 0.0
+            return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
         durations = list(map(sub, ends, starts, strict=True))
         count = len(values)
         order = sorted(range(count), key=values.__getitem__)
@@ -285,7 +349,16 @@ class PowerSeries:
             drift = (total - early) / (count - split) - early / split
         else:
             drift = 0.0
-        return median, spread, drift, updates, gap, values, starts, ends
+        level, error = median, MEDIAN_NOISE * spread / _sqrt(count)
+        if (
+            count >= CLEAN_MIN_READINGS
+            and spread > 0.0
+            and values[order[-1]] - median <= CLEAN_SPREADS * spread
+            and median - values[order[0]] <= CLEAN_SPREADS * spread
+        ):  # no outlier: the mean is the more precise level
+            level = sum(map(mul, values, durations, strict=True)) / (2.0 * half)
+            error = spread / _sqrt(count)
+        return median, spread, drift, updates, gap, values, starts, ends, level, error
 
     def samples(self) -> tuple[list[float], list[float]]:
         """Copies of the kept readings (times, watts; NaN = gap)."""

@@ -1,19 +1,23 @@
 """The InfluxDB sink: callbacks only enqueue; one background writer batches, retries and persists.
 
 Unlike core's influxdb exporter, which drops a batch after its retries, this sink keeps every
-point until the server takes it: failures leave the batch in the backlog (influx_backlog.py), the
-writer backs off exponentially with jitter, and the backlog is saved to `.storage` while writes
-fail and on stop, then replayed in time order on the next start. Points leave unwritten only
-over the backlog cap (oldest first) or when the server rejects them as bad (400/422); both are
-counted, logged and surfaced.
+point until the server takes it: failures leave the batch in the backlog (backlog.py), the
+writer backs off exponentially with jitter, and while writes fail (until the backlog is empty
+again) every new point is appended to the journal (persistence.py) within about a second, so a
+crash loses at most the last second or so; the next start replays what is not marked settled.
+Points leave unwritten only over the backlog cap (oldest first) or when the server rejects them
+as bad (400/422); both are counted, logged and surfaced. One sink serves one server (url, org,
+bucket) for every entry attached to it (hub.py): one writer, one backlog, never two.
 """
 
 import asyncio
 from collections.abc import Callable
 import contextlib
+from dataclasses import dataclass
+from pathlib import Path
 import random
 import time
-from typing import Any
+from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -22,67 +26,80 @@ from homeassistant.util.ssl import client_context, client_context_no_verify
 from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
 from influxdb_client.client.write_api_async import WriteApiAsync
 
-from .const import DOMAIN, LOGGER, REPAIR_AFTER
-from .data import SinkStats
-from .engine.models import Correlation, ProfileSummary
-from .influx_backlog import Backlog, BacklogFile
-from .influx_errors import WRITE_ERRORS, Failure, classify
-from .influx_points import circuit_line, correlation_line, meter_line, profile_line
-from .influx_repairs import (
+from ..const import DOMAIN, LOGGER, REPAIR_AFTER
+from .backlog import Backlog
+from .errors import WRITE_ERRORS, Failure, classify
+from .persistence import JournaledBacklog
+from .recording import SinkRecording
+from .repairs import (
     ISSUE_BUCKET_NOT_FOUND,
     ISSUE_POINTS_DROPPED,
     ISSUE_UNREACHABLE,
     SinkIssues,
 )
+from .settings import InfluxSettings
 
 DROP_REPORT_INTERVAL_S = 300.0
 
 
-class InfluxSink:
-    """Buffered, batched, persisted writer of the integration's measurements."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SinkStats:
+    """What the InfluxDB sink reports (diagnostic sensors, diagnostics, repairs)."""
+
+    points_written: int = 0
+    points_pending: int = 0  # in memory + persisted backlog
+    points_dropped: int = 0  # over the backlog cap (oldest first) or rejected as bad (400)
+    last_error: str | None = None
+    success_pct: float | None = None  # successful write attempts / all attempts
+    failing_since: float | None = None  # POSIX time of the first failure in the current streak
+
+
+def journal_path(hass: HomeAssistant, settings: InfluxSettings) -> Path:
+    """Where the backlog of one server is kept (named by a digest: no url or token in it)."""
+    return Path(hass.config.path(".storage", f"energy_correlator.influx.{settings.key.digest}"))
+
+
+class InfluxSink(SinkRecording):
+    """Buffered, batched, persisted writer of the integration's measurements to one server."""
 
     # Tunables (instance attributes so tests and the benchmark can tighten them).
     batch_size = 5_000  # Influx recommends 5 000 lines per request
     flush_interval_s = 5.0  # the oldest point waits at most about this long (when healthy)
     retry_initial_s = 1.0
     retry_max_s = 300.0
-    persist_interval_s = 60.0  # while failing, the backlog file is refreshed this often
+    journal_interval_s = 1.0  # while journaling, new points reach the file this often
+    journal_sync_s = 5.0  # ... and are forced to disk (fsync) this often (power loss)
+    journal_after_s = 2.0  # a write in flight this long (a silent server): journal meanwhile
+    compact_min_lines = 10_000  # compaction waits until at least this many lines are settled
     stop_flush_timeout_s = 5.0
     write_timeout_s = 30.0
     repair_after_s = REPAIR_AFTER.total_seconds()
+    drop_issue_clear_s = DROP_REPORT_INTERVAL_S  # drained and no drop for this long: clear it
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
-        *,
-        url: str,
-        token: str,
-        org: str,
-        bucket: str,
-        verify_ssl: bool,
-        max_backlog_points: int,
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, settings: InfluxSettings) -> None:
         """Prepare the sink; nothing runs until `async_start`."""
         self._hass = hass
-        self._entry = entry
-        self._url = url
-        self._token = token
-        self._org = org
-        self._bucket = bucket
-        self._verify_ssl = verify_ssl
-        self._backlog = Backlog(max_backlog_points)
-        self._file = BacklogFile(hass, entry.entry_id)
+        self._settings = settings
+        self._url = settings.url
+        self._token = settings.token
+        self._org = settings.org
+        self._bucket = settings.bucket
+        self._backlog = Backlog(settings.max_backlog_points)
+        self._persistence = JournaledBacklog(hass, self._backlog, journal_path(hass, settings))
+        self._entries: dict[str, tuple[ConfigEntry, InfluxSettings]] = {}
         self._client: InfluxDBClientAsync | None = None
         self._write_api: WriteApiAsync | None = None
+        self._client_for: tuple[str, str, str, bool] | None = None  # what the client was built for
         self._task: asyncio.Task[None] | None = None
+        self._journal_task: asyncio.Task[None] | None = None
         self._write: asyncio.Future[bool] | None = None  # the request in flight
+        self._write_started = 0.0
         self._wake = asyncio.Event()
         self._stop_event = asyncio.Event()
         self._stopping = False
         self._stopped = False
         self._unsub_stop: Callable[[], None] | None = None
-        self._batch_limit = self.batch_size
+        self._shrunk_to: int | None = None  # a smaller batch after a 400/413 (bisecting)
         # Counters behind `stats`.
         self._written = 0
         self._dropped = 0
@@ -92,43 +109,89 @@ class InfluxSink:
         self._failing_since: float | None = None
         self._failures = 0  # consecutive failed attempts (drives the back-off)
         self._reauth_started = False
-        self._issues = SinkIssues(hass, entry)
-        self._persisted = False  # the file may hold lines
-        self._last_persist = 0.0
+        self._issues = SinkIssues(hass)
         self._last_drop_log = 0.0
+        self._last_drop = 0.0
+
+    # ---- who writes through it ---------------------------------------------------------------
+
+    @property
+    def settings(self) -> InfluxSettings:
+        """The connection in use (the last attached entry's token and TLS choice win)."""
+        return self._settings
+
+    @property
+    def entry_ids(self) -> set[str]:
+        """The entries writing through this sink."""
+        return set(self._entries)
+
+    @property
+    def stopped(self) -> bool:
+        """True once stopped (it cannot be started again)."""
+        return self._stopped
+
+    @property
+    def journal_bytes_written(self) -> int:
+        """Bytes this sink wrote to its backlog file so far."""
+        return self._persistence.journal.bytes_written
+
+    @callback
+    def attach(self, entry: ConfigEntry, settings: InfluxSettings | None = None) -> None:
+        """`entry` writes through this sink: it gets its issues and reauth, its cap counts."""
+        settings = settings or self._settings
+        if settings.key != self._settings.key:
+            raise ValueError("an entry can only attach to the sink of its own server")
+        self._entries[entry.entry_id] = (entry, settings)
+        self._settings = settings
+        self._token = settings.token
+        self._backlog.cap = max(1, *(s.max_backlog_points for _, s in self._entries.values()))
+        self._issues.attach(entry)
+
+    @callback
+    def detach(self, entry_id: str) -> None:
+        """The entry stops writing through this sink; its repair issues go."""
+        self._entries.pop(entry_id, None)
+        self._issues.detach(entry_id)
+        if self._entries:
+            caps = (s.max_backlog_points for _, s in self._entries.values())
+            self._backlog.cap = max(1, *caps)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
     async def async_start(self) -> None:
-        """Replay the persisted backlog, start the writer and flush on Home Assistant stop."""
-        self._client = InfluxDBClientAsync(
-            url=self._url,
-            token=self._token,
-            org=self._org,
-            timeout=int(self.write_timeout_s * 1000),
-            ssl_context=client_context() if self._verify_ssl else client_context_no_verify(),
-        )
-        self._write_api = self._client.write_api()
-        try:
-            restored = await self._file.async_load()
-        except OSError as err:
-            LOGGER.error("InfluxDB: cannot read the saved backlog %s: %s", self._file.path, err)
-            restored = []
+        """Replay the journal, start the writer and flush on Home Assistant stop."""
+        await self._open_client()  # now, not on the first write: building it takes a while
+        restored = await self._persistence.journal.async_load()
         if restored:
-            self._persisted = True
             self._count_dropped(self._backlog.prepend(restored), "backlog cap")
             LOGGER.info("InfluxDB: replaying %d points saved before the restart", len(restored))
-        self._task = self._entry.async_create_background_task(
-            self._hass, self._run(), f"{DOMAIN} influxdb writer {self._entry.entry_id}"
+            await self._persistence.async_open()  # compaction: the pending lines to a new file
+        else:
+            await self._persistence.async_close()
+        self._task = self._hass.async_create_background_task(
+            self._run(), f"{DOMAIN} influxdb writer {self._settings.key.digest}"
+        )
+        self._journal_task = self._hass.async_create_background_task(
+            self._journal_loop(), f"{DOMAIN} influxdb journal {self._settings.key.digest}"
         )
         self._unsub_stop = self._hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._async_hass_stop
         )
-        # Also when setup fails after this point: the backlog must be saved either way.
-        self._entry.async_on_unload(self.async_stop)
 
-    async def async_stop(self) -> None:
-        """Stop the writer, try briefly to write what is pending, persist the rest."""
+    async def async_import(self, path: Path) -> None:
+        """Take over the pending points of an older backlog file, then delete that file."""
+        lines = await self._persistence.journal.async_load(path)
+        if lines:
+            self._count_dropped(self._backlog.prepend(lines), "backlog cap")
+            await self._persistence.async_open()
+        await self._hass.async_add_executor_job(path.unlink, True)
+
+    async def async_stop(self, *, abandoned: bool = False) -> None:
+        """Stop the writer, try briefly to write what is pending, journal the rest.
+
+        `abandoned`: nobody will send to this server again (InfluxDB was turned off or moved), so
+        what is still pending is discarded with its file instead of kept for the next start.
+        """
         if self._stopped:
             return
         self._stopped = self._stopping = True
@@ -145,68 +208,71 @@ class InfluxSink:
                 if self._write is not None:  # a write cut off by the cancellation
                     await asyncio.wait({self._write})
                     self._settle()
-                while self._write_api and len(self._backlog) and await self._write_batch():
+                while len(self._backlog) and await self._write_batch():
                     pass
         except TimeoutError:
             pass
-        for task in (self._task, self._write):
+        for task in (self._task, self._write, self._journal_task):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-        self._task = self._write = None
+        self._task = self._write = self._journal_task = None
         self._backlog.give_back()  # whatever was in flight stays pending
-        await self._persist()
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        if len(self._backlog) and abandoned:
+            LOGGER.info(
+                "InfluxDB: %d points for %s discarded: no entry sends there any more",
+                len(self._backlog),
+                self._url,
+            )
+        if len(self._backlog) and not abandoned:
+            await self._persistence.async_keep()
+        else:
+            await self._persistence.async_close()
+        await self._close_client()
 
     async def _async_hass_stop(self, _event: Event) -> None:
         self._unsub_stop = None  # a fired listen_once listener is gone already
         await self.async_stop()
 
-    # ---- enqueue (event loop callbacks: never block, never raise) ---------------------------
+    async def _close_client(self) -> None:
+        if self._client is not None:
+            client, self._client, self._write_api = self._client, None, None
+            await client.close()
 
-    @callback
-    def record_meter(
-        self, ts: float, meter_entity: str, total_power_w: float | None, daily_kwh: float | None
-    ) -> None:
-        """Queue one `smart_meter` point."""
-        self._enqueue(meter_line, ts, meter_entity, total_power_w, daily_kwh)
+    async def _open_client(self) -> WriteApiAsync:
+        """The write API for the current settings (a new token or TLS choice: a new client)."""
+        settings = self._settings
+        wanted = (settings.url, settings.token, settings.org, settings.verify_ssl)
+        if self._write_api is not None and self._client_for == wanted:
+            return self._write_api
+        await self._close_client()
+        self._client_for = wanted
+        self._client = InfluxDBClientAsync(
+            url=settings.url,
+            token=settings.token,
+            org=settings.org,
+            timeout=int(self.write_timeout_s * 1000),
+            ssl_context=client_context() if settings.verify_ssl else client_context_no_verify(),
+        )
+        self._write_api = self._client.write_api()
+        return self._write_api
 
-    @callback
-    def record_circuit(
-        self,
-        ts: float,
-        circuit_entity: str,
-        meter_entity: str,
-        power_w: float,
-        percentage: float | None,
-    ) -> None:
-        """Queue one `smart_meter_circuit` point."""
-        self._enqueue(circuit_line, ts, circuit_entity, meter_entity, power_w, percentage)
+    # ---- enqueue (the `record_*` callbacks of SinkRecording end here) -------------------------
 
-    @callback
-    def record_correlation(self, correlation: Correlation) -> None:
-        """Queue one `event_energy_correlation` point (at the event's time)."""
-        self._enqueue(correlation_line, correlation)
-
-    @callback
-    def record_profile(self, ts: float, profile: ProfileSummary) -> None:
-        """Queue one `device_power_profile` point."""
-        self._enqueue(profile_line, ts, profile)
-
-    def _enqueue(self, render: Callable[..., str | None], *args: Any) -> None:
+    @override
+    def _enqueue(self, renderer: Callable[..., str | None], *args: Any, **kwargs: Any) -> None:
         if self._stopped:
             return  # nothing would write or save it; the coordinator stops first
         try:
-            line = render(*args)
-        except (TypeError, ValueError, AttributeError, OverflowError) as err:
-            LOGGER.debug("InfluxDB: cannot render %s%r: %s", render.__name__, args, err)
+            line = renderer(*args, **kwargs)
+        except (TypeError, ValueError, AttributeError, OverflowError, KeyError) as err:
+            LOGGER.debug("InfluxDB: cannot render %s%r: %s", renderer.__name__, args, err)
             self._count_dropped(1, "not a valid point")
             return
         if line is None:
             return  # no finite field: nothing to write
         dropped = self._backlog.append(line)
+        self._persistence.note(line)
         if dropped:
             self._count_dropped(dropped, "backlog cap")
         if self._backlog.queued >= self._batch_limit and not self._wake.is_set():
@@ -228,8 +294,13 @@ class InfluxSink:
 
     # ---- the writer ------------------------------------------------------------------------
 
+    @property
+    def _batch_limit(self) -> int:
+        """Lines per request: the batch size, or less while isolating a bad point."""
+        return self.batch_size if self._shrunk_to is None else min(self._shrunk_to, self.batch_size)
+
     async def _run(self) -> None:
-        """Batch by size and age; on failure back off, keep the batch and persist now and then."""
+        """Batch by size and age; on failure journal, back off and keep the batch."""
         try:
             while not self._stopping:
                 await self._wait_for_batch()
@@ -237,11 +308,7 @@ class InfluxSink:
                     if not await self._write_batch():
                         await self._after_failure()
                         break
-                    if self._persisted:  # keep the file close to the shrinking backlog
-                        if not len(self._backlog):
-                            await self._persist()
-                        else:
-                            await self._persist_if_due()
+                    await self._persistence.async_after_write(self.compact_min_lines)
                     if self._backlog.queued < self._batch_limit:
                         break  # the tail waits for size or age
         finally:
@@ -257,8 +324,9 @@ class InfluxSink:
                 await self._wake.wait()
 
     async def _after_failure(self) -> None:
-        """Persist when due, then sleep an exponential back-off with jitter (half fixed)."""
-        await self._persist_if_due()
+        """Journal from now on, then sleep an exponential back-off with jitter (half fixed)."""
+        if not self._persistence.active:
+            await self._persistence.async_open()
         delay = min(self.retry_max_s, self.retry_initial_s * 2 ** min(self._failures - 1, 30))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(delay / 2 + random.uniform(0, delay / 2)):
@@ -266,15 +334,16 @@ class InfluxSink:
 
     async def _write_batch(self) -> bool:
         """Write the oldest batch; True when it left the backlog (written or dropped as bad)."""
-        assert self._write_api is not None
+        write_api = await self._open_client()
         batch = self._backlog.take(self._batch_limit)
         if not batch:
             return True
         self._attempts += 1
         # Shielded: cancelling the writer (HA stop) must not cut a request off half-way, or a
         # batch the server stored could be written twice; async_stop settles it instead.
+        self._write_started = time.monotonic()
         self._write = asyncio.ensure_future(
-            self._write_api.write(
+            write_api.write(
                 bucket=self._bucket,
                 org=self._org,
                 record="\n".join(batch),  # the client's default precision is ns, like ours
@@ -303,7 +372,10 @@ class InfluxSink:
     def _on_success(self, count: int) -> None:
         self._written += count
         self._successes += 1
-        self._batch_limit = min(self.batch_size, self._batch_limit * 2)
+        if self._shrunk_to is not None:
+            self._shrunk_to = (
+                None if self._shrunk_to * 2 >= self.batch_size else self._shrunk_to * 2
+            )
         if self._failing_since is not None:
             LOGGER.info(
                 "InfluxDB: writes resumed after %.0f s; %d points pending",
@@ -315,6 +387,10 @@ class InfluxSink:
         self._last_error = None
         self._reauth_started = False
         self._issues.delete(ISSUE_UNREACHABLE, ISSUE_BUCKET_NOT_FOUND)
+        if not len(self._backlog) and (
+            time.monotonic() - self._last_drop >= self.drop_issue_clear_s
+        ):
+            self._issues.delete(ISSUE_POINTS_DROPPED)  # caught up, and nothing dropped lately
 
     def _handle_failure(self, err: BaseException) -> bool:
         """Account for a failed write; True when the batch is settled anyway (bad point)."""
@@ -324,7 +400,7 @@ class InfluxSink:
         if kind in (Failure.BAD_DATA, Failure.TOO_LARGE) and batch_len > 1:
             # Bisect: halve the batch until the bad point is alone; no back-off needed.
             self._count_dropped(self._backlog.give_back(), "backlog cap")
-            self._batch_limit = max(1, batch_len // 2)
+            self._shrunk_to = max(1, batch_len // 2)
             self._last_error = kind.value
             return True
         if kind in (Failure.BAD_DATA, Failure.TOO_LARGE):
@@ -350,36 +426,39 @@ class InfluxSink:
             LOGGER.debug("InfluxDB write failed again (%s)", self._last_error)
         if kind is Failure.AUTH and not self._reauth_started:
             self._reauth_started = True
-            self._entry.async_start_reauth(self._hass)
+            for entry, _settings in self._entries.values():
+                entry.async_start_reauth(self._hass)
         elif kind is Failure.BUCKET:
             self._issues.create(ISSUE_BUCKET_NOT_FOUND, bucket=self._bucket, org=self._org)
         elif kind is Failure.TRANSIENT and now - self._failing_since >= self.repair_after_s:
             self._issues.create(ISSUE_UNREACHABLE, url=self._url)
         return False
 
-    # ---- persistence, drops and repairs ----------------------------------------------------
+    # ---- the journal (only while failing or catching up) ------------------------------------
 
-    async def _persist_if_due(self) -> None:
-        if time.monotonic() - self._last_persist >= self.persist_interval_s:
-            await self._persist()
+    async def _journal_loop(self) -> None:
+        """Hand new points to the journal about every second while journaling.
 
-    async def _persist(self) -> None:
-        self._last_persist = time.monotonic()
-        lines = self._backlog.snapshot()
-        if not lines and not self._persisted:
-            return
-        try:
-            await self._file.async_save(lines)
-        except OSError as err:
-            LOGGER.error("InfluxDB: could not save the backlog to %s: %s", self._file.path, err)
-            return
-        self._persisted = bool(lines)
+        A write that hangs (a server or network gone silent, not refusing) is a failure long
+        before its timeout says so: journaling starts once one has been in flight too long.
+        """
+        while True:
+            await asyncio.sleep(self.journal_interval_s)
+            if (
+                not self._persistence.active
+                and self._write is not None
+                and time.monotonic() - self._write_started >= self.journal_after_s
+            ):
+                await self._persistence.async_open()
+            await self._persistence.async_flush(sync_every_s=self.journal_sync_s)
+
+    # ---- drops ---------------------------------------------------------------------------------
 
     def _count_dropped(self, count: int, why: str) -> None:
         if not count:
             return
         self._dropped += count
-        now = time.monotonic()
+        now = self._last_drop = time.monotonic()
         if self._last_drop_log and now - self._last_drop_log < DROP_REPORT_INTERVAL_S:
             return  # at the cap every new point drops one: report at most every few minutes
         self._last_drop_log = now

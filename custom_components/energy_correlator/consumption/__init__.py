@@ -1,0 +1,67 @@
+"""Pure utility-meter consumption core: no Home Assistant import below this package.
+
+Readings of cumulative meters in, honest hourly consumption out: linear interpolation that
+conserves every difference, profile-filled long gaps, resets, replacements, virtual meters and
+daily anomalies. Time is an argument; memory is bounded by a horizon.
+"""
+
+from .aggregate import daily, monthly, totals
+from .anomaly import detect
+from .meter import UtilityMeter
+from .models import (
+    DAY,
+    HOUR,
+    Anomaly,
+    AnomalyConfig,
+    BatchResult,
+    DamagedStateError,
+    DaySeries,
+    Drop,
+    HourConsumption,
+    HourlySeries,
+    MeterConfig,
+    MeterKind,
+    MonthSeries,
+    Notice,
+    PendingImport,
+    Reading,
+    ReadingResult,
+    ReadingSource,
+    Refusal,
+    Replacement,
+    ReplaceResult,
+    Totals,
+)
+from .virtual import VirtualSeries, subtract
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "Anomaly",
+    "AnomalyConfig",
+    "BatchResult",
+    "DamagedStateError",
+    "DaySeries",
+    "Drop",
+    "HourConsumption",
+    "HourlySeries",
+    "MeterConfig",
+    "MeterKind",
+    "MonthSeries",
+    "Notice",
+    "PendingImport",
+    "Reading",
+    "ReadingResult",
+    "ReadingSource",
+    "Refusal",
+    "ReplaceResult",
+    "Replacement",
+    "Totals",
+    "UtilityMeter",
+    "VirtualSeries",
+    "daily",
+    "detect",
+    "monthly",
+    "subtract",
+    "totals",
+]

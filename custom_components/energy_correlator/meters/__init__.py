@@ -1,0 +1,1 @@
+"""Utility meters in Home Assistant: the shell around the pure consumption core."""

@@ -1,0 +1,340 @@
+"""Flows of the utility-meter entry: its first meter, meter and virtual-meter subentries, options.
+
+One entry holds every utility meter as a config subentry: Home Assistant's own way for "several
+items of one kind" (each has its own add / reconfigure / delete on the entry's page, its own
+device and entities), while the options (gap length, anomaly thresholds, InfluxDB) and the one
+InfluxDB connection stay shared by all meters.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryData,
+    ConfigSubentryFlow,
+    OptionsFlowWithReload,
+    SubentryFlowResult,
+)
+from homeassistant.core import HomeAssistant
+
+from ..const import CONF_INFLUX_ENABLED, CONF_INFLUX_TOKEN
+from ..consumption import MeterKind
+from ..flow_schemas import INFLUX_FIELDS, INFLUX_SCHEMA, INFLUX_SUGGESTED
+from .const import (
+    CONF_ENTRY_KIND,
+    CONF_METER_TYPE,
+    CONF_NAME,
+    CONF_SOURCE,
+    ENTRY_KIND_UTILITY,
+    OPT_INFLUX,
+    SUBENTRY_METER,
+    SUBENTRY_VIRTUAL,
+    UTILITY_UNIQUE_ID,
+)
+from .flow_forms import (
+    DEFAULT_UTILITY_OPTIONS,
+    GAS_SCHEMA,
+    GAS_SUGGESTED,
+    OPTIONS_SCHEMA,
+    gas_data,
+    meter_choices,
+    meter_data,
+    meter_schema,
+    normalize_utility_options,
+    validate_meter,
+    validate_virtual,
+    virtual_data,
+    virtual_schema,
+)
+
+UTILITY_TITLE = "Utility meters"
+
+
+def _source_in_use(
+    entry: ConfigEntry | None, data: Mapping[str, Any], keep: str | None = None
+) -> dict[str, str]:
+    """A sensor is the source of one meter only."""
+    source = data.get(CONF_SOURCE)
+    if entry is None or not source:
+        return {}
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry_id != keep and subentry.data.get(CONF_SOURCE) == source:
+            return {CONF_SOURCE: "source_in_use"}
+    return {}
+
+
+class _MeterSteps:
+    """The meter form, then the gas form for gas meters; shared by the first flow and the
+    meter subentry flow (add and reconfigure)."""
+
+    hass: HomeAssistant
+    _meter: dict[str, Any]
+
+    def _meter_entry(self) -> ConfigEntry | None:
+        """The utility entry the meter joins (None while the first flow creates it)."""
+        return None
+
+    def _meter_keep(self) -> str | None:
+        """The subentry being reconfigured (its own source is not 'in use')."""
+        return None
+
+    def _meter_errors(self, user_input: dict[str, Any]) -> dict[str, str]:
+        return validate_meter(self.hass, user_input) or _source_in_use(
+            self._meter_entry(), user_input, self._meter_keep()
+        )
+
+
+class UtilityFlowMixin(_MeterSteps, ConfigFlow):
+    """The first flow's utility branch: one entry for all utility meters, created with the
+    first meter so a home without a power meter is done in one go."""
+
+    _meter: dict[str, Any]
+
+    async def async_step_utility_meters(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Single instance: further meters are added on the entry's page."""
+        await self.async_set_unique_id(UTILITY_UNIQUE_ID)
+        self._abort_if_unique_id_configured(error="utility_already_configured")
+        return await self.async_step_utility_meter()
+
+    async def async_step_utility_meter(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The first meter."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = self._meter_errors(user_input)
+            if not errors:
+                self._meter = meter_data(user_input)
+                if self._meter[CONF_METER_TYPE] == MeterKind.GAS:
+                    return await self.async_step_utility_gas()
+                return self._async_create_utility()
+        return self.async_show_form(
+            step_id="utility_meter",
+            data_schema=self.add_suggested_values_to_schema(meter_schema(), user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_utility_gas(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Calorific value and z-factor of the first meter, when it is a gas meter."""
+        if user_input is not None:
+            self._meter.update(gas_data(user_input))
+            return self._async_create_utility()
+        return self.async_show_form(
+            step_id="utility_gas",
+            data_schema=self.add_suggested_values_to_schema(GAS_SCHEMA, GAS_SUGGESTED),
+        )
+
+    def _async_create_utility(self) -> ConfigFlowResult:
+        return self.async_create_entry(
+            title=UTILITY_TITLE,
+            data={CONF_ENTRY_KIND: ENTRY_KIND_UTILITY},
+            options=DEFAULT_UTILITY_OPTIONS,
+            subentries=[
+                ConfigSubentryData(
+                    data=self._meter,
+                    subentry_type=SUBENTRY_METER,
+                    title=self._meter[CONF_NAME],
+                    unique_id=None,
+                )
+            ],
+        )
+
+
+class MeterSubentryFlow(_MeterSteps, ConfigSubentryFlow):
+    """Add or reconfigure one physical meter."""
+
+    def __init__(self) -> None:
+        """Collect the meter's data across the steps."""
+        self._meter: dict[str, Any] = {}
+
+    def _meter_entry(self) -> ConfigEntry:
+        return self._get_entry()
+
+    def _meter_keep(self) -> str | None:
+        return self._reconfigure_subentry_id if self.source == "reconfigure" else None
+
+    def _meter_suggested(self) -> Mapping[str, Any]:
+        if self.source == "reconfigure":
+            return self._get_reconfigure_subentry().data
+        return {}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """A new meter."""
+        return await self._async_meter_form("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a meter; its readings and learned history stay."""
+        return await self._async_meter_form("reconfigure", user_input)
+
+    async def _async_meter_form(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = self._meter_errors(user_input)
+            if not errors:
+                self._meter = meter_data(user_input)
+                if self._meter[CONF_METER_TYPE] == MeterKind.GAS:
+                    return await self.async_step_gas()
+                return self._async_finish()
+        suggested = user_input or {
+            key: value for key, value in self._meter_suggested().items() if value is not None
+        }
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(meter_schema(), suggested),
+            errors=errors,
+        )
+
+    async def async_step_gas(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Calorific value and z-factor (kWh = m³ * calorific value * z)."""
+        if user_input is not None:
+            self._meter.update(gas_data(user_input))
+            return self._async_finish()
+        current = self._meter_suggested()
+        suggested = {key: current.get(key, value) for key, value in GAS_SUGGESTED.items()}
+        return self.async_show_form(
+            step_id="gas",
+            data_schema=self.add_suggested_values_to_schema(GAS_SCHEMA, suggested),
+        )
+
+    def _async_finish(self) -> SubentryFlowResult:
+        title = self._meter[CONF_NAME]
+        if self.source == "reconfigure":
+            return self.async_update_reload_and_abort(
+                self._get_entry(), self._get_reconfigure_subentry(), title=title, data=self._meter
+            )
+        return self.async_create_entry(title=title, data=self._meter)
+
+
+class VirtualMeterSubentryFlow(ConfigSubentryFlow):
+    """Add or reconfigure a meter computed from others (base minus the subtracted ones)."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """A new virtual meter."""
+        return self._virtual_form("user", user_input, {})
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a virtual meter."""
+        return self._virtual_form("reconfigure", user_input, self._get_reconfigure_subentry().data)
+
+    def _virtual_form(
+        self, step_id: str, user_input: dict[str, Any] | None, current: Mapping[str, Any]
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        if len(meter_choices(entry)) < 2:
+            return self.async_abort(reason="too_few_meters")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = validate_virtual(entry, user_input)
+            if not errors:
+                data = virtual_data(user_input)
+                if step_id == "reconfigure":
+                    return self.async_update_reload_and_abort(
+                        entry, self._get_reconfigure_subentry(), title=data[CONF_NAME], data=data
+                    )
+                return self.async_create_entry(title=data[CONF_NAME], data=data)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                virtual_schema(entry), user_input or current
+            ),
+            errors=errors,
+        )
+
+
+class UtilityOptionsFlow(OptionsFlowWithReload):
+    """Gap length, anomaly thresholds and InfluxDB for all utility meters."""
+
+    def __init__(self) -> None:
+        """Hold the first form until the InfluxDB connection is checked."""
+        self._options: dict[str, Any] = {}
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The power entry's options own the "init" texts: go to the utility form."""
+        return await self.async_step_utility_options()
+
+    async def async_step_utility_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The tunables and whether to write to InfluxDB."""
+        if user_input is not None:
+            self._options = normalize_utility_options(user_input)
+            if self._options[OPT_INFLUX]:
+                return await self.async_step_influxdb()
+            return self._async_save({CONF_INFLUX_ENABLED: False})
+        current = {
+            key: value
+            for key, value in self.config_entry.options.items()
+            if key not in INFLUX_FIELDS
+        }
+        return self.async_show_form(
+            step_id="utility_options",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, {**DEFAULT_UTILITY_OPTIONS, **current}
+            ),
+        )
+
+    async def async_step_influxdb(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The InfluxDB connection, checked with a test write as for the power entry."""
+        # The power entry's check, shared; imported here as config_flow imports this module.
+        from ..config_flow import _async_influx_errors
+
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await _async_influx_errors(self.hass, user_input, INFLUX_FIELDS)
+            if not errors:
+                influx = {key: user_input[key] for key in INFLUX_FIELDS}
+                return self._async_save({**influx, CONF_INFLUX_ENABLED: True})
+        # The stored token is not sent back to the browser.
+        current = {
+            key: value
+            for key, value in self.config_entry.data.items()
+            if key in INFLUX_FIELDS and key != CONF_INFLUX_TOKEN
+        }
+        return self.async_show_form(
+            step_id="influxdb",
+            data_schema=self.add_suggested_values_to_schema(
+                INFLUX_SCHEMA, user_input or current or INFLUX_SUGGESTED
+            ),
+            errors=errors,
+        )
+
+    def _async_save(self, influx: dict[str, Any]) -> ConfigFlowResult:
+        """The connection goes to the entry's data under the power entry's keys (the shared
+        sink, its reauth and its clean-up read them there); the tunables to the options."""
+        entry = self.config_entry
+        base = {
+            key: value
+            for key, value in entry.data.items()
+            if key not in INFLUX_FIELDS and key != CONF_INFLUX_ENABLED
+        }
+        data_changed = self.hass.config_entries.async_update_entry(entry, data={**base, **influx})
+        if data_changed and dict(entry.options) == self._options:
+            # Options unchanged: OptionsFlowWithReload would not reload for the new connection.
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_create_entry(data=self._options)
+
+
+def is_utility_entry(entry: ConfigEntry) -> bool:
+    """Whether an entry is the utility-meter entry (absent kind = the power entry)."""
+    return entry.data.get(CONF_ENTRY_KIND) == ENTRY_KIND_UTILITY
+
+
+SUBENTRY_FLOWS: dict[str, type[ConfigSubentryFlow]] = {
+    SUBENTRY_METER: MeterSubentryFlow,
+    SUBENTRY_VIRTUAL: VirtualMeterSubentryFlow,
+}

@@ -1,0 +1,143 @@
+"""What flows into one meter from Home Assistant entities: its source sensor and its price sensor.
+
+A source report becomes a reading in kWh or m³ (a gap when it is not a number, refused when its
+unit is of the wrong kind); a price report goes to the meter's price book (unknown while it is
+not a number, said once in the log). Renames are kept in the subentry; a deleted source raises a
+repair issue (the readings stay), a deleted price sensor makes the cost unknown.
+"""
+
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from homeassistant.core import State, callback
+from homeassistant.util import dt as dt_util
+
+from ..const import LOGGER
+from ..consumption import ReadingSource
+from ..units import state_number, state_unit
+from .const import CONF_PRICE_ENTITY, CONF_SOURCE
+from .repairs import async_source_removed_issue
+from .runtime import MeterRuntime
+from .tracking import SourceTracker
+
+if TYPE_CHECKING:
+    from .coordinator import UtilityCoordinator
+
+
+class MeterInputs:
+    """Follows one meter's source and price sensors for the coordinator."""
+
+    def __init__(self, coordinator: UtilityCoordinator, runtime: MeterRuntime) -> None:
+        """Start following; the current states are taken at once."""
+        self.coordinator = coordinator
+        self.runtime = runtime
+        hass = coordinator.hass
+        self.source: SourceTracker | None = None
+        self.price: SourceTracker | None = None
+        if source := runtime.source:
+            self.source = SourceTracker(
+                hass, source, self._source_state, self._source_renamed, self._source_removed
+            )
+            if (state := hass.states.get(source)) is not None:
+                self._source_state(state, state.last_reported, refresh=False)
+            elif hass.is_running:
+                self._source_removed(source)
+        if entity_id := runtime.price.entity_id:
+            self.price = SourceTracker(
+                hass,
+                entity_id,
+                self._price_state,
+                partial(self._renamed, CONF_PRICE_ENTITY),
+                self._price_removed,
+            )
+            runtime.price.record(
+                dt_util.utcnow().timestamp(), state_number(hass.states.get(entity_id))
+            )
+
+    @callback
+    def stop(self) -> None:
+        """Stop following both."""
+        for tracker in (self.source, self.price):
+            if tracker is not None:
+                tracker.stop()
+
+    def _changed(self, refresh: bool = True) -> None:
+        coordinator = self.coordinator
+        coordinator.mark_dirty(self.runtime.subentry_id)
+        if refresh:
+            coordinator.schedule_save()
+            coordinator.hass.async_create_task(coordinator.async_request_refresh())
+
+    @callback
+    def _source_state(self, state: State, when: datetime, refresh: bool = True) -> None:
+        runtime = self.runtime
+        if (value := state_number(state)) is None:
+            runtime.gaps += 1
+            return
+        unit = runtime.reading_unit(state_unit(state))
+        if (canonical := runtime.canonical(value, unit)) is None:
+            if runtime.wrong_unit != unit:
+                LOGGER.warning(
+                    "%s reports %s, which is not a unit of %s; its readings are ignored",
+                    state.entity_id,
+                    unit,
+                    runtime.quantity,
+                )
+            runtime.wrong_unit = unit
+            runtime.refused["wrong_unit"] += 1
+            return
+        runtime.wrong_unit = None
+        result = runtime.meter.add_reading(
+            when.timestamp(), canonical, dt_util.utcnow().timestamp(), ReadingSource.SENSOR
+        )
+        runtime.count(result)
+        if result.accepted:
+            self._changed(refresh)
+
+    @callback
+    def _source_renamed(self, old: str, new: str) -> None:
+        self.runtime.source = new
+        self._renamed(CONF_SOURCE, old, new)
+
+    @callback
+    def _source_removed(self, entity_id: str) -> None:
+        """The source is gone: readings stay, manual readings still work, the user is told."""
+        self.runtime.source_missing = True
+        if self.source is not None:
+            self.source.stop()
+            self.source = None
+        coordinator = self.coordinator
+        async_source_removed_issue(
+            coordinator.hass, coordinator.config_entry, self.runtime, entity_id
+        )
+
+    @callback
+    def _price_state(self, state: State | None, _when: datetime) -> None:
+        runtime = self.runtime
+        price = state_number(state)
+        if price is None and runtime.price.available:
+            LOGGER.warning(
+                "Price sensor %s of %s is unavailable: its cost is unknown until it is back",
+                runtime.price.entity_id,
+                runtime.name,
+            )
+        runtime.price.record(dt_util.utcnow().timestamp(), price)
+        self._changed()
+
+    @callback
+    def _price_removed(self, _entity_id: str) -> None:
+        self._price_state(None, dt_util.utcnow())
+
+    @callback
+    def _renamed(self, key: str, old: str, new: str) -> None:
+        """Follow a rename persistently: the subentry keeps the new entity id."""
+        if key == CONF_PRICE_ENTITY:
+            self.runtime.price.entity_id = new
+        coordinator = self.coordinator
+        entry = coordinator.config_entry
+        if (subentry := entry.subentries.get(self.runtime.subentry_id)) is not None:
+            coordinator.hass.config_entries.async_update_subentry(
+                entry, subentry, data={**subentry.data, key: new}
+            )
+        LOGGER.info("%s follows %s, renamed to %s", self.runtime.name, old, new)

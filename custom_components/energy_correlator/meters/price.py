@@ -1,0 +1,93 @@
+"""A meter's price: fixed, or followed from a price entity (Tibber, Nord Pool, a helper).
+
+A price entity's values are kept as a step function of time, so an hour's consumption is priced
+at the price that held when it was used, even when a late reading changes that hour. While the
+entity is unavailable the cost is unknown and says why; the fixed price is never used instead.
+Hours during an outage are priced, once the entity is back, at the last price before it.
+"""
+
+from bisect import bisect_right
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..consumption import HOUR, HourlySeries
+
+# Price changes older than this are forgotten (the cost sensors cover this and last month).
+PRICE_HORIZON_S = 70 * 86_400.0
+
+
+class PriceBook:
+    """Prices per time; `available` is whether the current price is known."""
+
+    def __init__(self, fixed: float | None, entity_id: str | None) -> None:
+        """A fixed price, or an entity whose values are recorded with `record`."""
+        self.fixed = fixed
+        self.entity_id = entity_id
+        self.available = fixed is not None
+        self._ts: list[float] = []
+        self._prices: list[float] = []
+
+    @property
+    def priced(self) -> bool:
+        """Whether the meter has a price at all."""
+        return self.fixed is not None or self.entity_id is not None
+
+    @property
+    def current(self) -> float | None:
+        """The price now; None while the entity is unavailable."""
+        if self.fixed is not None:
+            return self.fixed
+        if not self.available or not self._prices:
+            return None
+        return self._prices[-1]
+
+    @property
+    def since(self) -> float | None:
+        """When the entity's first known price was recorded."""
+        return self._ts[0] if self._ts else None
+
+    def record(self, ts: float, price: float | None) -> None:
+        """The entity reported `price` at `ts` (None: unavailable or not a number)."""
+        self.available = price is not None
+        if price is None:
+            return
+        if self._prices and self._prices[-1] == price:
+            return
+        if self._ts and ts < self._ts[-1]:
+            return  # out of order: the newer value stays
+        self._ts.append(ts)
+        self._prices.append(price)
+        while len(self._ts) > 1 and self._ts[1] < ts - PRICE_HORIZON_S:
+            del self._ts[0], self._prices[0]
+
+    def cost(self, series: HourlySeries) -> float | None:
+        """The cost of the series' hours; hours before the first known price cost nothing
+        (see `since`); None while the entity is unavailable or has never reported."""
+        if self.fixed is not None:
+            return series.total * self.fixed
+        if not self.available or not self._ts:
+            return None
+        if len(series) == 0:
+            return 0.0
+        starts = series.start + HOUR * np.arange(len(series))
+        index = np.searchsorted(np.asarray(self._ts), starts, side="right") - 1
+        prices = np.where(index >= 0, np.asarray(self._prices)[np.maximum(index, 0)], 0.0)
+        return float(np.dot(series.values, prices))
+
+    def price_at(self, ts: float) -> float | None:
+        """The price in force at `ts` (None before the first known one)."""
+        if self.fixed is not None:
+            return self.fixed
+        i = bisect_right(self._ts, ts) - 1
+        return self._prices[i] if i >= 0 else None
+
+    def to_list(self) -> list[list[float]]:
+        """The recorded changes for the store."""
+        return [[ts, price] for ts, price in zip(self._ts, self._prices, strict=True)]
+
+    def load(self, changes: Sequence[Sequence[float]]) -> None:
+        """Changes from the store (the entity's availability comes from its current state)."""
+        for ts, price in changes:
+            self._ts.append(float(ts))
+            self._prices.append(float(price))

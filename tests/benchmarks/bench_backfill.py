@@ -1,0 +1,325 @@
+"""Backfill at scale: 90 days of a 1 s meter and 30 devices from the recorder's database.
+
+`scripts/bench backfill` (`EC_BENCH_ARGS=<days>` for a shorter history). A recorder database
+(SQLite, in a temporary directory) is created by a real `hass`, then filled directly with the
+rows the recorder would have written: a meter whose value changes every second (base load, the
+devices that are on, ±3 W jitter) and 30 switches that turn on and off a few times a day. A real
+`hass` with the recorder and the integration then runs the `backfill` action for the whole
+period while two probes run beside it: a coroutine that sleeps 5 ms at a time and records how
+late it wakes (the longest event-loop stall; the same probe on the idle hass beforehand shows
+what the machine's other load costs), and a thread that samples the process's resident
+memory every 20 ms (its peak, above the level before the action). Targets: stall <= 50 ms,
+memory <= 200 MB.
+
+CPython's full garbage collections stop every thread for as long as they take to traverse all
+of Home Assistant's objects (hundreds of ms in this process); reading millions of rows makes
+some happen. They are counted and timed, and the stalls outside them are reported apart: those
+are the backfill's own work on the loop.
+"""
+
+import asyncio
+from collections.abc import Iterator
+import gc
+import logging
+import os
+import random
+import sqlite3
+import tempfile
+import threading
+import time
+
+from homeassistant.components.recorder import get_instance
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import recorder as recorder_helper
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_test_home_assistant,
+)
+
+import custom_components.energy_correlator  # noqa: F401  (resolve custom_components here)
+from custom_components.energy_correlator.const import (
+    CONF_CIRCUITS,
+    CONF_DOMAINS,
+    CONF_EXCLUDE,
+    CONF_INCLUDE,
+    CONF_INFLUX_ENABLED,
+    CONF_METER,
+    DOMAIN,
+)
+from custom_components.energy_correlator.flow_schemas import DEFAULT_OPTIONS
+
+DAYS = float(os.environ.get("EC_BENCH_ARGS") or 90)
+METER = "sensor.home_power"
+METER_ATTRS = {"unit_of_measurement": "W", "device_class": "power", "state_class": "measurement"}
+DEVICES = {f"switch.device_{i:02d}": 40.0 + 97.0 * i for i in range(30)}
+EVENTS_PER_DAY = 6  # per device
+BASE_W = 300.0
+JITTER_W = 3.0
+MAX_STALL_S = 0.050
+MAX_MEMORY_MB = 200.0
+IDLE_PROBE_S = 5.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+class MemoryProbe(threading.Thread):
+    """Samples the resident memory every 20 ms; keeps the peak."""
+
+    def __init__(self) -> None:
+        """Not started."""
+        super().__init__(daemon=True)
+        self.peak = _rss_mb()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        """Sample until stopped."""
+        while not self.stop.wait(0.02):
+            self.peak = max(self.peak, _rss_mb())
+
+
+class FullCollections:
+    """Full (generation 2) garbage collections while installed: they stop every thread."""
+
+    def __init__(self) -> None:
+        """Nothing seen yet."""
+        self.windows: list[tuple[float, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        """gc.callbacks hook."""
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.windows.append((self._started, time.perf_counter()))
+
+    def overlaps(self, start: float, end: float) -> bool:
+        """Whether a collection ran within [start, end]."""
+        return any(lo <= end and hi >= start for lo, hi in self.windows)
+
+
+async def _stall_probe(done: asyncio.Event) -> list[tuple[float, float]]:
+    """(when, how long) of each wake more than 5 ms later than asked, while not done."""
+    stalls = []
+    while not done.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(0.005)
+        if (late := time.perf_counter() - started - 0.005) > 0.005:
+            stalls.append((started, late))
+    return stalls
+
+
+def _worst(stalls: list[tuple[float, float]]) -> float:
+    return max((late for _, late in stalls), default=0.0)
+
+
+def _entry() -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER,
+        data={
+            CONF_METER: METER,
+            CONF_DOMAINS: ["switch"],
+            CONF_INCLUDE: [],
+            CONF_EXCLUDE: [],
+            CONF_CIRCUITS: [],
+            CONF_INFLUX_ENABLED: False,
+        },
+        options=dict(DEFAULT_OPTIONS),
+    )
+
+
+async def _start_recorder(hass: HomeAssistant, db_path: str) -> None:
+    hass.data.pop("custom_components", None)  # allow custom integrations
+    await async_setup_component(hass, "homeassistant", {})
+    recorder_helper.async_initialize_recorder(hass)
+    assert await async_setup_component(
+        hass, "recorder", {"recorder": {"db_url": f"sqlite:///{db_path}", "commit_interval": 0}}
+    )
+    await hass.async_block_till_done()
+    hass.states.async_set(METER, "300", METER_ATTRS)
+    for entity_id in DEVICES:
+        hass.states.async_set(entity_id, "off")
+    await get_instance(hass).async_block_till_done()
+
+
+def _history(start: float, end: float) -> Iterator[tuple[str, str, float]]:
+    """(entity, state, time) rows in time order: device changes and a 1 s meter."""
+    rng = random.Random(90)
+    on: set[str] = set()
+    changes: list[tuple[float, str]] = sorted(
+        (rng.uniform(start, end), entity_id)
+        for entity_id in DEVICES
+        for _ in range(int(EVENTS_PER_DAY * (end - start) / 86_400))
+    )
+    next_change = 0
+    ts = start
+    load = BASE_W
+    while ts < end:
+        while next_change < len(changes) and changes[next_change][0] < ts:
+            change_ts, entity_id = changes[next_change]
+            next_change += 1
+            if entity_id in on:
+                on.discard(entity_id)
+                load -= DEVICES[entity_id]
+            else:
+                on.add(entity_id)
+                load += DEVICES[entity_id]
+            yield entity_id, "on" if entity_id in on else "off", change_ts
+        yield METER, f"{load + rng.uniform(-JITTER_W, JITTER_W):.1f}", ts
+        ts += 1.0
+
+
+def _fill(db_path: str, start: float, end: float) -> int:
+    """Insert the rows as the recorder stores them (ids of the entities' first rows reused)."""
+    con = sqlite3.connect(db_path)
+    try:
+        meta = dict(con.execute("SELECT entity_id, metadata_id FROM states_meta").fetchall())
+        attrs = dict(
+            con.execute(
+                "SELECT metadata_id, attributes_id FROM states GROUP BY metadata_id"
+            ).fetchall()
+        )
+        rows = (
+            (state, ts, meta[entity_id], attrs[meta[entity_id]], 0)
+            for entity_id, state, ts in _history(start, end)
+        )
+        con.execute("PRAGMA journal_mode=WAL")
+        cursor = con.executemany(
+            "INSERT INTO states (state, last_updated_ts, metadata_id, attributes_id, origin_idx)"
+            " VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+        count = cursor.rowcount
+        con.commit()
+        return count
+    finally:
+        con.close()
+
+
+async def _prepare(config_dir: str, db_path: str) -> tuple[int, float]:
+    """The database: schema and entities from a real recorder, then the rows, directly."""
+    async with async_test_home_assistant(config_dir=config_dir) as hass:
+        await _start_recorder(hass, db_path)
+        await hass.async_stop(force=True)
+    end = dt_util.utcnow().timestamp() - 120
+    started = time.perf_counter()
+    count = await asyncio.to_thread(_fill, db_path, end - DAYS * 86_400, end)
+    return count, time.perf_counter() - started
+
+
+async def _measure(config_dir: str, db_path: str) -> dict[str, float]:
+    async with async_test_home_assistant(config_dir=config_dir) as hass:
+        await _start_recorder(hass, db_path)
+        entry = _entry()
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+        # The same probe on the idle hass first: what the machine itself costs (other load).
+        idle_done = asyncio.Event()
+        idle = asyncio.create_task(_stall_probe(idle_done))
+        await asyncio.sleep(IDLE_PROBE_S)
+        idle_done.set()
+        idle_stall = _worst(await idle)
+
+        done = asyncio.Event()
+        probe = MemoryProbe()
+        collections = FullCollections()
+        gc.callbacks.append(collections)
+        before = _rss_mb()
+        probe.start()
+        stall = asyncio.create_task(_stall_probe(done))
+        started = time.perf_counter()
+        result = await hass.services.async_call(
+            DOMAIN, "backfill", {"days": DAYS}, blocking=True, return_response=True
+        )
+        seconds = time.perf_counter() - started
+        done.set()
+        stalls = await stall
+        probe.stop.set()
+        probe.join()
+        gc.callbacks.remove(collections)
+        assert result is not None
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_stop(force=True)
+    return {
+        "seconds": seconds,
+        "stall_s": _worst(stalls),
+        "stall_outside_gc_s": _worst(
+            [(at, late) for at, late in stalls if not collections.overlaps(at, at + late + 0.005)]
+        ),
+        "idle_stall_s": idle_stall,
+        "full_gcs": float(len(collections.windows)),
+        "longest_gc_s": max((hi - lo for lo, hi in collections.windows), default=0.0),
+        "rss_before_mb": before,
+        "rss_peak_mb": probe.peak,
+        "meter_samples": float(result["meter_samples"]),
+        "device_events": float(result["device_events"]),
+        "correlations": float(result["correlations"]),
+        "learned": float(result["learned"]),
+        "devices": float(len(result["devices"])),
+    }
+
+
+async def _run() -> tuple[int, float, dict[str, float]]:
+    with tempfile.TemporaryDirectory() as config_dir:
+        db_path = f"{config_dir}/home-assistant_v2.db"
+        rows, fill_s = await _prepare(config_dir, db_path)
+        return rows, fill_s, await _measure(config_dir, db_path)
+
+
+def main() -> None:
+    """Print the backfill's time, stall and memory, and the verdicts."""
+    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
+    rows, fill_s, m = asyncio.run(_run())
+    grown = m["rss_peak_mb"] - m["rss_before_mb"]
+    print("## Backfill at scale\n")
+    print(
+        f"{DAYS:g} days of a 1 s meter and {len(DEVICES)} switches ({rows:,} recorder rows, "
+        f"written in {fill_s:.0f} s).\n"
+    )
+    print("| measure | value |")
+    print("|---|---:|")
+    print(f"| backfill time | {m['seconds']:.1f} s |")
+    print(f"| meter samples replayed | {m['meter_samples']:,.0f} |")
+    print(f"| device events | {m['device_events']:,.0f} |")
+    print(f"| correlations | {m['correlations']:,.0f} |")
+    print(f"| learned | {m['learned']:,.0f} ({m['devices']:.0f} devices) |")
+    print(f"| longest event-loop stall | {m['stall_s'] * 1000:.1f} ms |")
+    print(
+        "| longest stall outside full garbage collections | "
+        f"{m['stall_outside_gc_s'] * 1000:.1f} ms |"
+    )
+    print(
+        f"| longest stall of the idle hass ({IDLE_PROBE_S:.0f} s before) | "
+        f"{m['idle_stall_s'] * 1000:.1f} ms |"
+    )
+    print(
+        f"| full garbage collections meanwhile | {m['full_gcs']:.0f} "
+        f"(longest {m['longest_gc_s'] * 1000:.0f} ms) |"
+    )
+    print(f"| resident memory before | {m['rss_before_mb']:.0f} MB |")
+    print(f"| resident memory peak | {m['rss_peak_mb']:.0f} MB (+{grown:.0f} MB) |")
+    stall_ok = m["stall_s"] <= MAX_STALL_S
+    own_ok = m["stall_outside_gc_s"] <= MAX_STALL_S
+    memory_ok = grown <= MAX_MEMORY_MB
+    print(
+        f"\nLongest event-loop stall {m['stall_s'] * 1000:.1f} ms (target <= "
+        f"{MAX_STALL_S * 1000:.0f} ms): {'PASS' if stall_ok else 'FAIL'}"
+    )
+    print(
+        f"Longest stall outside CPython's full garbage collections "
+        f"{m['stall_outside_gc_s'] * 1000:.1f} ms (the backfill's own work; "
+        f"target <= {MAX_STALL_S * 1000:.0f} ms): {'PASS' if own_ok else 'FAIL'}"
+    )
+    print(
+        f"Memory used by the backfill {grown:.0f} MB above {m['rss_before_mb']:.0f} MB "
+        f"(target <= {MAX_MEMORY_MB:.0f} MB): {'PASS' if memory_ok else 'FAIL'}"
+    )

@@ -1,0 +1,1 @@
+"""Fast tests of the pure consumption core (no hass)."""

@@ -1,0 +1,253 @@
+"""The reading ledger: every kind of bad input is refused with its reason, good ones kept."""
+
+import math
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from custom_components.energy_correlator.consumption import (
+    DAY,
+    HOUR,
+    MeterConfig,
+    Notice,
+    ReadingSource,
+    Refusal,
+    UtilityMeter,
+)
+
+TZ = ZoneInfo("Europe/Amsterdam")
+T0 = 1_704_067_200.0  # 2024-01-01 00:00 UTC
+NOW = T0 + 400 * DAY
+
+
+def daily_meter(days: int = 20, per_day: float = 1.0, **config: object) -> UtilityMeter:
+    """A meter read once a day, rising `per_day`."""
+    meter = UtilityMeter("m", MeterConfig(**config), TZ)  # type: ignore[arg-type]
+    for d in range(days):
+        assert meter.add_reading(T0 + d * DAY, 1000 + d * per_day, NOW).accepted
+    return meter
+
+
+@pytest.mark.parametrize(
+    ("ts", "value", "reason"),
+    [
+        (T0, math.nan, Refusal.NOT_A_NUMBER),
+        (T0, math.inf, Refusal.NOT_A_NUMBER),
+        (math.nan, 1.0, Refusal.NOT_A_NUMBER),
+        (T0, -0.5, Refusal.NEGATIVE),
+        (NOW + 301, 1.0, Refusal.FUTURE),
+    ],
+)
+def test_bad_values_are_refused(ts: float, value: float, reason: Refusal) -> None:
+    """Not a number, negative and future readings never enter the ledger."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    result = meter.add_reading(ts, value, NOW)
+    assert not result.accepted
+    assert result.reason is reason
+    assert meter.readings() == []
+    assert meter.pending_import() is None
+
+
+def test_a_reading_a_little_in_the_future_is_clock_skew() -> None:
+    """Within the tolerance a later time is accepted (clocks differ by seconds)."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    assert meter.add_reading(NOW + 200, 1.0, NOW).accepted
+
+
+def test_duplicates() -> None:
+    """The same reading twice is harmless; the same time with another value is a conflict."""
+    meter = daily_meter(3)
+    again = meter.add_reading(T0 + DAY, 1001.0, NOW)
+    assert (again.accepted, again.reason) == (False, Refusal.DUPLICATE)
+    other = meter.add_reading(T0 + DAY, 1001.5, NOW)
+    assert (other.accepted, other.reason) == (False, Refusal.CONFLICT)
+    assert [r.value for r in meter.readings()] == [1000, 1001, 1002]
+
+
+def test_out_of_order_readings_are_placed_in_time() -> None:
+    """A late reading between two others is inserted where it belongs."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    for ts, value in ((T0 + 2 * DAY, 1002.0), (T0, 1000.0), (T0 + DAY, 1001.5)):
+        assert meter.add_reading(ts, value, NOW, ReadingSource.MANUAL).accepted
+    assert [r.value for r in meter.readings()] == [1000.0, 1001.5, 1002.0]
+    assert meter.hourly().total == pytest.approx(2.0)
+
+
+def test_typo_between_agreeing_neighbours_is_refused() -> None:
+    """12345 between 1234.5 and 1236 breaks monotonicity while the neighbours agree."""
+    meter = UtilityMeter("m", MeterConfig(resets=False), TZ)
+    meter.add_reading(T0, 1234.5, NOW, ReadingSource.MANUAL)
+    meter.add_reading(T0 + 30 * DAY, 1236.0, NOW, ReadingSource.MANUAL)
+    for value in (12345.0, 123.45):
+        result = meter.add_reading(T0 + 10 * DAY, value, NOW, ReadingSource.MANUAL)
+        assert (result.accepted, result.reason) == (False, Refusal.TYPO)
+        assert result.previous is not None
+        assert result.next is not None
+        assert (result.previous.value, result.next.value) == (1234.5, 1236.0)
+
+
+def test_absurd_rise_of_the_newest_reading_is_a_typo() -> None:
+    """A rise of years' worth of consumption in a day is refused; a normal one is taken."""
+    meter = daily_meter(20)
+    result = meter.add_reading(T0 + 20 * DAY, 1019.0 + 900, NOW)
+    assert (result.accepted, result.reason) == (False, Refusal.TYPO)
+    assert meter.add_reading(T0 + 20 * DAY, 1021.5, NOW).accepted  # a busy day is fine
+
+
+def test_absurd_low_oldest_reading_is_a_typo() -> None:
+    """A reading before all others, far too low for the usual rate, is refused."""
+    meter = daily_meter(20)
+    result = meter.add_reading(T0 - DAY, 100.0, NOW)
+    assert (result.accepted, result.reason) == (False, Refusal.TYPO)
+    assert meter.add_reading(T0 - DAY, 999.0, NOW).accepted
+
+
+def test_no_typo_check_before_the_usual_rate_is_known() -> None:
+    """Two readings say nothing about the usual rate: a big rise is taken."""
+    meter = daily_meter(2)
+    assert meter.add_reading(T0 + 2 * DAY, 5000.0, NOW).accepted
+
+
+def test_small_decrease_is_refused_as_noise() -> None:
+    """A drop smaller than the tolerance is neither a reset nor consumption."""
+    meter = daily_meter(5)
+    result = meter.add_reading(T0 + 5 * DAY, 1003.5, NOW)
+    assert (result.accepted, result.reason) == (False, Refusal.DECREASE)
+
+
+def test_reset_of_total_increasing_counts_from_the_new_value() -> None:
+    """A drop to near zero is a reset: the interval consumed the new value."""
+    meter = daily_meter(5)
+    result = meter.add_reading(T0 + 5 * DAY, 0.5, NOW)
+    assert (result.accepted, result.notice) == (True, Notice.RESET)
+    meter.add_reading(T0 + 6 * DAY, 1.5, NOW)
+    hourly = meter.hourly()
+    assert hourly.total == pytest.approx(4 + 0.5 + 1.0)
+    assert hourly.values.min() >= 0
+    assert meter.drops() == []
+
+
+def test_unexplained_drop_is_listed_until_a_replacement_explains_it() -> None:
+    """A meter that never resets and drops: provisionally a reset, listed for a repair."""
+    meter = daily_meter(5, resets=False)
+    result = meter.add_reading(T0 + 5 * DAY, 2.0, NOW)
+    assert (result.accepted, result.notice) == (True, Notice.UNEXPLAINED_DROP)
+    assert [(d.previous, d.value) for d in meter.drops()] == [(1004.0, 2.0)]
+    swap = meter.replace(T0 + 4.5 * DAY, 1004.5, 1.5, NOW)
+    assert swap.accepted
+    assert meter.drops() == []
+    assert meter.hourly().total == pytest.approx(4 + 0.5 + 0.5)
+
+
+def test_manual_drop_is_refused() -> None:
+    """A hand-typed reading lower than the one before: use replace_meter, not a reset."""
+    meter = daily_meter(5)
+    result = meter.add_reading(T0 + 5 * DAY, 2.0, NOW, ReadingSource.MANUAL)
+    assert (result.accepted, result.reason) == (False, Refusal.DECREASE)
+
+
+def test_newest_reading_heals_an_older_typo() -> None:
+    """Two readings that agree outvote the one between them: the older typo is removed."""
+    meter = daily_meter(5)
+    assert meter.add_reading(T0 + 5 * DAY, 1009.0, NOW, ReadingSource.MANUAL).accepted
+    result = meter.add_reading(T0 + 6 * DAY, 1005.5, NOW, ReadingSource.MANUAL)
+    assert (result.accepted, result.notice) == (True, Notice.TYPO_REMOVED)
+    assert result.removed is not None
+    assert result.removed.value == 1009.0
+    assert [r.value for r in meter.readings()][-2:] == [1004.0, 1005.5]
+
+
+def test_sensor_readings_are_thinned_to_first_and_last_per_hour() -> None:
+    """Readings every 10 s keep two per hour, and the hourly consumption is unchanged."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    full = UtilityMeter("f", MeterConfig(), TZ)
+    values = [(T0 + 10 * i, 100 + 0.001 * i) for i in range(3 * 360 + 1)]
+    for ts, value in values:
+        meter.add_reading(ts, value, NOW)
+    assert len(meter.readings()) <= 7
+    for ts, value in [*values[::180], values[-1]]:
+        full.add_reading(ts, value, NOW, ReadingSource.MANUAL)
+    assert meter.hourly().values == pytest.approx(full.hourly().values)
+    assert meter.hourly().total == pytest.approx(values[-1][1] - values[0][1])
+
+
+def test_horizon_forgets_old_readings() -> None:
+    """Memory is bounded: readings older than the horizon go."""
+    meter = UtilityMeter("m", MeterConfig(horizon=10 * DAY), TZ)
+    for d in range(40):
+        meter.add_reading(T0 + d * DAY, d, NOW)
+    readings = meter.readings()
+    assert readings[-1].ts - readings[0].ts <= 10.1 * DAY
+    assert len(readings) < 13
+
+
+def test_batch_and_single_readings_agree() -> None:
+    """add_readings takes the same readings and refuses the same ones as add_reading."""
+    ts = [T0 + i * HOUR for i in range(200)]
+    values = [100 + 0.1 * i for i in range(200)]
+    values[50] = 100_000.0  # a typo
+    values[120] = math.nan
+    values[150] = 0.2  # a reset
+    values[151:] = [0.2 + 0.1 * (i - 150) for i in range(151, 200)]
+    batch = UtilityMeter("b", MeterConfig(), TZ)
+    result = batch.add_readings(ts, values, NOW)
+    single = UtilityMeter("s", MeterConfig(), TZ)
+    for t, v in zip(ts, values, strict=True):
+        single.add_reading(t, v, NOW, ReadingSource.HISTORY)
+    assert result.refused == {Refusal.NOT_A_NUMBER: 1, Refusal.TYPO: 1}
+    assert result.resets == 1
+    assert result.accepted == 198
+    assert batch.readings() == single.readings()
+    assert batch.hourly().total == pytest.approx(single.hourly().total)
+
+
+def test_history_older_than_live_readings_goes_in_as_one_block() -> None:
+    """A history batch before the live readings is judged against them: it is taken whole,
+    except a reading above the live ones and an absurd typo."""
+    live = UtilityMeter("m", MeterConfig(), TZ)
+    for d in range(3):
+        live.add_reading(T0 + (30 + d) * DAY, 130.0 + d, NOW)
+    ts = [T0 + i * HOUR for i in range(24 * 30)]
+    values = [100 + i / 24 for i in range(24 * 30)]
+    values[100] = 5000.0  # a typo in the history
+    result = live.add_readings(ts, values, NOW)
+    assert result.accepted == 24 * 30 - 1
+    assert result.refused == {Refusal.TYPO: 1}
+    readings = live.readings()
+    assert [r.ts for r in readings] == sorted(r.ts for r in readings)
+    assert live.hourly().total == pytest.approx(132.0 - 100.0)
+    pending = live.pending_import()
+    assert pending is not None
+    assert pending.start == T0
+    above = live.add_readings([T0 + 29.9 * DAY], [140.0], NOW)
+    assert above.refused == {Refusal.TYPO: 1}
+
+
+def test_reading_between_the_two_sides_of_a_drop() -> None:
+    """Around a stored reset, a reading above the old or below the new value fits; one
+    between them fits neither side."""
+    meter = daily_meter(5)
+    assert meter.add_reading(T0 + 6 * DAY, 2.0, NOW).notice is Notice.RESET
+    assert meter.add_reading(T0 + 5.5 * DAY, 500.0, NOW).reason is Refusal.DECREASE
+    assert meter.add_reading(T0 + 5.2 * DAY, 1004.5, NOW).accepted
+    assert meter.add_reading(T0 + 5.8 * DAY, 1.0, NOW).accepted
+
+
+def test_oldest_reading_above_the_next_is_a_reset_or_noise() -> None:
+    """A reading before all others and higher than the first: a reset between them when the
+    drop is large, noise (refused) when small."""
+    meter = daily_meter(3)
+    assert meter.add_reading(T0 - DAY, 1000.5, NOW).reason is Refusal.DECREASE
+    result = meter.add_reading(T0 - DAY, 5000.0, NOW)
+    assert (result.accepted, result.notice) == (True, Notice.RESET)
+
+
+def test_a_reading_inside_an_hour_with_first_and_last_is_redundant() -> None:
+    """Between the first and last sensor reading of one hour nothing new is learned."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    meter.add_reading(T0, 1.0, NOW)
+    meter.add_reading(T0 + 3000, 2.0, NOW)
+    meter.mark_imported(meter.pending_import().version)  # type: ignore[union-attr]
+    assert meter.add_reading(T0 + 1500, 1.5, NOW).accepted
+    assert len(meter.readings()) == 2
+    assert meter.pending_import() is None

@@ -1,0 +1,63 @@
+"""units.py: the one conversion of Home Assistant states to W and kWh, used by the listener,
+the config flow's meter checks, backfill and the coordinator's energy sensor and price."""
+
+from homeassistant.core import State
+import pytest
+
+from custom_components.energy_correlator.units import energy_kwh, power_w, state_number
+
+
+@pytest.mark.parametrize(
+    ("state", "unit", "expected"),
+    [
+        ("300", "W", 300.0),
+        ("0.3", "kW", 300.0),
+        ("0.002", "MW", 2000.0),
+        ("1500", "mW", 1.5),
+        ("-1500", "W", -1500.0),  # a net meter exporting solar stays negative
+        ("250", None, None),  # no unit: not a reading (a kW meter would read 1000x too low)
+        ("12", "A", None),
+        ("12", "Wh", None),  # energy is not power
+        ("unavailable", "W", None),
+        ("unknown", "W", None),
+        ("", "W", None),
+        ("abc", "W", None),
+        ("nan", "W", None),
+        ("inf", "kW", None),
+        ("-inf", "W", None),
+        ("1e308", "kW", None),  # finite, but not in watts
+    ],
+)
+def test_power_w(state: str, unit: str | None, expected: float | None) -> None:
+    """Every power unit Home Assistant knows is converted to W; anything unusable is a gap."""
+    attrs = {"unit_of_measurement": unit} if unit else {}
+    watts = power_w(State("sensor.p", state, attrs))
+    assert watts == (pytest.approx(expected) if expected is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("state", "unit", "expected"),
+    [
+        ("2500", "Wh", 2.5),
+        ("2.5", "kWh", 2.5),
+        ("0.0025", "MWh", 2.5),
+        ("9", "GJ", 2500.0),
+        ("2.5", None, None),
+        ("2.5", "W", None),
+        ("nan", "kWh", None),
+        ("unavailable", "kWh", None),
+        ("1e308", "MWh", None),
+    ],
+)
+def test_energy_kwh(state: str, unit: str | None, expected: float | None) -> None:
+    """Every energy unit is converted to kWh (the coordinator's old table knew three)."""
+    attrs = {"unit_of_measurement": unit} if unit else {}
+    kwh = energy_kwh(State("sensor.e", state, attrs))
+    assert kwh == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_missing_state_is_no_number() -> None:
+    """A sensor that does not exist gives None everywhere."""
+    assert state_number(None) is None
+    assert power_w(None) is None
+    assert energy_kwh(None) is None
