@@ -45,17 +45,7 @@ DEVICES = ("switch.kettle", "media_player.tv")
 SWITCH_EVERY_S = 10.0
 # Usually four changes teach a device; a busy machine (CI) may need a few more.
 MAX_EVENTS = 8
-FAST_OPTIONS = {
-    "min_delta_w": 5,
-    "before_window_s": 6,
-    "after_window_s": 6,
-    "settle_s": 1,
-    "scan_interval_s": 1,
-    "phantom_threshold_w": 200,
-    "high_power_w": 10000,
-    "high_power_duration_s": 60,
-    "price_per_kwh": 0.3,
-}
+FAST_OPTIONS = {"before_window_s": 6, "after_window_s": 6, "settle_s": 1, "scan_interval_s": 1}
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
@@ -149,6 +139,8 @@ def _config_flow_keeping_the_defaults(browser: Browser) -> None:
     """Step by step: labels, the pre-selected meters, "Next" until the last step."""
     browser.open(f"/config/integrations/dashboard/add?domain={DOMAIN}")
     browser.button("OK").click()  # "Do you want to set up Energy Correlator?"
+    browser.text("What do you want to analyse?")
+    browser.text("Learn device power from a power meter").click()
 
     browser.text("Choose the sensor that measures the power of your whole home")
     for label in ("Whole-home power meter", "Whole-home energy meter"):
@@ -182,7 +174,16 @@ def _devices_learned_and_timeline(browser: Browser, ha: RunningHomeAssistant) ->
     flow = ha.request(
         "POST", "/api/config/config_entries/options/flow", {"handler": entry["entry_id"]}
     )
-    ha.request("POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", FAST_OPTIONS)
+    current = {
+        field["name"]: field["description"]["suggested_value"]
+        for field in flow["data_schema"]
+        if (field.get("description") or {}).get("suggested_value") is not None
+    }
+    ha.request(
+        "POST",
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+        {**current, **FAST_OPTIONS},
+    )
     time.sleep(8)  # the entry reloads and hears the meter for a first window
     learned = []
     for entity_id in DEVICES:
