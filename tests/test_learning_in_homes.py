@@ -12,6 +12,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.energy_correlator.const import DOMAIN, STORAGE_VERSION
 from custom_components.energy_correlator.coordinator import DailyEnergy
@@ -88,7 +92,10 @@ async def test_the_first_event_after_setup_has_a_before_value(
 
 
 async def test_profiles_stored_before_modes_load(
-    hass: HomeAssistant, hass_storage: dict[str, Any], mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
 ) -> None:
     """A store file written before modes and standard errors (minor version 1) loads."""
     bucket = {
@@ -120,6 +127,11 @@ async def test_profiles_stored_before_modes_load(
     assert impact["learned_power_w"] == pytest.approx(2001.25, abs=0.1)
     assert impact["uncertainty_w"] > 0
     assert impact["modes"] == [{"power_w": 2001.2, "events": 4, "share": 1.0}]
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    (profile,) = diagnostics["profiles"]
+    assert profile["uncertainty_w"] == pytest.approx(impact["uncertainty_w"], abs=0.01)
+    assert profile["modes"][0]["events"] == 4
+    assert diagnostics["engine"]["export_total_kwh"] == 0.0
 
 
 def test_net_energy_sensor_running_backwards_never_decreases_today() -> None:

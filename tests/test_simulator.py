@@ -13,6 +13,7 @@ from tests.sim import (
     MeterSample,
     SimConfig,
     StateChange,
+    real_home,
     replay,
     standard_home,
 )
@@ -154,3 +155,65 @@ def test_replay_feeds_engine_like_the_shell() -> None:
     steps = np.diff(fake.ticks[:-1])
     assert np.allclose(steps, 5.0)
     assert fake.ticks[-1] >= max(e.ts for e in fake.events) + 120
+
+
+def test_real_home_has_pulses_modes_and_motors() -> None:
+    """The real-home devices: short on-periods, two loads behind one switch, motor factors."""
+    sim = HomeSimulator(SimConfig(seed=11, devices=real_home(), apparent_power=True))
+    truth = sim.truth
+    assert truth["switch.microwave"].pulse is False  # its lamp mode runs for minutes
+    assert truth["switch.stove_burner"].pulse
+    assert truth["switch.stove_burner"].resistive
+    assert not truth["switch.vacuum_cleaner"].resistive
+    assert truth["switch.vacuum_cleaner"].metered_w == pytest.approx(850 * 1.3)
+    assert set(truth["switch.dishwasher"].modes) == {1200.0, 245.0}
+    assert truth["switch.dishwasher"].power_w == truth["switch.dishwasher"].modes[0]
+    runs = [e for e in sim.episodes if sim.config.devices[e.device].entity_id == "switch.microwave"]
+    assert {e.power_w for e in runs} == {1800.0, 45.0}
+    for episode in runs:
+        if len(episode.steps) == 2:
+            length = episode.steps[1].t - episode.steps[0].t
+            assert 25.0 <= length <= 40.0 if episode.power_w == 1800.0 else length >= 300.0
+
+
+def test_event_truth_is_each_step_the_meter_sees() -> None:
+    """Every non-variable device event has its true step, apparent factor included."""
+    sim = HomeSimulator(SimConfig(seed=12, devices=real_home(), apparent_power=True))
+    truth = sim.event_truth
+    events = _events(sim)
+    assert {(c.entity_id, c.ts) for c in events} == set(truth)
+    vacuum = [w for (entity, _), w in truth.items() if entity == "switch.vacuum_cleaner"]
+    assert sorted({round(abs(w)) for w in vacuum}) == [1105]
+    burner = [w for (entity, _), w in truth.items() if entity == "switch.stove_burner"]
+    assert sorted(set(burner)) == [-1200.0, 1200.0]
+
+
+def test_irregular_meter_drops_reports() -> None:
+    """A nominal 6 s meter with dropouts: a median interval of ~6 s, gaps of 12-25 s."""
+    config = SimConfig(
+        seed=13, duration_s=7200, meter_interval_s=(5.0, 7.0), meter_dropout_s=(12.0, 25.0)
+    )
+    gaps = np.diff([s.ts for s in HomeSimulator(config).meter_samples])
+    assert np.median(gaps) == pytest.approx(6.0, abs=0.5)
+    long = gaps[gaps > 10.0]
+    assert 0.05 < len(long) / len(gaps) < 0.2
+    assert long.max() <= 25.0 + 2 * config.meter_delay_s
+
+
+def test_net_meter_goes_negative_with_solar_and_noise_in_watts() -> None:
+    """3 kW of solar at midday drives the net meter below zero; noise_w adds W noise."""
+    config = SimConfig(seed=14, solar_peak_w=3000.0, fridge=False, events_per_device=2)
+    watts = np.array([s.watts for s in HomeSimulator(config).meter_samples])
+    assert watts.min() < -1000.0
+    quiet = SimConfig(
+        seed=15,
+        duration_s=3600,
+        devices=[],
+        fridge=False,
+        noise_pct=0.0,
+        noise_w=12.5,
+        base_wander_pct=0.0,
+    )
+    flat = np.array([s.watts for s in HomeSimulator(quiet).meter_samples])
+    assert np.std(flat) == pytest.approx(12.5, rel=0.1)
+    assert flat.min() > 0.0

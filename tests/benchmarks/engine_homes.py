@@ -192,6 +192,22 @@ def second_modes(runs: list[HomeRun]) -> tuple[int, int]:
     return found, expected
 
 
+def interval_coverage(runs: list[HomeRun]) -> tuple[int, int]:
+    """(held, profiles): learned powers whose 95 % interval (±1.96 uncertainty_w) holds the
+    meter's true step. Near 95 % means the stated uncertainty is honest."""
+    held = total = 0
+    for run in runs:
+        for entity, truth in run.truth.items():
+            profile = run.profiles[entity]
+            if truth.variable or profile is None or profile.learned_power_w is None:
+                continue
+            if profile.uncertainty_w is None:
+                continue
+            total += 1
+            held += abs(profile.learned_power_w - truth.metered_w) <= 1.96 * profile.uncertainty_w
+    return held, total
+
+
 def _device_error(runs: list[HomeRun], entity: str) -> float | None:
     errors = [
         e
@@ -239,7 +255,11 @@ def home_report(seeds: tuple[int, ...] = SEEDS) -> list[str]:
                     f"- {scenario.name}: {entity} learned within {error} % of what the meter "
                     "shows (real power x its factor)"
                 )
-        learned_rows.append(f"| {scenario.name} | {' | '.join(cells)} | {found}/{expected} |")
+        held, profiles = interval_coverage(runs)
+        coverage = f"{held}/{profiles} ({held / profiles:.0%})" if profiles else "-"
+        learned_rows.append(
+            f"| {scenario.name} | {' | '.join(cells)} | {found}/{expected} | {coverage} |"
+        )
         passed, every, naive_list, events = per_event(runs)
         ours_med, every_med, naive_med = _median(passed), _median(every), _median(naive_list)
         flagged = sum(
@@ -286,10 +306,11 @@ def home_report(seeds: tuple[int, ...] = SEEDS) -> list[str]:
         f"{', '.join(map(str, seeds))}. Learned power: median absolute error of "
         f"learned_power_w against the meter's own step, an unlearned device counting "
         f"{MISS_PCT:g} %. Other mode reported: the second mode of two-mode devices is among the "
-        f"profile's modes within {MODE_FOUND_PCT:g} %.",
+        f"profile's modes within {MODE_FOUND_PCT:g} %. The last column checks the stated "
+        "uncertainty: the share of learned values whose 95 % interval holds the truth.",
         "",
-        f"| meter | {names} | other mode reported |",
-        "|---|" + "---:|" * len(CLASSES) + "---:|",
+        f"| meter | {names} | other mode reported | truth within ±1.96 uncertainty_w |",
+        "|---|" + "---:|" * len(CLASSES) + "---:|---:|",
         *learned_rows,
         "",
         "Per event: median absolute error of each correlation's delta against the true step "

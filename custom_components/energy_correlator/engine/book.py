@@ -24,6 +24,9 @@ class ProfileBook:
         # lesson changes it
         self._power: dict[str, tuple[Shape, float]] = {}
         self.before_change: Callable[[str], None] | None = None  # the device's power changes
+        # entity_id -> measured power of its running on-period (a device with modes), until
+        # its next event: what power_at says while it is on
+        self.running: dict[str, float] = {}
 
     def __len__(self) -> int:
         """Devices with at least one profile."""
@@ -106,7 +109,18 @@ class ProfileBook:
             return None
         if level <= 0.0:
             return standby
+        if self.running and (running := self.running.get(entity_id)) is not None:
+            return running
         return (shape_delta(shape, level) if shape.curve else learned) + standby
+
+    def is_modal(self, entity_id: str) -> bool:
+        """Whether the device's learned power is one of several modes (cached like power_at)."""
+        entry = self._power.get(entity_id)
+        if entry is None:
+            if self.power_at(entity_id, 0.0) is None:
+                return False
+            entry = self._power[entity_id]
+        return entry[0].modal
 
     def rename(self, old: str, new: str) -> None:
         """Move a device's profiles to its new entity id."""

@@ -9,7 +9,7 @@ from bisect import bisect_left, insort
 import math
 from typing import Any
 
-from .modes import MODE_MIN_EVENTS, Mode, find_modes
+from .modes import MODE_MIN_EVENTS, Mode, modes_of_sorted
 from .stats import median
 
 MAX_OBSERVATIONS = 32  # per level bucket
@@ -59,7 +59,9 @@ class Bucket:
         self._exact: list[Mode] | None = None  # of all values, for reads
 
     def _analyse(self) -> list[Mode]:
-        return find_modes(list(zip(self.values, self.sigmas, strict=True)))
+        sigmas = self.sigmas
+        noise_var = math.sumprod(sigmas, sigmas) / len(sigmas) if sigmas else 0.0
+        return modes_of_sorted(self.ordered, noise_var)
 
     @property
     def modes(self) -> list[Mode]:
@@ -166,13 +168,10 @@ class Bucket:
     def _fitting(modes: list[Mode], value: float, sigma: float) -> int:
         """Index of the mode a value agrees with; -1 for none."""
         for index, mode in enumerate(modes):
-            tolerance = max(
-                4.0 * mode.spread,
-                0.15 * abs(mode.centre),
-                3.0,
-                3.0 * (sigma * sigma + mode.uncertainty * mode.uncertainty) ** 0.5,
-            )
-            if abs(value - mode.centre) <= tolerance:
+            distance = abs(value - mode.centre)
+            if distance <= mode.tolerance or distance <= 3.0 * math.sqrt(
+                sigma * sigma + mode.uncertainty * mode.uncertainty
+            ):
                 return index
         return -1
 

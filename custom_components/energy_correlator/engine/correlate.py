@@ -27,6 +27,7 @@ MAX_CLUSTER_S = 60.0
 TOO_SLOW_CONFIDENCE = 0.1
 _FORGET_BATCH = 64
 _sqrt = math.sqrt
+_hypot = math.hypot
 _exp = math.exp
 SLOW_TOLERANCE = 1.1  # a meter whose windows would just exceed the ceiling still counts
 MAX_WINDOW_S = 60.0  # a quiet or slow meter's window may grow to this (from the configured cap)
@@ -234,7 +235,14 @@ class Correlator:
         before_start = before_end - before_length
         after_end = after_start + after_length
         own = event.entity_id
-        if not cluster and not too_slow:
+        if (
+            not cluster
+            and not too_slow
+            and (
+                (following < len(times) and events[following].entity_id == own)
+                or (previous >= 0 and events[previous].entity_id == own)
+            )
+        ):
             pulse = self._pulse(event, previous, following, timing, now, series, teach)
             if pulse is not None:
                 return pulse
@@ -339,7 +347,7 @@ class Correlator:
             compensated,
             ref_delta,
             learned,
-            None if sigma is None else round(sigma, 3),
+            sigma,
         )
 
     def _pulse(
@@ -478,7 +486,7 @@ class Correlator:
             0.0,
             None,
             learned,
-            None if sigma is None else round(sigma, 3),
+            sigma,
             True,
         )
 
@@ -488,6 +496,8 @@ class Correlator:
 
         Cached for the last cadence seen: the meter's cadence changes rarely.
         """
+        if cadence is not None:
+            cadence = round(cadence, 1)  # a jittering cadence moves windows by nothing worth it
         cached = self._timings
         if cached is not None and cached[0] == cadence:
             return cached[1]
@@ -535,7 +545,7 @@ class Correlator:
         spread_after, drift_after, updates_after = after[1], after[2], after[3]
         n_before = updates_before if updates_before > 1 else 1
         n_after = updates_after if updates_after > 1 else 1
-        sigma = _sqrt(before[9] ** 2 + after[9] ** 2)
+        sigma = _hypot(before[9], after[9])
         sigma += 0.05 * abs(compensated)
         noise = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
         noise += 0.5 + 0.05 * abs(compensated)

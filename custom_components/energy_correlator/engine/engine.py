@@ -29,6 +29,7 @@ from .series import PowerSeries
 
 STATE_VERSION = 2  # 2: buckets keep each value's standard error ("s"); 1 loads with 0
 MAX_SERIES_SAMPLES = 20_000
+RUNNING_AGREES = 0.05  # an on-event's own step this close to the learned power changes nothing
 _SKIP_COUNTERS = {
     Status.OVERLAP: "skipped_overlap",
     Status.GAP: "skipped_gap",
@@ -58,9 +59,8 @@ class Engine:
         self._main.consumer = self._baseline.consume
         self._book = ProfileBook()
         self._book.before_change = self._book_energy
-        self._devices = DeviceLedger(self._power_at)
-        # measured power of a running on-period (its own on-event's delta), until it changes
-        self._running: dict[str, float] = {}
+        self._devices = DeviceLedger(self._book.power_at)
+        self._running = self._book.running  # on-periods measured by their own on-event
         self._changed_at: dict[str, float] = {}  # each device's latest event
         self._references: dict[str, str] = {}
         self._recent: deque[Correlation] = deque(maxlen=config.recent_correlations)
@@ -157,17 +157,12 @@ class Engine:
         sigma = sigma if sigma is not None and math.isfinite(sigma) and sigma >= 0 else 0.0
         return self._book.teach(correlation.event(), delta, None, None, sigma)
 
-    def _power_at(self, entity_id: str, level: float) -> float | None:
-        """A device's power at a level: its running on-period's measured power, else learned."""
-        if level > 0.0 and self._running:
-            running = self._running.get(entity_id)
-            if running is not None:
-                return running
-        return self._book.power_at(entity_id, level)
-
     def _follow_on_period(self, correlation: Correlation) -> None:
-        """An on-event taught its delta while the device is still on at that level: use it."""
+        """A device with modes: an on-event taught its delta while the device is still on at
+        that level, so that step (not the dominant mode) is its power until it changes."""
         entity_id = correlation.entity_id
+        if not self._book.is_modal(entity_id):
+            return  # one mode: the learned power is the answer
         state = self._devices.get(entity_id)
         if (
             correlation.power_delta_w is None
@@ -176,10 +171,14 @@ class Engine:
             or state.level != correlation.level
         ):
             return
+        standby = self._book.power_at(entity_id, 0.0) or 0.0
+        measured = max(correlation.power_delta_w, 0.0) + standby
+        learned = self._book.power_at(entity_id, state.level)
+        if learned is not None and abs(measured - learned) <= RUNNING_AGREES * learned:
+            return  # the learned power already says it (the common case: nothing to book)
         if self._now is not None:
             self._devices.book(entity_id, self._now)
-        standby = self._book.power_at(entity_id, 0.0) or 0.0
-        self._running[entity_id] = max(correlation.power_delta_w, 0.0) + standby
+        self._running[entity_id] = measured
 
     def _book_energy(self, entity_id: str) -> None:
         """Book a device's energy up to now at the power about to change."""
@@ -250,7 +249,7 @@ class Engine:
 
     def estimated_power_w(self, entity_id: str) -> float | None:
         """Learned power at the device's current level (standby or 0 when off); None if unknown."""
-        return self._power_at(entity_id, self.device_level(entity_id))
+        return self._book.power_at(entity_id, self.device_level(entity_id))
 
     def device_energy_kwh(self, entity_id: str) -> float:
         """Estimated energy used by a device since it was first seen (monotonic)."""
@@ -326,7 +325,7 @@ class Engine:
         devices = 0.0
         for entity_id, state in self._devices:
             if state.level > 0.0:
-                devices += self._power_at(entity_id, state.level) or 0.0
+                devices += self._book.power_at(entity_id, state.level) or 0.0
         return max(main - devices, 0.0)
 
     def energy_today_kwh(self, now: float) -> float:

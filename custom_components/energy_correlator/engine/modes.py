@@ -2,10 +2,10 @@
 
 A device behind one switch may draw one of a few powers (a dishwasher starts its pump or its
 heater; a microwave its lamp or its magnetron). Sorted deltas split into clusters where the
-gap between neighbours is larger than both could be by noise (their own standard errors) and
-by a relative tolerance; a cluster with enough support is a mode. Inside a cluster the mean of
-the values that agree with its median (MAD rejection) is the mode's power, and its standard
-error comes from the values' scatter or their own noise, whichever is larger: an honest "± W"
+gap between neighbours is larger than both could be by noise (the events' own standard
+errors) and by a relative tolerance; a cluster with enough support is a mode. Inside a
+cluster the mean of the values that agree with its median (MAD rejection) is the mode's
+power; its standard error pools the values' scatter and their own noise: an honest "± W"
 from the events.
 """
 
@@ -13,13 +13,13 @@ from itertools import pairwise
 import math
 from typing import NamedTuple
 
-from .stats import MAD_SCALE, median
+from .stats import robust_slice_sorted
 
 MAX_MODES = 3
 MODE_MIN_EVENTS = 2  # a mode needs at least this many agreeing values...
 MODE_MIN_SHARE = 0.1  # ...and this share of the bucket
 GAP_RELATIVE = 0.3  # neighbours closer than this share of their size belong together
-GAP_ABSOLUTE_W = 3.0
+GAP_ABSOLUTE_W = 3.0  # (added to the relative part)
 GAP_SIGMAS = 3.0  # ...or closer than this many combined standard errors
 SINGLE_EVENT_RELATIVE = 0.15  # n values: at best this relative standard error / n
 REJECT_MADS = 3.0  # values further than this many scaled MADs from the median are outliers
@@ -38,75 +38,90 @@ class Mode(NamedTuple):
     uncertainty: float  # standard error of the centre (W)
     low: float  # the cluster's value range
     high: float
+    tolerance: float  # a new value this close to the centre agrees (besides its own noise)
 
 
 def find_modes(pairs: list[tuple[float, float]]) -> list[Mode]:
-    """Modes of (value, standard error) pairs, most events first; at least one if any value.
+    """Modes of (value, standard error) pairs, most events first; at least one if any value."""
+    values = sorted(value for value, _ in pairs)
+    sigmas = [sigma for _, sigma in pairs]
+    return modes_of_sorted(values, math.sumprod(sigmas, sigmas) / len(sigmas) if sigmas else 0.0)
 
-    Clusters with too little support are left out; when none has it, all the values make one
-    mode (a young bucket still has a centre, robust as before modes existed).
+
+def modes_of_sorted(ordered: list[float], noise_var: float) -> list[Mode]:
+    """Modes of ascending values whose own standard errors have this mean square.
+
+    The values' own errors come from the meter's noise, which all the events of one device
+    share, so one figure serves every gap and every mode. Clusters with too little support
+    are left out; when none has it, all the values make one mode (a young bucket still has a
+    centre, robust as before modes existed).
     """
-    if not pairs:
+    count = len(ordered)
+    if not count:
         return []
-    pairs = sorted(pairs)
-    clusters: list[list[tuple[float, float]]] = [[pairs[0]]]
-    for previous, current in pairwise(pairs):
-        gap = current[0] - previous[0]
-        limit = max(
-            GAP_ABSOLUTE_W,
-            GAP_RELATIVE * max(abs(previous[0]), abs(current[0])),
-            GAP_SIGMAS * math.sqrt(previous[1] ** 2 + current[1] ** 2),
-        )
-        if gap <= limit:
-            clusters[-1].append(current)
-        else:
-            clusters.append([current])
-    total = len(pairs)
-    needed = max(MODE_MIN_EVENTS, MODE_MIN_SHARE * total)
-    ranked = sorted(clusters, key=lambda c: (-len(c), -abs(c[len(c) // 2][0])))
-    supported = [c for c in ranked if len(c) >= needed]
-    if not supported:  # a young or scattered bucket: one robust centre of everything
-        return [_mode(pairs)]
-    return [_mode(cluster) for cluster in supported[:MAX_MODES]]
+    first, last = ordered[0], ordered[-1]
+    if (first > 0.0 or last < 0.0) and last - first <= GAP_ABSOLUTE_W + GAP_RELATIVE * min(
+        abs(first), abs(last)
+    ):  # the usual bucket: one tight cloud of one sign, no gap to look for
+        return [_mode(ordered, 0, count, noise_var)]
+    by_noise = GAP_SIGMAS * math.sqrt(2.0 * noise_var)
+    bounds = [0]
+    for index in range(1, count):
+        low, high = ordered[index - 1], ordered[index]
+        gap = high - low
+        if gap > by_noise and gap > GAP_ABSOLUTE_W + GAP_RELATIVE * max(abs(low), abs(high)):
+            bounds.append(index)
+    bounds.append(count)
+    if len(bounds) == 2:
+        return [_mode(ordered, 0, count, noise_var)]
+    needed = max(MODE_MIN_EVENTS, MODE_MIN_SHARE * count)
+    clusters = [(start, stop) for start, stop in pairwise(bounds) if stop - start >= needed]
+    if not clusters:
+        return [_mode(ordered, 0, count, noise_var)]
+    clusters.sort(key=lambda c: (c[0] - c[1], -abs(ordered[(c[0] + c[1]) // 2])))
+    return [_mode(ordered, start, stop, noise_var) for start, stop in clusters[:MAX_MODES]]
 
 
-def _mode(cluster: list[tuple[float, float]]) -> Mode:
-    """The cluster's centre: the mean of the values within REJECT_MADS of its median."""
-    values = [value for value, _ in cluster]  # ascending
-    centre = median(values)
-    spread = MAD_SCALE * median([abs(v - centre) for v in values])
-    if spread > 0.0:
-        agreeing = [(v, s) for v, s in cluster if abs(v - centre) <= REJECT_MADS * spread]
-    elif len(values) > 2:
-        agreeing = [(v, s) for v, s in cluster if v == centre]
-    else:
-        agreeing = cluster
-    kept = [v for v, _ in agreeing]
-    mean = sum(kept) / len(kept)
-    kept_spread = MAD_SCALE * median([abs(v - mean) for v in kept])
+def _mode(ordered: list[float], start: int, stop: int, noise_var: float) -> Mode:
+    """The cluster ordered[start:stop]: the mean of its values within REJECT_MADS of its
+    median, with that mean's standard error."""
+    values = ordered[start:stop] if start or stop < len(ordered) else ordered
+    low, high, spread = robust_slice_sorted(values, REJECT_MADS)
+    kept = values[low:high] if low or high < len(values) else values
+    count = len(kept)
+    mean = math.fsum(kept) / count
+    scatter_var = (
+        max(math.sumprod(kept, kept) - count * mean * mean, 0.0) / (count - 1) if count > 1 else 0.0
+    )
     return Mode(
         mean,
-        kept_spread,
-        len(kept),
-        len(cluster),
-        standard_error(mean, agreeing),
+        spread,
+        count,
+        len(values),
+        _combine(mean, count, noise_var, scatter_var),
         values[0],
         values[-1],
+        max(4.0 * spread, 0.15 * abs(mean), 3.0),
     )
 
 
 def standard_error(centre: float, pairs: list[tuple[float, float]]) -> float:
-    """Standard error of a robust centre of these (value, own standard error) pairs."""
+    """Standard error of a centre of these (value, own standard error) pairs."""
     count = len(pairs)
-    noise = math.sqrt(sum(s * s for _, s in pairs) / count)
+    noise_var = sum(s * s for _, s in pairs) / count
+    scatter_var = sum((v - centre) ** 2 for v, _ in pairs) / (count - 1) if count > 1 else 0.0
+    return _combine(centre, count, noise_var, scatter_var)
+
+
+def _combine(centre: float, count: int, noise_var: float, scatter_var: float) -> float:
+    """The centre's standard error from the values' own noise and their scatter."""
     floor = SINGLE_EVENT_RELATIVE * abs(centre) / count  # few values prove little
     if count == 1:
-        return max(noise, floor)
-    scatter_var = sum((v - centre) ** 2 for v, _ in pairs) / (count - 1)
-    if noise == 0.0:  # values stored before their own errors were kept: scatter alone
+        return max(math.sqrt(noise_var), floor)
+    if noise_var == 0.0:  # values stored before their own errors were kept: scatter alone
         return max(math.sqrt(scatter_var / count), floor)
     # two estimates of the same per-event error: the windows' noise and the values' scatter
-    return max(math.sqrt((noise * noise + scatter_var) / (2.0 * count)), floor)
+    return max(math.sqrt((noise_var + scatter_var) / (2.0 * count)), floor)
 
 
 def confidence_of(power_w: float, uncertainty_w: float) -> float:

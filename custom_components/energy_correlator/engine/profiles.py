@@ -42,6 +42,7 @@ class Shape(NamedTuple):
     spread: float
     kept: int
     main_key: float
+    modal: bool = False  # the main bucket has more than one mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,8 @@ class KindProfile:
             main_key = max(keys)
             bucket = self.buckets[main_key]
             centre, spread, kept = bucket.exact_stats if exact else bucket.stats
-            return Shape(centre, (), centre, spread, kept, main_key)
+            modal = len(bucket.exact_modes if exact else bucket.modes) > 1
+            return Shape(centre, (), centre, spread, kept, main_key, modal)
         points = self._points(exact)
         if not points:
             return Shape(None, (), 0.0, 0.0, 0, 0.0)

@@ -17,6 +17,7 @@ from operator import mul, sub
 _NAN = math.nan
 _isfinite = math.isfinite
 _sqrt = math.sqrt
+_sumprod = math.sumprod
 _MIN_TRIM = 256
 IQR_SCALE = 1.0 / 1.349  # interquartile range -> standard deviation for normal data
 _CADENCE_SAMPLES = 33
@@ -349,16 +350,15 @@ class PowerSeries:
             drift = (total - early) / (count - split) - early / split
         else:
             drift = 0.0
-        level, error = median, MEDIAN_NOISE * spread / _sqrt(count)
-        if (
-            count >= CLEAN_MIN_READINGS
-            and spread > 0.0
-            and values[order[-1]] - median <= CLEAN_SPREADS * spread
-            and median - values[order[0]] <= CLEAN_SPREADS * spread
-        ):  # no outlier: the mean is the more precise level
-            level = sum(map(mul, values, durations, strict=True)) / (2.0 * half)
-            error = spread / _sqrt(count)
-        return median, spread, drift, updates, gap, values, starts, ends, level, error
+        if count >= CLEAN_MIN_READINGS and spread > 0.0:
+            limit = CLEAN_SPREADS * spread
+            if values[order[-1]] - median <= limit and median - values[order[0]] <= limit:
+                # no outlier: the mean is the more precise level
+                level = _sumprod(values, durations) / (2.0 * half)
+                error = spread / _sqrt(count)
+                return median, spread, drift, updates, gap, values, starts, ends, level, error
+        error = MEDIAN_NOISE * spread / _sqrt(count)
+        return median, spread, drift, updates, gap, values, starts, ends, median, error
 
     def samples(self) -> tuple[list[float], list[float]]:
         """Copies of the kept readings (times, watts; NaN = gap)."""

@@ -123,6 +123,27 @@ def robust_centre_sorted(ordered: list[float], reject: float = 3.0) -> tuple[flo
     return centre, kept_spread, len(kept)
 
 
+def robust_slice_sorted(ordered: list[float], reject: float = 3.0) -> tuple[int, int, float]:
+    """(low, high, spread): the slice of ascending values within `reject` scaled MADs of their
+    median (the values robust_centre_sorted keeps), and the scaled MAD of that slice."""
+    count = len(ordered)
+    first = _sorted_median(ordered)
+    spread = MAD_SCALE * _median_deviation(ordered, first)
+    if spread > 0.0:
+        limit = reject * spread
+        if first - ordered[0] < limit and ordered[-1] - first < limit:
+            return 0, count, spread  # the usual case: nothing to reject
+        low, high = _within(ordered, first, limit)
+    else:
+        if count <= 2:
+            return 0, count, spread
+        low, high = bisect_left(ordered, first), bisect_right(ordered, first)
+        if high - low == count:
+            return 0, count, spread
+    kept = ordered[low:high]
+    return low, high, MAD_SCALE * _median_deviation(kept, _sorted_median(kept))
+
+
 def percentile(pairs: list[tuple[float, float]], pct: float) -> float:
     """Weighted percentile of (value, weight) pairs (non-empty, positive total weight)."""
     pairs.sort()
