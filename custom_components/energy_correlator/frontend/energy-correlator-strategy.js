@@ -32,7 +32,8 @@ function topConsumersMarkdown(entityId) {
     "| Device | Learned | kWh / month | Cost / month |",
     "|:--|--:|--:|--:|",
     "{% for r in rows %}| {{ state_attr(r.entity_id, 'friendly_name') or r.entity_id }} | " +
-      "{{ r.learned_power_w | round(0) | int }} W | {{ r.kwh_per_month | round(1) }} | " +
+      "{{ r.learned_power_w | round(0) | int }} W | " +
+      "{{ r.kwh_per_month | round(1) if r.kwh_per_month is not none else '-' }} | " +
       "{{ '%.2f' | format(r.cost_per_month) if r.cost_per_month is not none else '-' }} |",
     "{% endfor %}",
     "{% else %}Nothing learned yet. Switch a few devices on and off, a minute or two apart: " +
