@@ -269,7 +269,8 @@ def _energy_dashboard_in_one_step(
         }
     )
     browser.open("/config/repairs")
-    browser.text(f"Add {len(learned)} learned devices to the Energy dashboard").click()
+    devices = "1 learned device" if len(learned) == 1 else f"{len(learned)} learned devices"
+    browser.text(f"Add {devices} to the Energy dashboard").click()
     browser.text("Kettle estimated energy")
     browser.shot("energy-repair")
     browser.button("Submit").click()
