@@ -51,15 +51,16 @@ def clean_block(
         upto = int(np.searchsorted(t, stored_ts[at], side="left"))
         if upto == 0:
             return at, 0
-    tt, vv = t[:upto], v[:upto]
+    # the chain to check: the stored reading before (if any), then the candidates
+    chain_t, chain_v = t[:upto], v[:upto]
     head = at > 0
     if head:
-        tt = np.concatenate([[stored_ts[at - 1]], tt])
-        vv = np.concatenate([[stored_values[at - 1]], vv])
-    dt, dv = np.diff(tt), np.diff(vv)
+        chain_t = np.concatenate([[stored_ts[at - 1]], chain_t])
+        chain_v = np.concatenate([[stored_values[at - 1]], chain_v])
+    dt, dv = np.diff(chain_t), np.diff(chain_v)
     bad = (dt <= 0) | (dv < 0)
     rate = usual_rate()
-    span = float(tt[-1] - tt[0])
+    span = float(chain_t[-1] - chain_t[0])
     if rate is None and span >= DAY and len(dv) >= 3:
         # the batch's own mean rate, without its largest steps (a typo must not set it)
         rises = np.maximum(dv, 0.0)
