@@ -5,7 +5,8 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
@@ -399,3 +400,19 @@ async def test_price_entity_renamed_and_deleted(
     assert cost is not None
     assert cost.state == "unknown"
     assert cost.attributes["price_unavailable"] == "price sensor sensor.gas_price is unavailable"
+
+
+async def test_source_missing_after_start_raises_the_issue(
+    hass: HomeAssistant, setup_utility: SetUp
+) -> None:
+    """A source deleted while Home Assistant was off: told once Home Assistant has started."""
+    hass.set_state(CoreState.not_running)
+    entry = await setup_utility(meter("Gas", "gas", "sensor.gone"))
+    subentry_id = _subentry(entry, "Gas")
+    issue_id = f"meter_source_removed_{subentry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert _coordinator(entry).meters[subentry_id].source_missing

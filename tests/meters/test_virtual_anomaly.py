@@ -234,3 +234,39 @@ async def test_influxdb_gets_consumption_and_anomalies(
     assert len(anomalies) == 1
     assert "value=40" in anomalies[0]
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_power_and_utility_entries_share_one_sink(
+    hass: HomeAssistant, fake_influx: FakeInflux, mock_config_entry: MockConfigEntry
+) -> None:
+    """Both entries pointing at one server get the same sink: one writer, one backlog."""
+    influx = {
+        CONF_INFLUX_ENABLED: True,
+        CONF_INFLUX_URL: fake_influx.url,
+        CONF_INFLUX_TOKEN: "t0ken-t0ken",
+        CONF_INFLUX_ORG: "home",
+        CONF_INFLUX_BUCKET: "energy",
+        CONF_INFLUX_VERIFY_SSL: True,
+    }
+    hass.states.async_set(
+        "sensor.home_power", "300", {"unit_of_measurement": "W", "device_class": "power"}
+    )
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={**mock_config_entry.data, **influx}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    utility = utility_entry(meter("Grid", "electricity", unit="kWh"))
+    utility.add_to_hass(hass)
+    hass.config_entries.async_update_entry(utility, data={**utility.data, **influx})
+    assert await hass.config_entries.async_setup(utility.entry_id)
+    await hass.async_block_till_done()
+    sink = utility.runtime_data.coordinator.sink
+    assert sink is not None
+    assert sink is mock_config_entry.runtime_data.sink
+    assert sink.entry_ids == {mock_config_entry.entry_id, utility.entry_id}
+    await hass.config_entries.async_unload(utility.entry_id)
+    assert not sink.stopped  # the power entry still writes through it
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sink.stopped

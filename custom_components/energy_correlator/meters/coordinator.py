@@ -180,7 +180,17 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
 
     @callback
     def _started(self, _hass: HomeAssistant) -> None:
-        """Once Home Assistant runs (the recorder too): learn the history of new sensor meters."""
+        """Once Home Assistant runs (the recorder too): a source that never appeared is gone;
+        learn the history of new sensor meters."""
+        registry = er.async_get(self.hass)
+        for subentry_id, runtime in self.meters.items():
+            source = runtime.source
+            if (
+                source
+                and self.hass.states.get(source) is None
+                and registry.async_get(source) is None
+            ):
+                self._trackers[subentry_id].source_removed(source)
         for runtime in self.meters.values():
             if runtime.source and not runtime.learned:
                 self.learning.append(

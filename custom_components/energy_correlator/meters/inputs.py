@@ -37,12 +37,12 @@ class MeterInputs:
         self.price: SourceTracker | None = None
         if source := runtime.source:
             self.source = SourceTracker(
-                hass, source, self._source_state, self._source_renamed, self._source_removed
+                hass, source, self._source_state, self._source_renamed, self.source_removed
             )
             if (state := hass.states.get(source)) is not None:
                 self._source_state(state, state.last_reported, refresh=False)
             elif hass.is_running:
-                self._source_removed(source)
+                self.source_removed(source)
         if entity_id := runtime.price.entity_id:
             self.price = SourceTracker(
                 hass,
@@ -101,7 +101,7 @@ class MeterInputs:
         self._renamed(CONF_SOURCE, old, new)
 
     @callback
-    def _source_removed(self, entity_id: str) -> None:
+    def source_removed(self, entity_id: str) -> None:
         """The source is gone: readings stay, manual readings still work, the user is told."""
         self.runtime.source_missing = True
         if self.source is not None:
