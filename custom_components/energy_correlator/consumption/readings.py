@@ -120,6 +120,11 @@ class Ledger:
         """A decrease large enough to be a reset/drop rather than noise."""
         return high - low >= self.config.decrease_tolerance * high
 
+    @property
+    def _drop_notice(self) -> Notice:
+        """What a large drop is: a reset where the meter resets, otherwise unexplained."""
+        return Notice.RESET if self.config.resets else Notice.UNEXPLAINED_DROP
+
     def add(
         self, ts: float, value: float, now: float, source: ReadingSource
     ) -> tuple[ReadingResult, float | None]:
@@ -135,24 +140,26 @@ class Ledger:
         n = len(tss)
         prev = self.reading(i - 1) if i > 0 else None
         nxt = self.reading(i) if i < n else None
+
+        def refuse(reason: Refusal) -> tuple[ReadingResult, None]:
+            return ReadingResult(False, reason, previous=prev, next=nxt), None
+
         if nxt is not None and nxt.ts == ts:
             same = nxt.value == value and codes[i] not in (OLD_FINAL, NEW_FIRST)
-            reason = Refusal.DUPLICATE if same else Refusal.CONFLICT
-            return ReadingResult(False, reason, previous=prev, next=nxt), None
-        refused = ReadingResult(False, Refusal.TYPO, previous=prev, next=nxt)
+            return refuse(Refusal.DUPLICATE if same else Refusal.CONFLICT)
         notice: Notice | None = None
         removed: Reading | None = None
         manual = source is ReadingSource.MANUAL
         if prev is not None and nxt is not None:
             if prev.value <= nxt.value:
                 if not prev.value <= value <= nxt.value:
-                    return refused, None
+                    return refuse(Refusal.TYPO)
             elif nxt.value < value < prev.value:
-                return ReadingResult(False, Refusal.DECREASE, previous=prev, next=nxt), None
+                return refuse(Refusal.DECREASE)
         elif prev is not None:  # the newest reading (or the newest of its physical meter)
             if value >= prev.value:
                 if self._absurd_rise(value - prev.value, ts - prev.ts, i):
-                    return refused, None
+                    return refuse(Refusal.TYPO)
             elif (
                 (manual or self._is_drop(prev.value, value))
                 and i >= 2
@@ -164,17 +171,17 @@ class Ledger:
                 i -= 1
                 notice = Notice.TYPO_REMOVED
             elif not self._is_drop(prev.value, value) or manual:
-                return ReadingResult(False, Refusal.DECREASE, previous=prev, next=nxt), None
+                return refuse(Refusal.DECREASE)
             else:
-                notice = Notice.RESET if self.config.resets else Notice.UNEXPLAINED_DROP
+                notice = self._drop_notice
         elif nxt is not None:  # the oldest reading
             if value <= nxt.value:
                 if self._absurd_rise(nxt.value - value, nxt.ts - ts, n):
-                    return refused, None
+                    return refuse(Refusal.TYPO)
             elif not self._is_drop(value, nxt.value) or manual:
-                return ReadingResult(False, Refusal.DECREASE, previous=prev, next=nxt), None
+                return refuse(Refusal.DECREASE)
             else:
-                notice = Notice.RESET if self.config.resets else Notice.UNEXPLAINED_DROP
+                notice = self._drop_notice
         code = _CODE[source]
         if (
             code in _THINNABLE
