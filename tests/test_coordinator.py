@@ -136,6 +136,32 @@ async def test_price_entity_or_fixed(
     assert coordinator.data.price_per_kwh == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("price_state", "unit", "expected"),
+    [
+        ("300", "EUR/MWh", 0.3),  # day-ahead prices are often per MWh
+        ("0.0003", "EUR/Wh", 0.3),
+        ("0.3", "EUR/kWh", 0.3),
+        ("0.3", "EUR", 0.3),  # no energy unit: per kWh, as Home Assistant's energy cost
+    ],
+)
+async def test_price_entity_unit_is_converted_to_per_kwh(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    price_state: str,
+    unit: str,
+    expected: float,
+) -> None:
+    """A price sensor in EUR/MWh is priced per kWh (it was taken as 300 EUR/kWh)."""
+    hass.states.async_set("sensor.day_ahead", price_state, {"unit_of_measurement": unit})
+    coordinator = await setup_entry(
+        hass,
+        mock_config_entry,
+        options={OPT_PRICE_ENTITY: "sensor.day_ahead", OPT_PRICE_PER_KWH: 0.25},
+    )
+    assert coordinator.data.price_per_kwh == pytest.approx(expected)
+
+
 async def test_high_consumption_needs_to_last(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
 ) -> None:

@@ -58,7 +58,7 @@ from .data import CorrelatorData, DeviceData, EnergyCorrelatorConfigEntry
 from .engine import Correlation, Engine, EngineStats, ProfileSummary
 from .event_ledger import EventLedger
 from .store import CorrelatorStore, StoredData, load_engine_parts
-from .units import energy_kwh, state_number
+from .units import energy_kwh, price_per_kwh
 
 if TYPE_CHECKING:
     from .influx import InfluxSink
@@ -404,7 +404,7 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         options = self.config_entry.options
         if price_entity := options.get(OPT_PRICE_ENTITY):
             state = self.hass.states.get(price_entity)
-            if (price := state_number(state)) is not None:
+            if (price := price_per_kwh(state)) is not None:
                 return price
             LOGGER.debug("Price entity %s is %s: using the fixed price", price_entity, state)
         fixed = options.get(OPT_PRICE_PER_KWH, DEFAULT_PRICE_PER_KWH)
