@@ -116,6 +116,9 @@ async def test_meter_rename_moves_the_unique_id(
     hass.states.async_set("sensor.grid_power", "300", {"unit_of_measurement": "W"})
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "power_meter"}
+    )
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_METER: "sensor.grid_power"}
     )
     assert result["reason"] == "already_configured"
