@@ -36,6 +36,7 @@ from .const import (
     CONF_METER,
     DEFAULT_HIGH_POWER_DURATION_S,
     DEFAULT_HIGH_POWER_W,
+    DEFAULT_MAX_POWER_W,
     DEFAULT_PHANTOM_THRESHOLD_W,
     DEFAULT_PRICE_PER_KWH,
     DEFAULT_SCAN_INTERVAL_S,
@@ -45,6 +46,7 @@ from .const import (
     METER_UNAVAILABLE_AFTER,
     OPT_HIGH_POWER_DURATION_S,
     OPT_HIGH_POWER_W,
+    OPT_MAX_POWER_W,
     OPT_PHANTOM_THRESHOLD_W,
     OPT_PRICE_ENTITY,
     OPT_PRICE_PER_KWH,
@@ -76,30 +78,50 @@ class DailyEnergy:
     a net meter that runs backwards while exporting adds nothing: never a decrease.
     """
 
-    def __init__(self) -> None:
-        """Nothing seen yet."""
+    def __init__(self, max_power_w: float | None = None) -> None:
+        """Nothing seen yet; with `max_power_w`, a step the home could not draw is refused."""
         self.day: str | None = None
         self.total_kwh = 0.0
         self.last_kwh: float | None = None
+        self.max_power_w = max_power_w
+        self._last_change: float | None = None  # when `last_kwh` was first seen (not stored)
 
-    def update(self, day: str, reading_kwh: float | None) -> float:
+    def update(self, day: str, reading_kwh: float | None, now: float | None = None) -> float:
         """Add one reading (None: unavailable, nothing added); returns today's energy."""
         if day != self.day:
             self.day = day
             self.total_kwh = 0.0
-        if reading_kwh is not None:
-            if self.last_kwh is not None:
-                step = reading_kwh - self.last_kwh
-                if step >= 0:
-                    total = self.total_kwh + step
-                elif reading_kwh < RESET_SHARE * self.last_kwh and reading_kwh >= 0:
-                    total = self.total_kwh + reading_kwh  # a reset: counting starts from zero
-                else:  # a net meter running backwards (export): today's import is unchanged
-                    total = self.total_kwh
-                if math.isfinite(total):  # two absurd readings never make an infinite day
-                    self.total_kwh = total
-            self.last_kwh = reading_kwh
+        if reading_kwh is None or reading_kwh == self.last_kwh:
+            return self.total_kwh
+        if self.last_kwh is not None:
+            step = reading_kwh - self.last_kwh
+            if step >= 0:
+                total = self.total_kwh + step
+            elif reading_kwh < RESET_SHARE * self.last_kwh and reading_kwh >= 0:
+                total = self.total_kwh + reading_kwh  # a reset: counting starts from zero
+            else:  # a net meter running backwards (export): today's import is unchanged
+                total = self.total_kwh
+            # Two absurd readings never make an infinite day, nor one a day no supply delivers.
+            if math.isfinite(total) and self._plausible(total - self.total_kwh, now):
+                self.total_kwh = total
+        self.last_kwh = reading_kwh
+        self._last_change = now
         return self.total_kwh
+
+    def _plausible(self, added_kwh: float, now: float | None) -> bool:
+        """Whether the home could have drawn this since the previous reading appeared.
+
+        Twice the highest plausible power over the time since then plus a minute: sensors report
+        late and in steps, so only a glitch (a counter jumping by thousands of kWh) is refused.
+        The new reading becomes the base either way, as after a meter replacement.
+        """
+        if self.max_power_w is None or now is None or self._last_change is None:
+            return True
+        hours = (max(now - self._last_change, 0.0) + 60.0) / 3600.0
+        if added_kwh <= 2.0 * self.max_power_w / 1000.0 * hours:
+            return True
+        LOGGER.debug("Energy step of %s kWh is more than the supply could deliver", added_kwh)
+        return False
 
     def as_dict(self) -> dict[str, Any]:
         """For the store."""
@@ -165,7 +187,9 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         self.main_meter: str = entry.data[CONF_METER]
         self._circuits: list[str] = list(entry.data.get(CONF_CIRCUITS) or [])
         self._energy_sensor: str | None = entry.data.get(CONF_ENERGY_SENSOR) or None
-        self.daily_energy = DailyEnergy()
+        self.daily_energy = DailyEnergy(
+            float(entry.options.get(OPT_MAX_POWER_W, DEFAULT_MAX_POWER_W))
+        )
         self._due_unsub: CALLBACK_TYPE | None = None
         self._due_at: float | None = None
         self._high_since: float | None = None
@@ -204,7 +228,7 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         try:
             self.daily_energy.load(dict(stored.get("shell", {}).get("daily_energy") or {}))
         except TypeError, ValueError, AttributeError:
-            self.daily_energy = DailyEnergy()
+            self.daily_energy = DailyEnergy(self.daily_energy.max_power_w)
             broken.append("shell.daily_energy")
         self._profiles = {p.entity_id: p for p in self.engine.profiles()}
         recent = self.engine.recent_correlations(limit=1)
@@ -392,7 +416,8 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         if self._energy_sensor is None:
             return self.engine.energy_today_kwh(now)
         day = dt_util.as_local(dt_util.utc_from_timestamp(now)).date().isoformat()
-        return self.daily_energy.update(day, energy_kwh(self.hass.states.get(self._energy_sensor)))
+        reading = energy_kwh(self.hass.states.get(self._energy_sensor))
+        return self.daily_energy.update(day, reading, now)
 
     def _high_consumption(self, now: float, meter_w: float | None) -> bool | None:
         """Meter above the threshold for at least the configured duration."""
