@@ -206,6 +206,19 @@ def test_daily_energy_counts_increases_and_resets() -> None:
     assert restored.update("2026-11-24", 2.0) == pytest.approx(1.5)
 
 
+def test_daily_energy_refuses_what_no_supply_delivers() -> None:
+    """A counter glitch (thousands of kWh in seconds) adds nothing and becomes the new base."""
+    daily = DailyEnergy(max_power_w=100_000.0)
+    t0 = 1_780_272_000.0
+    daily.update("2026-06-01", 12_000.0, t0)
+    assert daily.update("2026-06-01", 12_001.0, t0 + 60) == pytest.approx(1.0)
+    assert daily.update("2026-06-01", 1e9, t0 + 65) == pytest.approx(1.0)  # a glitch
+    assert daily.update("2026-06-01", 12_002.0, t0 + 70) == pytest.approx(1.0)  # back: a "reset"
+    assert daily.update("2026-06-01", 12_003.5, t0 + 75) == pytest.approx(2.5)
+    # A sensor reporting every 5 min: 8 kWh in 5 min is 96 kW, still a home's supply.
+    assert daily.update("2026-06-01", 12_011.5, t0 + 375) == pytest.approx(10.5)
+
+
 def test_daily_energy_stays_finite() -> None:
     """A broken energy sensor at 1e308 twice cannot overflow the day's total."""
     daily = DailyEnergy()
