@@ -28,16 +28,18 @@ def replay_meter(
     entity_id: str = "switch.microwave",
     silent: tuple[tuple[float, float], ...] = (),
     base_w: float = 300.0,
+    others: tuple[tuple[float, float, float, str], ...] = (),
 ) -> list[Correlation]:
-    """A meter every `cadence` s over a base plus (from, watts) steps, events (ts, from, to)."""
+    """A meter every `cadence` s over a base plus (from, watts) steps, events (ts, from, to)
+    of `entity_id`, and `others` (ts, from, to, entity id)."""
     rng = random.Random(seed)
-    pending = sorted(events)
+    pending = sorted([(*item, entity_id) for item in events] + list(others))
     out: list[Correlation] = []
     t, next_tick = start, start + 5.0
     while t < end:
         while pending and pending[0][0] <= t:
-            ts, old, new = pending.pop(0)
-            engine.add_event(event(entity_id, ts, old, new))
+            ts, old, new, entity = pending.pop(0)
+            engine.add_event(event(entity, ts, old, new))
         if not any(lo <= t < hi for lo, hi in silent):
             watts = base_w + sum(w for since, w in steps if since <= t)
             engine.add_power(METER, t, watts + (rng.gauss(0.0, noise_w) if noise_w else 0.0))
@@ -83,17 +85,34 @@ def test_a_pulse_with_one_reading_inside_does_not_teach() -> None:
     assert engine.profile("switch.microwave") is None
 
 
-def test_a_device_switched_back_after_another_device_is_no_pulse() -> None:
-    """Another device switching right after the off edge: no common baseline, no pulse."""
+def test_no_pulse_when_another_device_crowds_an_edge_or_the_level_differs() -> None:
+    """A pulse needs a common baseline: another device switching right after the off edge,
+    or a device that ends at another level, leaves the general path (own events still never
+    make an overlap)."""
     engine = make_engine()
-    steps, events = pulses([T0 + 200.0], 30.0, 1800.0)
-    steps.append((T0 + 234.0, 500.0))
-    out = replay_meter(engine, steps, events, T0, T0 + 600.0, 1.0)
-    engine.add_event(event("switch.other", T0 + 234.0, 0.0, 1.0))
-    out += engine.tick(T0 + 900.0)
+    steps, events = pulses([T0 + 200.0], 15.0, 1800.0)
+    steps.append((T0 + 219.0, 500.0))
+    out = replay_meter(
+        engine, steps, events, T0, T0 + 600.0, 1.0, others=((T0 + 219.0, 0.0, 1.0, "switch.b"),)
+    )
     microwave = [c for c in out if c.entity_id == "switch.microwave"]
-    assert microwave
-    assert not microwave[0].pulse
+    assert len(microwave) == 2
+    assert not any(c.pulse for c in microwave)
+    assert microwave[0].power_delta_w == pytest.approx(1800.0)  # its window ends at the off
+    assert "switch.microwave" not in microwave[0].overlapping
+
+    engine = make_engine()
+    out = replay_meter(
+        engine,
+        [(T0 + 200.0, 60.0), (T0 + 215.0, 60.0)],
+        [(T0 + 200.0, 0.0, 0.5), (T0 + 215.0, 0.5, 1.0)],
+        T0,
+        T0 + 600.0,
+        1.0,
+        entity_id="light.dimmer",
+    )
+    assert [c.pulse for c in out] == [False, False]
+    assert all(not c.overlapping for c in out)
 
 
 def test_two_modes_behind_one_switch() -> None:

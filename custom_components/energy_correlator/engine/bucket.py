@@ -141,27 +141,33 @@ class Bucket:
         not teach. A run of values off the dominant mode that agree with each other and with
         nothing kept before them takes the bucket over (a replaced bulb is relearned).
         """
-        item = (value, ts, level, direction, sigma)
         if len(self.values) < MIN_FOR_REJECTION:
-            self.run.clear()
-            self.append(*item)
+            if self.run:
+                self.run.clear()
+            self.append(value, ts, level, direction, sigma)
             return True
         modes = self.modes
-        fitting = self._fitting(modes, value, sigma)
+        dominant = modes[0]
+        if abs(value - dominant.centre) <= dominant.tolerance:
+            fitting = 0  # the usual lesson: it agrees with the dominant mode
+        else:
+            fitting = self._fitting(modes, value, sigma)
         if fitting == 0:
-            self.run.clear()
-            self.append(*item)
+            if self.run:
+                self.run.clear()
+            self.append(value, ts, level, direction, sigma)
             return True
-        self.run.append(item)
+        self.run.append((value, ts, level, direction, sigma))
         del self.run[:-TAKEOVER_RUN]
-        run_values = [v for v, *_ in self.run]
-        if len(self.run) == TAKEOVER_RUN and _agree(run_values) and not self._seen(run_values):
-            run = self.run
-            self.clear()
-            for kept in run:
-                self.append(*kept)
-            return True
-        self.append(*item)
+        if len(self.run) == TAKEOVER_RUN:
+            run_values = [v for v, *_ in self.run]
+            if _agree(run_values) and not self._seen(run_values):
+                run = self.run
+                self.clear()
+                for kept in run:
+                    self.append(*kept)
+                return True
+        self.append(value, ts, level, direction, sigma)
         return fitting > 0
 
     @staticmethod

@@ -28,11 +28,13 @@ TOO_SLOW_CONFIDENCE = 0.1
 _FORGET_BATCH = 64
 _sqrt = math.sqrt
 _hypot = math.hypot
+_DRIFT_ERRORS = 2.0 * math.sqrt(2.0)
 _exp = math.exp
 SLOW_TOLERANCE = 1.1  # a meter whose windows would just exceed the ceiling still counts
 MAX_WINDOW_S = 60.0  # a quiet or slow meter's window may grow to this (from the configured cap)
 SLOW_MIN_UPDATES = 2  # readings per window at meters too slow for min_updates in MAX_WINDOW_S
 PULSE_MIN_UPDATES = 2  # readings inside a short on-period for it to teach
+CADENCE_SLACK = 0.05  # window timing is kept while the cadence stays within this share
 
 # (event, delta_w, reference before, reference after, standard error W) -> taught?
 type Teacher = Callable[[DeviceEvent, float, float | None, float | None, float], bool]
@@ -496,11 +498,15 @@ class Correlator:
 
         Cached for the last cadence seen: the meter's cadence changes rarely.
         """
-        if cadence is not None:
-            cadence = round(cadence, 1)  # a jittering cadence moves windows by nothing worth it
         cached = self._timings
-        if cached is not None and cached[0] == cadence:
-            return cached[1]
+        if cached is not None:
+            known = cached[0]
+            if known == cadence or (
+                cadence is not None
+                and known is not None
+                and abs(cadence - known) <= CADENCE_SLACK * known
+            ):  # a jittering cadence moves the windows by nothing worth a recompute
+                return cached[1]
         s = self.settings
         needed = self.needed_updates(cadence)
         ceiling_before = max(MAX_WINDOW_S, s.before_cap_s)
@@ -543,20 +549,21 @@ class Correlator:
         s = self.settings
         spread_before, drift_before, updates_before = before[1], before[2], before[3]
         spread_after, drift_after, updates_after = after[1], after[2], after[3]
-        n_before = updates_before if updates_before > 1 else 1
-        n_after = updates_after if updates_after > 1 else 1
-        sigma = _hypot(before[9], after[9])
-        sigma += 0.05 * abs(compensated)
-        noise = 1.25 * _sqrt(spread_before**2 / n_before + spread_after**2 / n_after)
-        noise += 0.5 + 0.05 * abs(compensated)
+        # a window's spread over the root of its readings (at least one)
+        error_before = (
+            spread_before / _sqrt(updates_before) if updates_before > 1 else spread_before
+        )
+        error_after = spread_after / _sqrt(updates_after) if updates_after > 1 else spread_after
+        sigma = _hypot(before[9], after[9]) + 0.05 * abs(compensated)
+        noise = 1.25 * _hypot(error_before, error_after) + 0.5 + 0.05 * abs(compensated)
         size = abs(delta)
         confidence = 1.0 - _exp(-size / noise / 3.0)  # the SNR factor
         fewest = updates_before if updates_before < updates_after else updates_after
         if fewest < wanted:
             confidence *= fewest / wanted
-        excess = max(
-            abs(drift_before) - 2.0 * spread_before / _sqrt(n_before / 2.0),
-            abs(drift_after) - 2.0 * spread_after / _sqrt(n_after / 2.0),
+        excess = max(  # 2 spreads / sqrt(n / 2) = 2 sqrt(2) errors
+            abs(drift_before) - _DRIFT_ERRORS * error_before,
+            abs(drift_after) - _DRIFT_ERRORS * error_after,
             0.0,
         )
         if excess:

@@ -11,6 +11,7 @@ from the events.
 
 from itertools import pairwise
 import math
+from operator import sub
 from typing import NamedTuple
 
 from .stats import robust_slice_sorted
@@ -60,11 +61,14 @@ def modes_of_sorted(ordered: list[float], noise_var: float) -> list[Mode]:
     if not count:
         return []
     first, last = ordered[0], ordered[-1]
-    if (first > 0.0 or last < 0.0) and last - first <= GAP_ABSOLUTE_W + GAP_RELATIVE * min(
-        abs(first), abs(last)
-    ):  # the usual bucket: one tight cloud of one sign, no gap to look for
-        return [_mode(ordered, 0, count, noise_var)]
     by_noise = GAP_SIGMAS * math.sqrt(2.0 * noise_var)
+    if last - first <= by_noise or (
+        (first > 0.0 or last < 0.0)
+        and last - first <= GAP_ABSOLUTE_W + GAP_RELATIVE * min(abs(first), abs(last))
+    ):  # the usual bucket: one cloud no gap can split, nothing to look for
+        return [_mode(ordered, 0, count, noise_var)]
+    if count < 2 or max(map(sub, ordered[1:], ordered, strict=False)) <= by_noise:
+        return [_mode(ordered, 0, count, noise_var)]  # no gap beyond the events' own noise
     bounds = [0]
     for index in range(1, count):
         low, high = ordered[index - 1], ordered[index]

@@ -263,7 +263,7 @@ class PowerSeries:
 
     def window(self, start: float, end: float) -> WindowStats:
         """Statistics of the held value over [start, end] (see measure)."""
-        return WindowStats(start, end, *self.measure(start, end))
+        return WindowStats(start, end, *self.measure(start, end, exact_median=True))
 
     def nth_after(self, start: float, count: int) -> float | None:
         """Time of the count-th reading after `start` (None when not yet that many)."""
@@ -275,14 +275,18 @@ class PowerSeries:
         index = bisect_right(self._ts, end) - count
         return self._ts[index] if index >= 0 else None
 
-    def measure(self, start: float, end: float, inside_only: bool = False) -> Measured:
+    def measure(
+        self, start: float, end: float, inside_only: bool = False, exact_median: bool = False
+    ) -> Measured:
         """Time-weighted median of the held value over [start, end], with spread and drift.
 
         A plain tuple (median, spread, drift, updates, gap, values, starts, ends, level,
         error): the correlation path reads it directly, once per window, and needs no object
         around it. The level is the time-weighted mean when every reading lies within a few
         spreads of the median (a clean window: the mean is 1.25x more precise), else the
-        median (an inrush spike or another load's step does not move it).
+        median (an inrush spike or another load's step does not move it). In a clean window
+        the first element is the readings' plain median unless `exact_median` asks for the
+        time-weighted one (window() does; the correlation path only needs the level).
 
         The median weighs each value by how long it held: one sort of the readings' indices by
         value (float keys: CPython's fastest sort) and a walk to half the total time. The spread
@@ -334,29 +338,37 @@ class PowerSeries:
             if inside_only and values:  # one reading right at the end: it is the value
                 return values[-1], 0.0, 0.0, updates, gap, (), (), (), values[-1], 0.0
             return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
-        durations = list(map(sub, ends, starts, strict=True))
+        durations = list(map(sub, ends, starts, strict=False))  # equal lengths by construction
         count = len(values)
-        order = sorted(range(count), key=values.__getitem__)
-        running = 0.0
-        for index in order:  # the loop leaves the median's index behind
-            running += durations[index]
-            if running >= half:
-                break
-        median = values[index]
-        spread = IQR_SCALE * (values[order[(3 * count) // 4]] - values[order[count // 4]])
+        ordered = sorted(values)  # floats: CPython's fastest sort
+        spread = IQR_SCALE * (ordered[(3 * count) // 4] - ordered[count // 4])
         split = count // 2
         if split:
             early = sum(values[:split])
             drift = (total - early) / (count - split) - early / split
         else:
             drift = 0.0
-        if count >= CLEAN_MIN_READINGS and spread > 0.0:
+        clean = count >= CLEAN_MIN_READINGS and spread > 0.0
+        if clean:
             limit = CLEAN_SPREADS * spread
-            if values[order[-1]] - median <= limit and median - values[order[0]] <= limit:
-                # no outlier: the mean is the more precise level
+            middle = ordered[split]
+            clean = ordered[-1] - middle <= limit and middle - ordered[0] <= limit
+            if clean and not exact_median:
+                # no outlier: the mean is the more precise level (and the time-weighted
+                # median, only a fallback, is not worked out: the readings' median stands in)
                 level = _sumprod(values, durations) / (2.0 * half)
                 error = spread / _sqrt(count)
-                return median, spread, drift, updates, gap, values, starts, ends, level, error
+                return middle, spread, drift, updates, gap, values, starts, ends, level, error
+        running = 0.0
+        for index in sorted(range(count), key=values.__getitem__):
+            running += durations[index]
+            if running >= half:  # the loop leaves the median's index behind
+                break
+        median = values[index]
+        if clean:
+            level = _sumprod(values, durations) / (2.0 * half)
+            error = spread / _sqrt(count)
+            return median, spread, drift, updates, gap, values, starts, ends, level, error
         error = MEDIAN_NOISE * spread / _sqrt(count)
         return median, spread, drift, updates, gap, values, starts, ends, median, error
 
