@@ -270,3 +270,26 @@ async def test_backfill_while_the_meter_is_unavailable(
     )
     assert result is not None
     assert result["learned"] >= 5
+
+
+async def test_backfill_after_a_rename_knows_the_renamed_device_events(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The recorder moves a renamed entity's history to its new id; the ledger moves too."""
+    er.async_get(hass).async_get_or_create("switch", "test", "kettle", suggested_object_id="kettle")
+    await _setup(hass, mock_config_entry)
+    await cycles(hass, freezer, KETTLE, 300, 2000, 2)
+    await run(hass, freezer, 60, 300)
+    er.async_get(hass).async_update_entity(KETTLE, new_entity_id="switch.boiler")
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+
+    result = await hass.services.async_call(
+        DOMAIN, "backfill", {"days": 1}, blocking=True, return_response=True
+    )
+    assert result is not None
+    assert result["correlations"] == result["duplicates"] == 4
+    assert result["learned"] == 0

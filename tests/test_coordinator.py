@@ -136,6 +136,32 @@ async def test_price_entity_or_fixed(
     assert coordinator.data.price_per_kwh == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("price_state", "unit", "expected"),
+    [
+        ("300", "EUR/MWh", 0.3),  # day-ahead prices are often per MWh
+        ("0.0003", "EUR/Wh", 0.3),
+        ("0.3", "EUR/kWh", 0.3),
+        ("0.3", "EUR", 0.3),  # no energy unit: per kWh, as Home Assistant's energy cost
+    ],
+)
+async def test_price_entity_unit_is_converted_to_per_kwh(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    price_state: str,
+    unit: str,
+    expected: float,
+) -> None:
+    """A price sensor in EUR/MWh is priced per kWh (it was taken as 300 EUR/kWh)."""
+    hass.states.async_set("sensor.day_ahead", price_state, {"unit_of_measurement": unit})
+    coordinator = await setup_entry(
+        hass,
+        mock_config_entry,
+        options={OPT_PRICE_ENTITY: "sensor.day_ahead", OPT_PRICE_PER_KWH: 0.25},
+    )
+    assert coordinator.data.price_per_kwh == pytest.approx(expected)
+
+
 async def test_high_consumption_needs_to_last(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
 ) -> None:
@@ -180,6 +206,19 @@ def test_daily_energy_counts_increases_and_resets() -> None:
     assert restored.update("2026-11-24", 2.0) == pytest.approx(1.5)
 
 
+def test_daily_energy_refuses_what_no_supply_delivers() -> None:
+    """A counter glitch (thousands of kWh in seconds) adds nothing and becomes the new base."""
+    daily = DailyEnergy(max_power_w=100_000.0)
+    t0 = 1_780_272_000.0
+    daily.update("2026-06-01", 12_000.0, t0)
+    assert daily.update("2026-06-01", 12_001.0, t0 + 60) == pytest.approx(1.0)
+    assert daily.update("2026-06-01", 1e9, t0 + 65) == pytest.approx(1.0)  # a glitch
+    assert daily.update("2026-06-01", 12_002.0, t0 + 70) == pytest.approx(1.0)  # back: a "reset"
+    assert daily.update("2026-06-01", 12_003.5, t0 + 75) == pytest.approx(2.5)
+    # A sensor reporting every 5 min: 8 kWh in 5 min is 96 kW, still a home's supply.
+    assert daily.update("2026-06-01", 12_011.5, t0 + 375) == pytest.approx(10.5)
+
+
 def test_daily_energy_stays_finite() -> None:
     """A broken energy sensor at 1e308 twice cannot overflow the day's total."""
     daily = DailyEnergy()
@@ -201,6 +240,39 @@ async def test_daily_energy_from_energy_sensor(
     hass.states.async_set("sensor.home_energy", "1002500", {"unit_of_measurement": "Wh"})
     await run_meter(hass, freezer, 6, 300)
     assert coordinator.data.daily_energy_kwh == pytest.approx(2.5)
+
+
+def test_daily_energy_refuses_an_implausible_rise() -> None:
+    """With times, a rise the maximum power cannot have drawn is not counted; the glitch's
+    return is no "reset" that counts the whole reading; a replaced, higher meter counts on."""
+    daily = DailyEnergy(max_power_w=100_000.0)
+    daily.update("2026-11-23", 12_000.0, 0.0)
+    assert daily.update("2026-11-23", 12_001.0, 60.0) == pytest.approx(1.0)
+    assert daily.update("2026-11-23", 1e308, 65.0) == pytest.approx(1.0)  # a glitch
+    assert daily.update("2026-11-23", 12_002.0, 70.0) == pytest.approx(1.0)  # back: no reset
+    assert daily.update("2026-11-23", 12_002.5, 130.0) == pytest.approx(1.5)
+    assert daily.update("2026-11-23", 30_000.0, 135.0) == pytest.approx(1.5)  # a new meter
+    assert daily.update("2026-11-23", 30_001.0, 200.0) == pytest.approx(2.5)  # counts on
+    assert daily.update("2026-11-23", 30_001.0, 9000.0) == pytest.approx(2.5)  # no change
+    assert daily.refused == 3
+    # 100 kW for an hour plus the time since the reading changed (at 200 s) is plausible.
+    assert daily.update("2026-11-23", 30_301.0, 9000.0) == pytest.approx(302.5)
+
+
+async def test_daily_energy_glitch_of_the_energy_sensor(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """An energy sensor reporting 1e308 kWh for a moment (seen on a real instance: "Energy
+    today" stayed at 1e308 kWh for the rest of the day) leaves today's energy as it was."""
+    kwh = {"unit_of_measurement": "kWh", "device_class": "energy"}
+    hass.states.async_set("sensor.home_energy", "12000.0", kwh)
+    coordinator = await setup_entry(
+        hass, mock_config_entry, data={CONF_ENERGY_SENSOR: "sensor.home_energy"}
+    )
+    for reading in ("12000.5", "1e308", "12001.0", "12001.5"):
+        hass.states.async_set("sensor.home_energy", reading, kwh)
+        await run_meter(hass, freezer, 6, 300)
+    assert coordinator.data.daily_energy_kwh == pytest.approx(1.0)
 
 
 async def test_points_handed_to_the_sink(

@@ -166,6 +166,7 @@ async def test_learned_devices_into_the_energy_dashboard(
     again = issues.async_get_issue(DOMAIN, issue)
     assert again is not None
     assert again.translation_placeholders["count"] == "1"
+    assert again.translation_key == "energy_dashboard_device"  # "Add 1 learned device ..."
 
     # Ignored, then another device is learned: it comes back (not hidden by the old "ignore").
     ir.async_ignore_issue(hass, DOMAIN, issue, True)

@@ -19,9 +19,11 @@ from custom_components.energy_correlator.const import (
     CONF_EXCLUDE,
     CONF_INCLUDE,
     CONF_METER,
+    DEFAULT_DOMAINS,
     EVENT_CORRELATION,
 )
 from custom_components.energy_correlator.engine import Engine
+from custom_components.energy_correlator.flow_schemas import EXTRA_DOMAINS
 from custom_components.energy_correlator.listener import device_level
 from tests.conftest import METER, set_meter
 
@@ -399,3 +401,30 @@ async def test_meter_rename_updates_the_entry(
     coordinator = mock_config_entry.runtime_data.coordinator
     assert coordinator is not old_coordinator
     assert coordinator.engine.config.main_meter == "sensor.grid_power"
+
+
+async def test_broken_hvac_action_does_not_stop_the_rescan(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A climate entity whose hvac_action is a list (seen on a real instance) is adopted with an
+    unknown level; the heartbeat's rescan goes on to track the other new entities."""
+    engine = engine_of(init_integration)
+    hass.states.async_set("climate.broken", "heat", {"hvac_action": ["heating"]})
+    hass.states.async_set("switch.fan_heater", "off")
+    await hass.async_block_till_done()
+    await run_meter(hass, freezer, 6, 300)  # one heartbeat (5 s)
+    assert "Traceback" not in caplog.text
+    assert engine.device_level("switch.fan_heater") == 0.0
+    hass.states.async_set("switch.fan_heater", "on")
+    await hass.async_block_till_done()
+    assert engine.stats.events == 1
+
+
+def test_every_offered_domain_has_levels() -> None:
+    """No device type on the devices form is silently ignored: each has an off level (valve,
+    lock and lawn_mower were offered, but their changes never became events)."""
+    for domain in (*DEFAULT_DOMAINS, *EXTRA_DOMAINS):
+        assert device_level(State(f"{domain}.x", "off")) is not None, domain

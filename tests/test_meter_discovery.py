@@ -264,3 +264,50 @@ async def test_legacy_grid_format(hass: HomeAssistant) -> None:
 
     assert discovery.candidates[:2] == ["sensor.grid_w", "sensor.grid_w2"]
     assert discovery.energy_sensor == "sensor.grid_kwh"
+
+
+async def test_our_own_sensors_and_configured_meters_are_not_proposed(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A second entry's flow proposes neither the configured meter nor our own sensors.
+
+    Seen on a real instance: the second flow pre-selected "Peak power (24 h)" of the first
+    entry as the whole-home meter and its "Energy today" as the energy meter (they read the
+    most and are named after the home).
+    """
+    ours = {
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+    }
+    assert any(hass.states.get(e) for e in ours if e.startswith("sensor."))
+    _set(hass, "sensor.grid_power", "120", POWER_W)
+    _set(
+        hass,
+        "sensor.grid_energy",
+        "5.0",
+        {
+            "device_class": "energy",
+            "unit_of_measurement": "kWh",
+            "state_class": "total_increasing",
+        },
+    )
+    discovery = await async_discover_meters(hass)
+    assert discovery.candidates == ["sensor.grid_power"]
+    assert discovery.energy_sensor == "sensor.grid_energy"
+    assert not ours & set(await async_discover_circuits(hass, "sensor.grid_power"))
+
+
+async def test_our_own_sensor_is_refused_as_meter(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Picking one of our sensors as the meter is a form error (it would feed on itself)."""
+    peak = next(
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+        if entity.original_device_class == "power" and hass.states.get(entity.entity_id)
+    )
+    assert validate_meter(hass, peak) == "meter_is_ours"

@@ -167,6 +167,7 @@ async def test_entities_registered_under_old_unique_ids_keep_their_ids(
         f"{METER}_{kettle.id}_learned_power": f"{entry.entry_id}_{kettle.id}_learned_power",
         f"{METER}_{KETTLE}_estimated_energy": f"{entry.entry_id}_{kettle.id}_estimated_energy",
         f"{METER}_switch.gone_estimated_power": f"{entry.entry_id}_switch.gone_estimated_power",
+        "a_meter_subentry_consumption": "a_meter_subentry_consumption",  # not ours to move
     }
     registered = {
         unique_id: entity_registry.async_get_or_create(

@@ -216,6 +216,15 @@ async def test_schema_rejects_bad_values(
         await call(hass, "get_correlations", limit=0)
 
 
+@pytest.mark.parametrize("entity_id", [123, 1.5, {"a": 1}], ids=["int", "float", "dict"])
+async def test_relearn_rejects_an_entity_id_that_is_no_text(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entity_id: object
+) -> None:
+    """A number or mapping as entity_id is a validation error (it was a TypeError: HTTP 500)."""
+    with pytest.raises(probatio.Invalid):
+        await hass.services.async_call(DOMAIN, "relearn", {"entity_id": entity_id}, blocking=True)
+
+
 async def test_services_yaml_describes_every_action(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

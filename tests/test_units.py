@@ -4,7 +4,12 @@ the config flow's meter checks, backfill and the coordinator's energy sensor and
 from homeassistant.core import State
 import pytest
 
-from custom_components.energy_correlator.units import energy_kwh, power_w, state_number
+from custom_components.energy_correlator.units import (
+    energy_kwh,
+    power_w,
+    price_per_kwh,
+    state_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +66,22 @@ def test_missing_state_is_no_number() -> None:
     assert state_number(None) is None
     assert power_w(None) is None
     assert energy_kwh(None) is None
+
+
+@pytest.mark.parametrize(
+    ("state", "unit", "expected"),
+    [
+        ("300", "EUR/MWh", 0.3),
+        ("30", "ct/kWh", 30.0),  # the currency part is the user's business
+        ("0.3", None, 0.3),
+        ("0.3", "EUR/m³", 0.3),  # not an energy unit: taken as per kWh
+        ("abc", "EUR/kWh", None),
+        ("1e308", "EUR/Wh", None),  # overflows: no price
+    ],
+)
+def test_price_per_kwh(state: str, unit: str | None, expected: float | None) -> None:
+    """A price entity's state per kWh from the energy unit after its "/"."""
+    attrs = {} if unit is None else {"unit_of_measurement": unit}
+    assert price_per_kwh(State("sensor.price", state, attrs)) == (
+        None if expected is None else pytest.approx(expected)
+    )

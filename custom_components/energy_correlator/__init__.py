@@ -108,7 +108,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyCorrelatorConfigEn
     sink = coordinator.sink = await async_acquire_sink(hass, entry)
 
     entry.async_on_unload(coordinator.async_follow_meter())
-    listener = StateListener(hass, entry, engine, coordinator.async_schedule_due)
+    listener = StateListener(
+        hass, entry, engine, coordinator.async_schedule_due, coordinator.event_ledger
+    )
     entry.async_on_unload(listener.async_stop)
     entry.async_on_unload(async_at_started(hass, listener.async_start))
 

@@ -60,6 +60,9 @@ DEFAULT_HIGH_POWER_DURATION_S: Final = 60
 DEFAULT_PRICE_PER_KWH: Final = 0.30
 # A meter reading beyond ± this is refused as implausible (a home's supply is far below it).
 DEFAULT_MAX_POWER_W: Final = 100_000.0
+# An energy sensor's rise is plausible up to the maximum power over the time since its last
+# reading plus this much (a sensor that reports late); beyond it (1e308 kWh) it is not counted.
+ENERGY_STEP_SLACK_S: Final = 3600.0
 # 24 h of the default rate (one smart_meter point per 5 s = 17 280/day) with room for circuits,
 # correlations and profiles.
 DEFAULT_BACKLOG_MAX_POINTS: Final = 200_000

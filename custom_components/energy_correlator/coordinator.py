@@ -36,15 +36,18 @@ from .const import (
     CONF_METER,
     DEFAULT_HIGH_POWER_DURATION_S,
     DEFAULT_HIGH_POWER_W,
+    DEFAULT_MAX_POWER_W,
     DEFAULT_PHANTOM_THRESHOLD_W,
     DEFAULT_PRICE_PER_KWH,
     DEFAULT_SCAN_INTERVAL_S,
     DOMAIN,
+    ENERGY_STEP_SLACK_S,
     EVENT_CORRELATION,
     LOGGER,
     METER_UNAVAILABLE_AFTER,
     OPT_HIGH_POWER_DURATION_S,
     OPT_HIGH_POWER_W,
+    OPT_MAX_POWER_W,
     OPT_PHANTOM_THRESHOLD_W,
     OPT_PRICE_ENTITY,
     OPT_PRICE_PER_KWH,
@@ -55,7 +58,7 @@ from .data import CorrelatorData, DeviceData, EnergyCorrelatorConfigEntry
 from .engine import Correlation, Engine, EngineStats, ProfileSummary
 from .event_ledger import EventLedger
 from .store import CorrelatorStore, StoredData, load_engine_parts
-from .units import energy_kwh, state_number
+from .units import energy_kwh, price_per_kwh
 
 if TYPE_CHECKING:
     from .influx import InfluxSink
@@ -73,16 +76,22 @@ class DailyEnergy:
 
     Sums the increases between readings of the same local day, so a sensor that resets (a daily
     utility meter, a replaced device) counts from its new value instead of going negative, and
-    a net meter that runs backwards while exporting adds nothing: never a decrease.
+    a net meter that runs backwards while exporting adds nothing: never a decrease. With the
+    reading's time, a rise beyond what `max_power_w` can draw since the last reading (plus
+    ENERGY_STEP_SLACK_S) is not counted (a glitch at 1e308 kWh); the reading becomes the new
+    reference, so a replaced meter that starts higher counts on from there.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_power_w: float = DEFAULT_MAX_POWER_W) -> None:
         """Nothing seen yet."""
+        self.max_power_w = max_power_w
         self.day: str | None = None
         self.total_kwh = 0.0
         self.last_kwh: float | None = None
+        self.last_ts: float | None = None
+        self.refused = 0  # rises not counted as implausible (diagnostics)
 
-    def update(self, day: str, reading_kwh: float | None) -> float:
+    def update(self, day: str, reading_kwh: float | None, ts: float | None = None) -> float:
         """Add one reading (None: unavailable, nothing added); returns today's energy."""
         if day != self.day:
             self.day = day
@@ -91,15 +100,27 @@ class DailyEnergy:
             if self.last_kwh is not None:
                 step = reading_kwh - self.last_kwh
                 if step >= 0:
-                    total = self.total_kwh + step
+                    rise = step
                 elif reading_kwh < RESET_SHARE * self.last_kwh and reading_kwh >= 0:
-                    total = self.total_kwh + reading_kwh  # a reset: counting starts from zero
+                    rise = reading_kwh  # a reset: counting starts from zero
                 else:  # a net meter running backwards (export): today's import is unchanged
-                    total = self.total_kwh
-                if math.isfinite(total):  # two absurd readings never make an infinite day
-                    self.total_kwh = total
+                    rise = 0.0
+                if not self._plausible(rise, ts):
+                    self.refused += 1
+                    LOGGER.debug("Energy reading %s kWh refused: an implausible rise", reading_kwh)
+                elif math.isfinite(total := self.total_kwh + rise):
+                    self.total_kwh = total  # two absurd readings never make an infinite day
+            if reading_kwh != self.last_kwh:
+                self.last_ts = ts
             self.last_kwh = reading_kwh
         return self.total_kwh
+
+    def _plausible(self, rise_kwh: float, ts: float | None) -> bool:
+        """Whether the maximum power can have used this much since the last reading."""
+        if ts is None or rise_kwh == 0.0:
+            return True
+        elapsed = ENERGY_STEP_SLACK_S + max(ts - (self.last_ts or ts), 0.0)
+        return rise_kwh <= self.max_power_w / 1000.0 * elapsed / 3600.0
 
     def as_dict(self) -> dict[str, Any]:
         """For the store."""
@@ -165,7 +186,9 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         self.main_meter: str = entry.data[CONF_METER]
         self._circuits: list[str] = list(entry.data.get(CONF_CIRCUITS) or [])
         self._energy_sensor: str | None = entry.data.get(CONF_ENERGY_SENSOR) or None
-        self.daily_energy = DailyEnergy()
+        self.daily_energy = DailyEnergy(
+            float(entry.options.get(OPT_MAX_POWER_W, DEFAULT_MAX_POWER_W))
+        )
         self._due_unsub: CALLBACK_TYPE | None = None
         self._due_at: float | None = None
         self._high_since: float | None = None
@@ -204,7 +227,7 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         try:
             self.daily_energy.load(dict(stored.get("shell", {}).get("daily_energy") or {}))
         except TypeError, ValueError, AttributeError:
-            self.daily_energy = DailyEnergy()
+            self.daily_energy = DailyEnergy(self.daily_energy.max_power_w)
             broken.append("shell.daily_energy")
         self._profiles = {p.entity_id: p for p in self.engine.profiles()}
         recent = self.engine.recent_correlations(limit=1)
@@ -381,7 +404,7 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         options = self.config_entry.options
         if price_entity := options.get(OPT_PRICE_ENTITY):
             state = self.hass.states.get(price_entity)
-            if (price := state_number(state)) is not None:
+            if (price := price_per_kwh(state)) is not None:
                 return price
             LOGGER.debug("Price entity %s is %s: using the fixed price", price_entity, state)
         fixed = options.get(OPT_PRICE_PER_KWH, DEFAULT_PRICE_PER_KWH)
@@ -392,7 +415,8 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         if self._energy_sensor is None:
             return self.engine.energy_today_kwh(now)
         day = dt_util.as_local(dt_util.utc_from_timestamp(now)).date().isoformat()
-        return self.daily_energy.update(day, energy_kwh(self.hass.states.get(self._energy_sensor)))
+        reading = energy_kwh(self.hass.states.get(self._energy_sensor))
+        return self.daily_energy.update(day, reading, now)
 
     def _high_consumption(self, now: float, meter_w: float | None) -> bool | None:
         """Meter above the threshold for at least the configured duration."""

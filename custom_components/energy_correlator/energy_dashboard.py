@@ -33,6 +33,7 @@ from .energy_prefs import async_energy_prefs, device_statistics
 
 ISSUE_PREFIX = "energy_dashboard_devices_"
 ISSUE_TRANSLATION_KEY = "energy_dashboard_devices"
+ISSUE_TRANSLATION_KEY_ONE = "energy_dashboard_device"  # "Add 1 learned device ..."
 # Where `async_get_manager` (a singleton) keeps the manager; read without awaiting it.
 _ENERGY_MANAGER_KEY = "energy_manager"
 # How often devices waiting for their first statistics are looked at again.
@@ -161,7 +162,9 @@ class EnergyDashboardOffer:
             is_fixable=True,
             is_persistent=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_TRANSLATION_KEY,
+            translation_key=ISSUE_TRANSLATION_KEY_ONE
+            if len(devices) == 1
+            else ISSUE_TRANSLATION_KEY,
             translation_placeholders={"count": str(len(devices)), "title": self._entry.title},
             data={"entry_id": self._entry.entry_id},
         )

@@ -93,6 +93,14 @@ class EventLedger:
             added = True
         return added
 
+    def rename(self, old: str, new: str) -> None:
+        """A device's entity id changed (the recorder's history moves with it)."""
+        if (times := self._events.pop(old, None)) is not None:
+            self._events[new] = sorted({*self._events.get(new, ()), *times})
+        if (ranges := self._ranges.pop(old, None)) is not None:
+            self._ranges[new] = ranges
+        self.schedule_save()
+
     def forget(self, entity_ids: Iterable[str] | None) -> None:
         """Relearn: these devices' events (all when None) may teach again."""
         if entity_ids is None:

@@ -42,6 +42,7 @@ from .const import (
 )
 from .data import EnergyCorrelatorConfigEntry
 from .engine import Engine, classify_change, level_of
+from .event_ledger import EventLedger
 from .unique_ids import async_remove_device_entities
 from .units import power_w
 from .watched import WatchRules
@@ -63,12 +64,14 @@ class StateListener:
         entry: EnergyCorrelatorConfigEntry,
         engine: Engine,
         on_event: Callable[[], None],
+        ledger: EventLedger | None = None,
     ) -> None:
         """Nothing is subscribed until `async_start`."""
         self._hass = hass
         self._entry = entry
         self._engine = engine
         self._on_event = on_event
+        self._ledger = ledger  # the events already handled (renames move them)
         self._main_meter: str = entry.data[CONF_METER]
         self._circuits: list[str] = list(entry.data.get(CONF_CIRCUITS) or [])
         self._rules = WatchRules.from_data(entry.data)
@@ -302,6 +305,8 @@ class StateListener:
                 self._entry, options={**self._entry.options, OPT_PRICE_ENTITY: new}
             )
         self._engine.rename_entity(old, new)
+        if self._ledger is not None:
+            self._ledger.rename(old, new)
         for key in (CONF_INCLUDE, CONF_EXCLUDE):
             if old in (listed := data.get(key) or []):
                 data[key] = [new if entity_id == old else entity_id for entity_id in listed]

@@ -19,9 +19,9 @@ from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN, EVENT_CORRELATION
 
-# Fired by the utility-meter wing for an anomalous day (fields: name, value, expected_low,
-# expected_high, and optionally entity_id, unit, meter_id).
-EVENT_METER_ANOMALY = "energy_correlator_meter_anomaly"
+# Fired by the utility-meter wing for an anomalous day (meters/runtime.py: name, value,
+# expected_low, expected_high, unit, meter_id, and entity_id: the meter's anomaly sensor).
+from .meters.const import EVENT_METER_ANOMALY
 
 # Why a correlation did not teach its device, in words.
 _NOT_LEARNED = {

@@ -5,7 +5,8 @@ total/home/house/grid/main, then the largest current reading. The energy meter i
 same way (the grid's energy sensor, else a kWh sensor of the meter's own device or named like a
 main meter). Circuits are proposed only when plausible: a channel of the meter's own device or a
 sensor named like a circuit, channel, phase or CT clamp — never a watched device's own plug, never
-a production (solar) sensor.
+a production (solar) sensor. Our own sensors (peak power, untracked power, energy today...) are
+never proposed nor accepted: they are derived from a meter, so choosing one makes a loop.
 """
 
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, State, split_entity_id
 from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_ENERGY_SENSOR, CONF_METER, DEFAULT_DOMAINS
+from .const import CONF_ENERGY_SENSOR, CONF_METER, DEFAULT_DOMAINS, DOMAIN
 from .energy_prefs import GridSensors, async_energy_prefs, grid_sensors
 from .units import ENERGY_UNITS, POWER_UNITS, power_w, state_unit
 
@@ -52,6 +53,8 @@ def validate_meter(hass: HomeAssistant, entity_id: str) -> str | None:
     """The form error for a meter that cannot be used, None when it can."""
     if (state := hass.states.get(entity_id)) is None:
         return "meter_not_found"
+    if entity_id in _our_entities(hass):
+        return "meter_is_ours"
     if state_unit(state) not in POWER_UNITS:
         return "meter_not_power"
     if state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
@@ -81,7 +84,12 @@ def meter_title(hass: HomeAssistant, entity_id: str) -> str:
 async def async_discover_meters(hass: HomeAssistant) -> MeterDiscovery:
     """Rank every W/kW power sensor as a whole-home meter candidate, and propose an energy meter."""
     prefs = grid_sensors(await async_energy_prefs(hass))
-    ranked = _power_candidates(hass, prefs)
+    configured = {
+        entry.data[CONF_METER]
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if CONF_METER in entry.data
+    }
+    ranked = [meter for meter in _power_candidates(hass, prefs) if meter not in configured]
     return MeterDiscovery(
         candidates=ranked,
         energy_sensor=_energy_meter(hass, prefs, ranked[0] if ranked else None),
@@ -111,8 +119,9 @@ async def async_discover_circuits(hass: HomeAssistant, meter: str) -> list[str]:
 def _power_candidates(hass: HomeAssistant, prefs: GridSensors) -> list[str]:
     """Power sensors (W/kW, or any sensor the Energy dashboard uses as grid power), best first."""
     ranked: list[tuple[tuple[int, int, float, str], str]] = []
+    ours = _our_entities(hass)
     for state in hass.states.async_all("sensor"):
-        if state_unit(state) not in POWER_UNITS:
+        if state_unit(state) not in POWER_UNITS or state.entity_id in ours:
             continue
         in_prefs = state.entity_id in prefs.power
         if not in_prefs and state.attributes.get(ATTR_DEVICE_CLASS) != SensorDeviceClass.POWER:
@@ -129,8 +138,11 @@ def _energy_meter(hass: HomeAssistant, prefs: GridSensors, meter: str | None) ->
     ent_reg = er.async_get(hass)
     meter_device = _device_id(ent_reg, meter) if meter else None
     ranked: list[tuple[int, str]] = []
+    ours = _our_entities(hass)
     for state in hass.states.async_all("sensor"):
-        if not _is_energy_counter(state) or _words(state) & PRODUCTION_WORDS:
+        if state.entity_id in ours or not _is_energy_counter(state):
+            continue
+        if _words(state) & PRODUCTION_WORDS:
             continue
         if meter_device is not None and _device_id(ent_reg, state.entity_id) == meter_device:
             ranked.append((0, state.entity_id))
@@ -147,6 +159,16 @@ def _is_energy_counter(state: State) -> bool:
         and state.attributes.get("state_class")
         in (SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING)
     )
+
+
+def _our_entities(hass: HomeAssistant) -> set[str]:
+    """The entities of every entry of this integration (derived values, never a meter)."""
+    ent_reg = er.async_get(hass)
+    return {
+        entity.entity_id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for entity in er.async_entries_for_config_entry(ent_reg, entry.entry_id)
+    }
 
 
 def _device_id(ent_reg: er.EntityRegistry, entity_id: str) -> str | None:

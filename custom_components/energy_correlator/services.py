@@ -70,7 +70,10 @@ BACKFILL_SCHEMA = vol.Schema(
         ),
     }
 )
-RELEARN_SCHEMA = vol.Schema({**_ENTRY, vol.Optional(ATTR_ENTITY_ID): cv.entity_ids})
+# cv.entity_ids raises TypeError (not Invalid) on a number: only text or a list reaches it.
+RELEARN_SCHEMA = vol.Schema(
+    {**_ENTRY, vol.Optional(ATTR_ENTITY_ID): vol.All(vol.Any(str, list), cv.entity_ids)}
+)
 RESET_SCHEMA = vol.Schema(_ENTRY)
 
 

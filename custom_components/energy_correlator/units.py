@@ -97,6 +97,20 @@ def energy_kwh(state: State | None) -> float | None:
     return to_kwh(value, state_unit(state))
 
 
+def price_per_kwh(state: State | None) -> float | None:
+    """A price entity's state per kWh, None when it is no number.
+
+    As Home Assistant's own energy cost does: the energy unit after the "/" of its unit
+    (EUR/MWh, ct/Wh) is converted; without one (EUR/kWh, EUR, none) the price is per kWh.
+    """
+    if state is None or (value := state_number(state)) is None:
+        return None
+    per = (state_unit(state) or "").partition("/")[2]
+    if per not in ENERGY_UNITS:
+        return value
+    return _finite(EnergyConverter.convert(value, KWH, per))
+
+
 def gas_kwh(cubic_meters: float, calorific_kwh_per_m3: float, correction_factor: float) -> float:
     """Gas energy from volume: kWh = m³ * calorific value * correction (z) factor."""
     return cubic_meters * calorific_kwh_per_m3 * correction_factor

@@ -169,3 +169,36 @@ def test_level_of_agrees_with_classify_change() -> None:
     assert event is not None
     assert level_of("light", "on", old_attrs) == event.previous_level
     assert level_of("light", "on", new_attrs) == event.level
+
+
+@pytest.mark.parametrize(
+    "action", [["heating"], {"a": 1}, 123, None, ""], ids=["list", "dict", "int", "none", "empty"]
+)
+def test_hvac_action_that_is_no_text_is_unknown(action: Any) -> None:
+    """A climate entity reporting a list/dict/number as hvac_action is unknown, never a crash.
+
+    Seen on a real instance: a list raised TypeError (unhashable) in every heartbeat's rescan.
+    """
+    assert level_of("climate", "heat", {"hvac_action": action}) is None
+    assert level_of("climate", "off", {"hvac_action": action}) == 0.0
+    idle = {"hvac_action": "idle"}
+    assert _classify("climate", "heat", "heat", idle, {"hvac_action": action}) is None
+
+
+@pytest.mark.parametrize(
+    ("domain", "old", "new", "expected"),
+    [
+        ("valve", "closed", "opening", (TransitionKind.ONOFF, 0.0, 1.0)),
+        ("valve", "closing", "closed", (TransitionKind.ONOFF, 1.0, 0.0)),
+        ("lock", "locked", "unlocking", (TransitionKind.ONOFF, 0.0, 1.0)),
+        ("lock", "locking", "locked", (TransitionKind.ONOFF, 1.0, 0.0)),
+        ("lawn_mower", "docked", "mowing", (TransitionKind.ONOFF, 0.0, 1.0)),
+        ("lawn_mower", "returning", "docked", (TransitionKind.ONOFF, 1.0, 0.0)),
+    ],
+)
+def test_domains_the_flow_offers_make_events(
+    domain: str, old: str, new: str, expected: tuple[TransitionKind, float, float]
+) -> None:
+    """Every domain the devices form offers turns its power-relevant changes into events
+    (valve, lock, lawn_mower were offered but never produced one)."""
+    assert _classify(domain, old, new) == expected

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from .batch import clean_block, hour_ends
 from .models import (
     DAY,
     HOUR,
@@ -119,6 +120,11 @@ class Ledger:
         """A decrease large enough to be a reset/drop rather than noise."""
         return high - low >= self.config.decrease_tolerance * high
 
+    @property
+    def _drop_notice(self) -> Notice:
+        """What a large drop is: a reset where the meter resets, otherwise unexplained."""
+        return Notice.RESET if self.config.resets else Notice.UNEXPLAINED_DROP
+
     def add(
         self, ts: float, value: float, now: float, source: ReadingSource
     ) -> tuple[ReadingResult, float | None]:
@@ -134,24 +140,26 @@ class Ledger:
         n = len(tss)
         prev = self.reading(i - 1) if i > 0 else None
         nxt = self.reading(i) if i < n else None
+
+        def refuse(reason: Refusal) -> tuple[ReadingResult, None]:
+            return ReadingResult(False, reason, previous=prev, next=nxt), None
+
         if nxt is not None and nxt.ts == ts:
             same = nxt.value == value and codes[i] not in (OLD_FINAL, NEW_FIRST)
-            reason = Refusal.DUPLICATE if same else Refusal.CONFLICT
-            return ReadingResult(False, reason, previous=prev, next=nxt), None
-        refused = ReadingResult(False, Refusal.TYPO, previous=prev, next=nxt)
+            return refuse(Refusal.DUPLICATE if same else Refusal.CONFLICT)
         notice: Notice | None = None
         removed: Reading | None = None
         manual = source is ReadingSource.MANUAL
         if prev is not None and nxt is not None:
             if prev.value <= nxt.value:
                 if not prev.value <= value <= nxt.value:
-                    return refused, None
+                    return refuse(Refusal.TYPO)
             elif nxt.value < value < prev.value:
-                return ReadingResult(False, Refusal.DECREASE, previous=prev, next=nxt), None
+                return refuse(Refusal.DECREASE)
         elif prev is not None:  # the newest reading (or the newest of its physical meter)
             if value >= prev.value:
                 if self._absurd_rise(value - prev.value, ts - prev.ts, i):
-                    return refused, None
+                    return refuse(Refusal.TYPO)
             elif (
                 (manual or self._is_drop(prev.value, value))
                 and i >= 2
@@ -163,17 +171,17 @@ class Ledger:
                 i -= 1
                 notice = Notice.TYPO_REMOVED
             elif not self._is_drop(prev.value, value) or manual:
-                return ReadingResult(False, Refusal.DECREASE, previous=prev, next=nxt), None
+                return refuse(Refusal.DECREASE)
             else:
-                notice = Notice.RESET if self.config.resets else Notice.UNEXPLAINED_DROP
+                notice = self._drop_notice
         elif nxt is not None:  # the oldest reading
             if value <= nxt.value:
                 if self._absurd_rise(nxt.value - value, nxt.ts - ts, n):
-                    return refused, None
+                    return refuse(Refusal.TYPO)
             elif not self._is_drop(value, nxt.value) or manual:
-                return ReadingResult(False, Refusal.DECREASE, previous=prev, next=nxt), None
+                return refuse(Refusal.DECREASE)
             else:
-                notice = Notice.RESET if self.config.resets else Notice.UNEXPLAINED_DROP
+                notice = self._drop_notice
         code = _CODE[source]
         if (
             code in _THINNABLE
@@ -221,10 +229,11 @@ class Ledger:
         order = np.argsort(t, kind="stable")
         t, v = t[order], v[order]
         changed: float | None = None
+        manual = source is ReadingSource.MANUAL  # typed in: always judged one by one
         pos, n = 0, len(t)
         while pos < n:
             window = slice(pos, min(n, pos + FAST_WINDOW))
-            at, fast = self._fast_block(t[window], v[window], source)
+            at, fast = (0, 0) if manual else self._clean_block(t[window], v[window])
             if fast:
                 block = slice(pos, pos + fast)
                 since = self._insert_block(at, t[block], v[block], source)
@@ -244,47 +253,9 @@ class Ledger:
                 changed = since if changed is None else min(changed, since)
         return result, changed
 
-    def _fast_block(self, t: np.ndarray, v: np.ndarray, source: ReadingSource) -> tuple[int, int]:
-        """Where, and how many of the leading (sorted) readings, go in as one block: those that
-        fit between two stored neighbours (or before the first / after the last), never
-        decrease along the chain neighbour, block, neighbour, and never rise absurdly against
-        the usual rate. Such readings pass every rule of `add`; the rest go one by one."""
-        if len(t) == 0 or source is ReadingSource.MANUAL:
-            return 0, 0
-        at = bisect_left(self.ts, float(t[0]))
-        upto = len(t)
-        if at < len(self.ts):
-            upto = int(np.searchsorted(t, self.ts[at], side="left"))
-            if upto == 0:
-                return at, 0
-        tt, vv = t[:upto], v[:upto]
-        head = at > 0
-        if head:
-            tt = np.concatenate([[self.ts[at - 1]], tt])
-            vv = np.concatenate([[self.values[at - 1]], vv])
-        dt, dv = np.diff(tt), np.diff(vv)
-        bad = (dt <= 0) | (dv < 0)
-        rate = self.usual_rate()
-        span = float(tt[-1] - tt[0])
-        if rate is None and span >= DAY and len(dv) >= 3:
-            # the batch's own mean rate, without its largest steps (a typo must not set it)
-            rises = np.maximum(dv, 0.0)
-            top = max(1, len(dv) // 1000)
-            rate = float(rises.sum() - np.partition(rises, -top)[-top:].sum()) / span
-        if rate is not None and rate > 0:
-            bad |= dv > self.config.typo_factor * rate * np.maximum(dt, DAY)
-        fine = int(np.argmax(bad)) if bad.any() else len(dt)
-        count = fine if head else fine + 1  # without a neighbour before, the first is free
-        if at < len(self.ts) and count:
-            # the block must also stay below the stored reading after it, and its last reading
-            # must not be absurdly far below it
-            above = np.flatnonzero(v[:count] > self.values[at])
-            count = int(above[0]) if len(above) else count
-            if count and rate is not None and rate > 0:
-                gap = self.ts[at] - float(t[count - 1])
-                rise = self.values[at] - float(v[count - 1])
-                count -= rise > self.config.typo_factor * rate * max(gap, DAY)
-        return at, count
+    def _clean_block(self, t: np.ndarray, v: np.ndarray) -> tuple[int, int]:
+        """Where, and how many of the leading sorted readings, pass every rule at once."""
+        return clean_block(self.ts, self.values, t, v, self.usual_rate, self.config.typo_factor)
 
     def _insert_block(
         self, at: int, t: np.ndarray, v: np.ndarray, source: ReadingSource
@@ -295,10 +266,8 @@ class Ledger:
             return self._extend(t, v, source)
         code = _CODE[source]
         changed = self.ts[at - 1] if at > 0 else float(t[0])
-        if code in _THINNABLE and len(t) > 2:
-            hour = t // HOUR
-            keep = np.ones(len(t), bool)
-            keep[1:-1] = (hour[1:-1] != hour[:-2]) | (hour[1:-1] != hour[2:])
+        if code in _THINNABLE:
+            keep = hour_ends(t)
             t, v = t[keep], v[keep]
         self.ts[at:at] = array("d", np.ascontiguousarray(t, dtype=float).tobytes())
         self.values[at:at] = array("d", np.ascontiguousarray(v, dtype=float).tobytes())
@@ -325,10 +294,7 @@ class Ledger:
                 t = np.concatenate([np.array(self.ts[-tail:]), t])
                 v = np.concatenate([np.array(self.values[-tail:]), v])
                 del self.ts[-tail:], self.values[-tail:], self.codes[-tail:]
-            hour = t // HOUR
-            keep = np.ones(len(t), bool)
-            if len(t) > 2:
-                keep[1:-1] = (hour[1:-1] != hour[:-2]) | (hour[1:-1] != hour[2:])
+            keep = hour_ends(t)
             t, v = t[keep], v[keep]
         self.ts.frombytes(np.ascontiguousarray(t, dtype=float).tobytes())
         self.values.frombytes(np.ascontiguousarray(v, dtype=float).tobytes())

@@ -24,6 +24,8 @@ _MEDIA_OFF = frozenset({"off", "standby"})
 _MEDIA_PLAYING = frozenset({"playing"})
 _VACUUM_ACTIVE = frozenset({"cleaning", "returning"})
 _COVER_MOVING = frozenset({"opening", "closing"})
+_LOCK_MOVING = frozenset({"locking", "unlocking", "opening"})
+_MOWER_ACTIVE = frozenset({"mowing", "returning"})
 
 type LevelFn = Callable[[str, Mapping[str, Any]], float | None]
 
@@ -71,6 +73,8 @@ def _fan_level(state: str, attrs: Mapping[str, Any]) -> float | None:
 
 def _hvac_level(state: str, attrs: Mapping[str, Any]) -> float | None:
     action = attrs.get("hvac_action")
+    if not isinstance(action, str):  # a broken integration's list or number says nothing
+        action = None
     if action in _ACTIVE_HVAC_ACTIONS:
         return 1.0
     if action in _INACTIVE_HVAC_ACTIONS or state == "off":
@@ -92,7 +96,17 @@ def _vacuum_level(state: str, _attrs: Mapping[str, Any]) -> float | None:
 
 
 def _cover_level(state: str, _attrs: Mapping[str, Any]) -> float | None:
+    """Covers and valves draw power while their motor moves."""
     return 1.0 if state in _COVER_MOVING else 0.0
+
+
+def _lock_level(state: str, _attrs: Mapping[str, Any]) -> float | None:
+    """A lock's motor runs while it locks, unlocks or opens."""
+    return 1.0 if state in _LOCK_MOVING else 0.0
+
+
+def _mower_level(state: str, _attrs: Mapping[str, Any]) -> float | None:
+    return 1.0 if state in _MOWER_ACTIVE else 0.0
 
 
 def _kind_for(
@@ -117,8 +131,12 @@ def _kind_for(
         return TransitionKind.MEDIA, _media_level
     if domain == "vacuum":
         return TransitionKind.ONOFF, _vacuum_level
-    if domain == "cover":
+    if domain in {"cover", "valve"}:
         return TransitionKind.ONOFF, _cover_level
+    if domain == "lock":
+        return TransitionKind.ONOFF, _lock_level
+    if domain == "lawn_mower":
+        return TransitionKind.ONOFF, _mower_level
     if domain in {"switch", "humidifier", "input_boolean", "siren", "remote"}:
         return TransitionKind.ONOFF, _onoff_level
     return None

@@ -32,7 +32,8 @@ function topConsumersMarkdown(entityId) {
     "| Device | Learned | kWh / month | Cost / month |",
     "|:--|--:|--:|--:|",
     "{% for r in rows %}| {{ state_attr(r.entity_id, 'friendly_name') or r.entity_id }} | " +
-      "{{ r.learned_power_w | round(0) | int }} W | {{ r.kwh_per_month | round(1) }} | " +
+      "{{ r.learned_power_w | round(0) | int }} W | " +
+      "{{ r.kwh_per_month | round(1) if r.kwh_per_month is not none else '-' }} | " +
       "{{ '%.2f' | format(r.cost_per_month) if r.cost_per_month is not none else '-' }} |",
     "{% endfor %}",
     "{% else %}Nothing learned yet. Switch a few devices on and off, a minute or two apart: " +
@@ -46,8 +47,16 @@ function serviceView(hass, service, devices) {
     ? hass.states[service.untracked_power]?.attributes?.meter_entity_id
     : undefined;
   if (meter && hass.states[meter]) tiles.push({ type: "tile", entity: meter, name: "Current power" });
-  for (const key of ["daily_energy", "peak_power", "correlations_found", "untracked_power", "cost_month"]) {
-    if (service[key]) tiles.push({ type: "tile", entity: service[key] });
+  // Short names: a tile has room for "Energy today", not "Home power Energy today".
+  const names = {
+    daily_energy: "Energy today",
+    peak_power: "Peak power (24 h)",
+    correlations_found: "Correlations found",
+    untracked_power: "Untracked power",
+    cost_month: "Cost this month",
+  };
+  for (const [key, name] of Object.entries(names)) {
+    if (service[key]) tiles.push({ type: "tile", entity: service[key], name });
   }
   const cards = [{ type: "grid", columns: 2, square: false, cards: tiles }];
   if (service.top_consumer) {

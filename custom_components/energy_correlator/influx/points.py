@@ -40,11 +40,6 @@ def to_ns(ts: float) -> int:
     return round(ts * 1_000_000) * 1_000
 
 
-def line_timestamp(line: str) -> int:
-    """The timestamp (ns) at the end of a line we rendered; used to replay in time order."""
-    return int(line.rpartition(" ")[2])
-
-
 def render(
     measurement: str,
     tags: Iterable[tuple[str, str | None]],

@@ -6,16 +6,14 @@ writer backs off exponentially with jitter, and while writes fail (until the bac
 again) every new point is appended to the journal (persistence.py) within about a second, so a
 crash loses at most the last second or so; the next start replays what is not marked settled.
 Points leave unwritten only over the backlog cap (oldest first) or when the server rejects them
-as bad (400/422); both are counted, logged and surfaced. One sink serves one server (url, org,
-bucket) for every entry attached to it (hub.py): one writer, one backlog, never two.
+as bad (400/422); both are counted, logged and surfaced (health.py). One sink serves one server
+(url, org, bucket) for every entry attached to it (hub.py): one writer, one backlog, never two.
 """
 
 import asyncio
 from collections.abc import Callable
 import contextlib
-from dataclasses import dataclass
 from pathlib import Path
-import random
 import time
 from typing import Any, override
 
@@ -29,29 +27,10 @@ from influxdb_client.client.write_api_async import WriteApiAsync
 from ..const import DOMAIN, LOGGER, REPAIR_AFTER
 from .backlog import Backlog
 from .errors import WRITE_ERRORS, Failure, classify
+from .health import DROP_REPORT_INTERVAL_S, SinkStats, WriteHealth
 from .persistence import JournaledBacklog
 from .recording import SinkRecording
-from .repairs import (
-    ISSUE_BUCKET_NOT_FOUND,
-    ISSUE_POINTS_DROPPED,
-    ISSUE_UNREACHABLE,
-    SinkIssues,
-)
 from .settings import InfluxSettings
-
-DROP_REPORT_INTERVAL_S = 300.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SinkStats:
-    """What the InfluxDB sink reports (diagnostic sensors, diagnostics, repairs)."""
-
-    points_written: int = 0
-    points_pending: int = 0  # in memory + persisted backlog
-    points_dropped: int = 0  # over the backlog cap (oldest first) or rejected as bad (400)
-    last_error: str | None = None
-    success_pct: float | None = None  # successful write attempts / all attempts
-    failing_since: float | None = None  # POSIX time of the first failure in the current streak
 
 
 def journal_path(hass: HomeAssistant, settings: InfluxSettings) -> Path:
@@ -80,11 +59,8 @@ class InfluxSink(SinkRecording):
         """Prepare the sink; nothing runs until `async_start`."""
         self._hass = hass
         self._settings = settings
-        self._url = settings.url
-        self._token = settings.token
-        self._org = settings.org
-        self._bucket = settings.bucket
         self._backlog = Backlog(settings.max_backlog_points)
+        self._health = WriteHealth(hass, self._backlog)
         self._persistence = JournaledBacklog(hass, self._backlog, journal_path(hass, settings))
         self._entries: dict[str, tuple[ConfigEntry, InfluxSettings]] = {}
         self._client: InfluxDBClientAsync | None = None
@@ -100,18 +76,6 @@ class InfluxSink(SinkRecording):
         self._stopped = False
         self._unsub_stop: Callable[[], None] | None = None
         self._shrunk_to: int | None = None  # a smaller batch after a 400/413 (bisecting)
-        # Counters behind `stats`.
-        self._written = 0
-        self._dropped = 0
-        self._attempts = 0
-        self._successes = 0
-        self._last_error: str | None = None
-        self._failing_since: float | None = None
-        self._failures = 0  # consecutive failed attempts (drives the back-off)
-        self._reauth_started = False
-        self._issues = SinkIssues(hass)
-        self._last_drop_log = 0.0
-        self._last_drop = 0.0
 
     # ---- who writes through it ---------------------------------------------------------------
 
@@ -143,15 +107,14 @@ class InfluxSink(SinkRecording):
             raise ValueError("an entry can only attach to the sink of its own server")
         self._entries[entry.entry_id] = (entry, settings)
         self._settings = settings
-        self._token = settings.token
         self._backlog.cap = max(1, *(s.max_backlog_points for _, s in self._entries.values()))
-        self._issues.attach(entry)
+        self._health.issues.attach(entry)
 
     @callback
     def detach(self, entry_id: str) -> None:
         """The entry stops writing through this sink; its repair issues go."""
         self._entries.pop(entry_id, None)
-        self._issues.detach(entry_id)
+        self._health.issues.detach(entry_id)
         if self._entries:
             caps = (s.max_backlog_points for _, s in self._entries.values())
             self._backlog.cap = max(1, *caps)
@@ -163,7 +126,7 @@ class InfluxSink(SinkRecording):
         await self._open_client()  # now, not on the first write: building it takes a while
         restored = await self._persistence.journal.async_load()
         if restored:
-            self._count_dropped(self._backlog.prepend(restored), "backlog cap")
+            self._health.dropped(self._backlog.prepend(restored), "backlog cap")
             LOGGER.info("InfluxDB: replaying %d points saved before the restart", len(restored))
             await self._persistence.async_open()  # compaction: the pending lines to a new file
         else:
@@ -182,7 +145,7 @@ class InfluxSink(SinkRecording):
         """Take over the pending points of an older backlog file, then delete that file."""
         lines = await self._persistence.journal.async_load(path)
         if lines:
-            self._count_dropped(self._backlog.prepend(lines), "backlog cap")
+            self._health.dropped(self._backlog.prepend(lines), "backlog cap")
             await self._persistence.async_open()
         await self._hass.async_add_executor_job(path.unlink, True)
 
@@ -222,7 +185,7 @@ class InfluxSink(SinkRecording):
             LOGGER.info(
                 "InfluxDB: %d points for %s discarded: no entry sends there any more",
                 len(self._backlog),
-                self._url,
+                self._settings.url,
             )
         if len(self._backlog) and not abandoned:
             await self._persistence.async_keep()
@@ -267,30 +230,21 @@ class InfluxSink(SinkRecording):
             line = renderer(*args, **kwargs)
         except (TypeError, ValueError, AttributeError, OverflowError, KeyError) as err:
             LOGGER.debug("InfluxDB: cannot render %s%r: %s", renderer.__name__, args, err)
-            self._count_dropped(1, "not a valid point")
+            self._health.dropped(1, "not a valid point")
             return
         if line is None:
             return  # no finite field: nothing to write
         dropped = self._backlog.append(line)
         self._persistence.note(line)
         if dropped:
-            self._count_dropped(dropped, "backlog cap")
+            self._health.dropped(dropped, "backlog cap")
         if self._backlog.queued >= self._batch_limit and not self._wake.is_set():
             self._wake.set()
-
-    # ---- stats -----------------------------------------------------------------------------
 
     @property
     def stats(self) -> SinkStats:
         """Counters for the diagnostic sensors, diagnostics and repairs."""
-        return SinkStats(
-            points_written=self._written,
-            points_pending=len(self._backlog),
-            points_dropped=self._dropped,
-            last_error=self._last_error,
-            success_pct=100.0 * self._successes / self._attempts if self._attempts else None,
-            failing_since=self._failing_since,
-        )
+        return self._health.stats
 
     # ---- the writer ------------------------------------------------------------------------
 
@@ -327,9 +281,9 @@ class InfluxSink(SinkRecording):
         """Journal from now on, then sleep an exponential back-off with jitter (half fixed)."""
         if not self._persistence.active:
             await self._persistence.async_open()
-        delay = min(self.retry_max_s, self.retry_initial_s * 2 ** min(self._failures - 1, 30))
+        delay = self._health.backoff_s(self.retry_initial_s, self.retry_max_s)
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(delay / 2 + random.uniform(0, delay / 2)):
+            async with asyncio.timeout(delay):
                 await self._stop_event.wait()
 
     async def _write_batch(self) -> bool:
@@ -338,14 +292,14 @@ class InfluxSink(SinkRecording):
         batch = self._backlog.take(self._batch_limit)
         if not batch:
             return True
-        self._attempts += 1
+        self._health.attempted()
         # Shielded: cancelling the writer (HA stop) must not cut a request off half-way, or a
         # batch the server stored could be written twice; async_stop settles it instead.
         self._write_started = time.monotonic()
         self._write = asyncio.ensure_future(
             write_api.write(
-                bucket=self._bucket,
-                org=self._org,
+                bucket=self._settings.bucket,
+                org=self._settings.org,
                 record="\n".join(batch),  # the client's default precision is ns, like ours
             )
         )
@@ -364,74 +318,44 @@ class InfluxSink(SinkRecording):
         if err is None:
             self._on_success(self._backlog.complete())
             return True
-        if not isinstance(err, WRITE_ERRORS) and self._failing_since is None:
+        if not isinstance(err, WRITE_ERRORS) and not self._health.failing:
             # A library bug must not end the writer: log it once per failure streak.
             LOGGER.error("InfluxDB: unexpected error while writing", exc_info=err)
         return self._handle_failure(err)
 
     def _on_success(self, count: int) -> None:
-        self._written += count
-        self._successes += 1
-        if self._shrunk_to is not None:
+        if self._shrunk_to is not None:  # isolating a bad point: grow back step by step
             self._shrunk_to = (
                 None if self._shrunk_to * 2 >= self.batch_size else self._shrunk_to * 2
             )
-        if self._failing_since is not None:
-            LOGGER.info(
-                "InfluxDB: writes resumed after %.0f s; %d points pending",
-                time.time() - self._failing_since,
-                len(self._backlog),
-            )
-        self._failing_since = None
-        self._failures = 0
-        self._last_error = None
-        self._reauth_started = False
-        self._issues.delete(ISSUE_UNREACHABLE, ISSUE_BUCKET_NOT_FOUND)
-        if not len(self._backlog) and (
-            time.monotonic() - self._last_drop >= self.drop_issue_clear_s
-        ):
-            self._issues.delete(ISSUE_POINTS_DROPPED)  # caught up, and nothing dropped lately
+        self._health.succeeded(count, drop_issue_clear_s=self.drop_issue_clear_s)
 
     def _handle_failure(self, err: BaseException) -> bool:
         """Account for a failed write; True when the batch is settled anyway (bad point)."""
         kind, text = classify(err)
-        text = text.replace(self._token, "**REDACTED**") if self._token else text
-        batch_len = len(self._backlog.inflight)
-        if kind in (Failure.BAD_DATA, Failure.TOO_LARGE) and batch_len > 1:
-            # Bisect: halve the batch until the bad point is alone; no back-off needed.
-            self._count_dropped(self._backlog.give_back(), "backlog cap")
-            self._shrunk_to = max(1, batch_len // 2)
-            self._last_error = kind.value
-            return True
+        token = self._settings.token
+        text = text.replace(token, "**REDACTED**") if token else text
         if kind in (Failure.BAD_DATA, Failure.TOO_LARGE):
+            self._health.rejected(kind)
+            batch_len = len(self._backlog.inflight)
+            if batch_len > 1:
+                # Bisect: halve the batch until the bad point is alone; no back-off needed.
+                self._health.dropped(self._backlog.give_back(), "backlog cap")
+                self._shrunk_to = max(1, batch_len // 2)
+                return True
             (line,) = self._backlog.inflight
             self._backlog.complete()
-            self._count_dropped(1, "rejected by the server")
+            self._health.dropped(1, "rejected by the server")
             LOGGER.warning("InfluxDB rejected a point (%s), dropped it: %s", text, line)
-            self._last_error = kind.value
             return True
-        self._count_dropped(self._backlog.give_back(), "backlog cap")
-        self._failures += 1
-        self._last_error = f"{kind.value}: {text}"
-        now = time.time()
-        if self._failing_since is None:
-            self._failing_since = now
-            LOGGER.warning(
-                "InfluxDB write to %s failed (%s); keeping %d points and retrying",
-                self._url,
-                self._last_error,
-                len(self._backlog),
-            )
-        else:
-            LOGGER.debug("InfluxDB write failed again (%s)", self._last_error)
-        if kind is Failure.AUTH and not self._reauth_started:
-            self._reauth_started = True
-            for entry, _settings in self._entries.values():
-                entry.async_start_reauth(self._hass)
-        elif kind is Failure.BUCKET:
-            self._issues.create(ISSUE_BUCKET_NOT_FOUND, bucket=self._bucket, org=self._org)
-        elif kind is Failure.TRANSIENT and now - self._failing_since >= self.repair_after_s:
-            self._issues.create(ISSUE_UNREACHABLE, url=self._url)
+        self._health.dropped(self._backlog.give_back(), "backlog cap")
+        self._health.failed(
+            kind,
+            text,
+            settings=self._settings,
+            entries=[entry for entry, _settings in self._entries.values()],
+            repair_after_s=self.repair_after_s,
+        )
         return False
 
     # ---- the journal (only while failing or catching up) ------------------------------------
@@ -451,23 +375,3 @@ class InfluxSink(SinkRecording):
             ):
                 await self._persistence.async_open()
             await self._persistence.async_flush(sync_every_s=self.journal_sync_s)
-
-    # ---- drops ---------------------------------------------------------------------------------
-
-    def _count_dropped(self, count: int, why: str) -> None:
-        if not count:
-            return
-        self._dropped += count
-        now = self._last_drop = time.monotonic()
-        if self._last_drop_log and now - self._last_drop_log < DROP_REPORT_INTERVAL_S:
-            return  # at the cap every new point drops one: report at most every few minutes
-        self._last_drop_log = now
-        LOGGER.warning(
-            "InfluxDB: dropped %d points (%s); %d dropped in total, %d pending (cap %d)",
-            count,
-            why,
-            self._dropped,
-            len(self._backlog),
-            self._backlog.cap,
-        )
-        self._issues.create(ISSUE_POINTS_DROPPED, count=self._dropped, cap=self._backlog.cap)
