@@ -14,7 +14,7 @@ CONF_DOMAINS: Final = "watched_domains"
 CONF_INCLUDE: Final = "include_entities"
 CONF_EXCLUDE: Final = "exclude_entities"
 CONF_CIRCUITS: Final = "circuit_entities"
-CONF_INFLUX_ENABLED: Final = "influxdb_enabled"
+CONF_INFLUX_ENABLED: Final = "influxdb_enabled"  # also the utility entry's options switch
 CONF_INFLUX_URL: Final = "influxdb_url"
 CONF_INFLUX_TOKEN: Final = "influxdb_token"
 CONF_INFLUX_ORG: Final = "influxdb_org"
@@ -45,7 +45,7 @@ OPT_PHANTOM_THRESHOLD_W: Final = "phantom_threshold_w"
 OPT_HIGH_POWER_W: Final = "high_power_w"
 OPT_HIGH_POWER_DURATION_S: Final = "high_power_duration_s"
 OPT_PRICE_PER_KWH: Final = "price_per_kwh"
-OPT_PRICE_ENTITY: Final = "price_entity"
+OPT_PRICE_ENTITY: Final = "price_entity"  # also a utility meter's subentry data
 OPT_BACKLOG_MAX_POINTS: Final = "backlog_max_points"
 OPT_MAX_POWER_W: Final = "max_power_w"
 
@@ -67,7 +67,6 @@ ENERGY_STEP_SLACK_S: Final = 3600.0
 # correlations and profiles.
 DEFAULT_BACKLOG_MAX_POINTS: Final = 200_000
 
-DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=DEFAULT_SCAN_INTERVAL_S)
 
 # Bus event fired for every correlation (public contract, see README).
 EVENT_CORRELATION: Final = "energy_correlator_correlation"

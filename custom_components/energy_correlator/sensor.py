@@ -23,6 +23,7 @@ from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
 from .entity import EnergyCorrelatorEntity, finite_state
+from .influx import SinkStats
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
 from .meters.sensor import async_setup_utility_sensors
@@ -115,6 +116,28 @@ def _power(
         value_fn=value_fn,
         write_policy=POWER,
         needs_meter_fn=_from_meter if from_meter else lambda _: False,
+    )
+
+
+def _sink(
+    key: str,
+    value_fn: Callable[[SinkStats], StateType],
+    *,
+    state_class: SensorStateClass | None = None,
+    enabled_default: bool = True,
+    percent: bool = False,
+) -> CorrelatorSensorDescription:
+    """A diagnostic sensor of the InfluxDB sink; only entries that write to InfluxDB have one."""
+    return CorrelatorSensorDescription(
+        key=key,
+        translation_key=key,
+        state_class=state_class,
+        native_unit_of_measurement=PERCENTAGE if percent else None,
+        suggested_display_precision=1 if percent else None,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=enabled_default,
+        value_fn=lambda d: None if d.sink is None else value_fn(d.sink),
+        exists_fn=_has_sink,
     )
 
 
@@ -211,48 +234,32 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
     _counter("skipped_overlap", lambda d: d.stats.skipped_overlap),
     _counter("skipped_gap", lambda d: d.stats.skipped_gap),
     _counter("skipped_low_confidence", lambda d: d.stats.skipped_low_confidence),
-    CorrelatorSensorDescription(
-        key="sink_points_written",
-        translation_key="sink_points_written",
+    _sink(
+        "sink_points_written",
+        lambda sink: sink.points_written,
         state_class=SensorStateClass.TOTAL_INCREASING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,  # changes with every batch
-        value_fn=lambda d: None if d.sink is None else d.sink.points_written,
-        exists_fn=_has_sink,
+        enabled_default=False,  # changes with every batch
     ),
-    CorrelatorSensorDescription(
-        key="sink_points_pending",
-        translation_key="sink_points_pending",
+    _sink(
+        "sink_points_pending",
+        lambda sink: sink.points_pending,
         state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: None if d.sink is None else d.sink.points_pending,
-        exists_fn=_has_sink,
     ),
-    CorrelatorSensorDescription(
-        key="sink_points_dropped",
-        translation_key="sink_points_dropped",
+    _sink(
+        "sink_points_dropped",
+        lambda sink: sink.points_dropped,
         state_class=SensorStateClass.TOTAL_INCREASING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: None if d.sink is None else d.sink.points_dropped,
-        exists_fn=_has_sink,
     ),
-    CorrelatorSensorDescription(
-        key="sink_last_error",
-        translation_key="sink_last_error",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda d: None if d.sink is None else (d.sink.last_error or "")[:255] or None,
-        exists_fn=_has_sink,
+    _sink(
+        "sink_last_error",
+        lambda sink: (sink.last_error or "")[:255] or None,
+        enabled_default=False,
     ),
-    CorrelatorSensorDescription(
-        key="sink_success_rate",
-        translation_key="sink_success_rate",
+    _sink(
+        "sink_success_rate",
+        lambda sink: _round(sink.success_pct, 2),
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=1,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: None if d.sink is None else _round(d.sink.success_pct, 2),
-        exists_fn=_has_sink,
+        percent=True,
     ),
 )
 

@@ -9,7 +9,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.energy_correlator.const import DOMAIN
+from custom_components.energy_correlator.const import DOMAIN, OPT_PRICE_ENTITY
 from custom_components.energy_correlator.meters.const import (
     CONF_BASE,
     CONF_CALORIFIC,
@@ -19,7 +19,6 @@ from custom_components.energy_correlator.meters.const import (
     CONF_NAME,
     CONF_OUTPUT,
     CONF_PRICE,
-    CONF_PRICE_ENTITY,
     CONF_SOURCE,
     CONF_SUBTRACT,
     CONF_UNIT,
@@ -54,7 +53,7 @@ def meter(
         CONF_SOURCE: source,
         CONF_UNIT: unit,
         CONF_PRICE: price,
-        CONF_PRICE_ENTITY: price_entity,
+        OPT_PRICE_ENTITY: price_entity,
     }
     if meter_type == "gas":
         data |= {CONF_CALORIFIC: 11.504, CONF_CORRECTION: 0.8885}

@@ -21,6 +21,7 @@ from custom_components.energy_correlator.const import (
     CONF_INFLUX_URL,
     CONF_INFLUX_VERIFY_SSL,
     DOMAIN,
+    OPT_PRICE_ENTITY,
 )
 from custom_components.energy_correlator.influx import InfluxValidationError
 from custom_components.energy_correlator.meters.config_flow import (
@@ -37,7 +38,6 @@ from custom_components.energy_correlator.meters.const import (
     CONF_NAME,
     CONF_OUTPUT,
     CONF_PRICE,
-    CONF_PRICE_ENTITY,
     CONF_SOURCE,
     CONF_SUBTRACT,
     CONF_UNIT,
@@ -45,7 +45,6 @@ from custom_components.energy_correlator.meters.const import (
     DEFAULT_CORRECTION,
     ENTRY_KIND_UTILITY,
     OPT_GAP_DAYS,
-    OPT_INFLUX,
     OPT_MIN_METHODS,
     SUBENTRY_METER,
     SUBENTRY_VIRTUAL,
@@ -172,7 +171,7 @@ def _meter(name: str, meter_type: str, source: str | None, unit: str | None = No
             CONF_SOURCE: source,
             CONF_UNIT: unit,
             CONF_PRICE: None,
-            CONF_PRICE_ENTITY: None,
+            OPT_PRICE_ENTITY: None,
         },
     )
 
@@ -211,7 +210,7 @@ async def test_first_flow_with_a_sensor_meter(
         CONF_SOURCE: "sensor.grid_energy",
         CONF_UNIT: None,
         CONF_PRICE: 0.31,
-        CONF_PRICE_ENTITY: None,
+        OPT_PRICE_ENTITY: None,
     }
     await hass.async_block_till_done()
     assert len(mock_setup_entry.mock_calls) == 1
@@ -244,8 +243,8 @@ async def test_first_flow_manual_gas_asks_calorific_value(hass: HomeAssistant) -
         ({**MANUAL_GAS, CONF_SOURCE: "sensor.gas_flow"}, {CONF_SOURCE: "source_not_cumulative"}),
         ({**MANUAL_GAS, CONF_SOURCE: "sensor.odd_gas"}, {CONF_SOURCE: "source_unit_unknown"}),
         (
-            {**MANUAL_GAS, CONF_PRICE: 1.1, CONF_PRICE_ENTITY: "sensor.price"},
-            {CONF_PRICE_ENTITY: "price_twice"},
+            {**MANUAL_GAS, CONF_PRICE: 1.1, OPT_PRICE_ENTITY: "sensor.price"},
+            {OPT_PRICE_ENTITY: "price_twice"},
         ),
     ],
 )
@@ -319,12 +318,12 @@ async def test_add_meter_subentry(hass: HomeAssistant) -> None:
             CONF_NAME: "Heat pump",
             CONF_METER_TYPE: "electricity",
             CONF_SOURCE: "sensor.heat_pump_energy",
-            CONF_PRICE_ENTITY: "sensor.price",
+            OPT_PRICE_ENTITY: "sensor.price",
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     subentry = entry.subentries[_subentry_id(entry, "Heat pump")]
-    assert subentry.data[CONF_PRICE_ENTITY] == "sensor.price"
+    assert subentry.data[OPT_PRICE_ENTITY] == "sensor.price"
     assert subentry.data[CONF_PRICE] is None
 
 
@@ -467,7 +466,9 @@ async def test_options_with_influxdb(hass: HomeAssistant, mock_setup_entry: Asyn
     entry = _utility_entry(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     with patch(VALIDATE, side_effect=InfluxValidationError("invalid_auth")):
-        result = await _options(hass, result, {**DEFAULT_UTILITY_OPTIONS, OPT_INFLUX: True})
+        result = await _options(
+            hass, result, {**DEFAULT_UTILITY_OPTIONS, CONF_INFLUX_ENABLED: True}
+        )
         assert result["step_id"] == "influxdb"
         result = await _options(hass, result, INFLUX_INPUT)
     assert result["errors"] == {CONF_INFLUX_TOKEN: "invalid_auth"}
@@ -475,7 +476,7 @@ async def test_options_with_influxdb(hass: HomeAssistant, mock_setup_entry: Asyn
         result = await _options(hass, result, INFLUX_INPUT)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.options[OPT_INFLUX] is True
+    assert entry.options[CONF_INFLUX_ENABLED] is True
     assert entry.data == {
         CONF_ENTRY_KIND: ENTRY_KIND_UTILITY,
         **INFLUX_INPUT,
@@ -487,7 +488,7 @@ async def test_options_with_influxdb(hass: HomeAssistant, mock_setup_entry: Asyn
     # Changing only the token: the options stay, the entry still reloads for the new connection;
     # the stored token is not sent back to the browser.
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _options(hass, result, {**DEFAULT_UTILITY_OPTIONS, OPT_INFLUX: True})
+    result = await _options(hass, result, {**DEFAULT_UTILITY_OPTIONS, CONF_INFLUX_ENABLED: True})
     assert _suggested(result, CONF_INFLUX_URL) == INFLUX_INPUT[CONF_INFLUX_URL]
     assert _suggested(result, CONF_INFLUX_TOKEN) is None
     with patch(VALIDATE, return_value=None):

@@ -6,8 +6,9 @@ device and entities), while the options (gap length, anomaly thresholds, InfluxD
 InfluxDB connection stay shared by all meters.
 """
 
+from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -18,7 +19,7 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
     SubentryFlowResult,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowHandler, FlowResult
 
 from ..const import CONF_INFLUX_ENABLED, CONF_INFLUX_TOKEN
 from ..consumption import MeterKind
@@ -29,7 +30,6 @@ from .const import (
     CONF_NAME,
     CONF_SOURCE,
     ENTRY_KIND_UTILITY,
-    OPT_INFLUX,
     SUBENTRY_METER,
     SUBENTRY_VIRTUAL,
     UTILITY_UNIQUE_ID,
@@ -66,11 +66,10 @@ def _source_in_use(
     return {}
 
 
-class _MeterSteps:
+class _MeterSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
     """The meter form, then the gas form for gas meters; shared by the first flow and the
     meter subentry flow (add and reconfigure)."""
 
-    hass: HomeAssistant
     _meter: dict[str, Any]
 
     def _meter_entry(self) -> ConfigEntry | None:
@@ -81,17 +80,52 @@ class _MeterSteps:
         """The subentry being reconfigured (its own source is not 'in use')."""
         return None
 
-    def _meter_errors(self, user_input: dict[str, Any]) -> dict[str, str]:
-        return validate_meter(self.hass, user_input) or _source_in_use(
-            self._meter_entry(), user_input, self._meter_keep()
+    def _meter_suggested(self) -> Mapping[str, Any]:
+        """The meter's current data when reconfiguring."""
+        return {}
+
+    @abstractmethod
+    def _async_meter_done(self) -> ResultT:
+        """Create or update the meter from `_meter`."""
+
+    def _async_meter_form(
+        self, step_id: str, gas_step_id: str, user_input: dict[str, Any] | None
+    ) -> ResultT:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = validate_meter(self.hass, user_input) or _source_in_use(
+                self._meter_entry(), user_input, self._meter_keep()
+            )
+            if not errors:
+                self._meter = meter_data(user_input)
+                if self._meter[CONF_METER_TYPE] == MeterKind.GAS:
+                    return self._async_gas_form(gas_step_id, None)
+                return self._async_meter_done()
+        suggested = user_input or {
+            key: value for key, value in self._meter_suggested().items() if value is not None
+        }
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(meter_schema(), suggested),
+            errors=errors,
+        )
+
+    def _async_gas_form(self, step_id: str, user_input: dict[str, Any] | None) -> ResultT:
+        """Calorific value and z-factor (kWh = m³ * calorific value * z)."""
+        if user_input is not None:
+            self._meter.update(gas_data(user_input))
+            return self._async_meter_done()
+        current = self._meter_suggested()
+        suggested = {key: current.get(key, value) for key, value in GAS_SUGGESTED.items()}
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(GAS_SCHEMA, suggested),
         )
 
 
-class UtilityFlowMixin(_MeterSteps, ConfigFlow):
+class UtilityFlowMixin(_MeterSteps[ConfigFlowResult], ConfigFlow):
     """The first flow's utility branch: one entry for all utility meters, created with the
     first meter so a home without a power meter is done in one go."""
-
-    _meter: dict[str, Any]
 
     async def async_step_utility_meters(
         self, user_input: dict[str, Any] | None = None
@@ -105,33 +139,16 @@ class UtilityFlowMixin(_MeterSteps, ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The first meter."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = self._meter_errors(user_input)
-            if not errors:
-                self._meter = meter_data(user_input)
-                if self._meter[CONF_METER_TYPE] == MeterKind.GAS:
-                    return await self.async_step_utility_gas()
-                return self._async_create_utility()
-        return self.async_show_form(
-            step_id="utility_meter",
-            data_schema=self.add_suggested_values_to_schema(meter_schema(), user_input or {}),
-            errors=errors,
-        )
+        return self._async_meter_form("utility_meter", "utility_gas", user_input)
 
     async def async_step_utility_gas(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Calorific value and z-factor of the first meter, when it is a gas meter."""
-        if user_input is not None:
-            self._meter.update(gas_data(user_input))
-            return self._async_create_utility()
-        return self.async_show_form(
-            step_id="utility_gas",
-            data_schema=self.add_suggested_values_to_schema(GAS_SCHEMA, GAS_SUGGESTED),
-        )
+        return self._async_gas_form("utility_gas", user_input)
 
-    def _async_create_utility(self) -> ConfigFlowResult:
+    @override
+    def _async_meter_done(self) -> ConfigFlowResult:
         return self.async_create_entry(
             title=UTILITY_TITLE,
             data={CONF_ENTRY_KIND: ENTRY_KIND_UTILITY},
@@ -147,19 +164,22 @@ class UtilityFlowMixin(_MeterSteps, ConfigFlow):
         )
 
 
-class MeterSubentryFlow(_MeterSteps, ConfigSubentryFlow):
+class MeterSubentryFlow(_MeterSteps[SubentryFlowResult], ConfigSubentryFlow):
     """Add or reconfigure one physical meter."""
 
     def __init__(self) -> None:
         """Collect the meter's data across the steps."""
         self._meter: dict[str, Any] = {}
 
+    @override
     def _meter_entry(self) -> ConfigEntry:
         return self._get_entry()
 
+    @override
     def _meter_keep(self) -> str | None:
         return self._reconfigure_subentry_id if self.source == "reconfigure" else None
 
+    @override
     def _meter_suggested(self) -> Mapping[str, Any]:
         if self.source == "reconfigure":
             return self._get_reconfigure_subentry().data
@@ -167,47 +187,20 @@ class MeterSubentryFlow(_MeterSteps, ConfigSubentryFlow):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """A new meter."""
-        return await self._async_meter_form("user", user_input)
+        return self._async_meter_form("user", "gas", user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Change a meter; its readings and learned history stay."""
-        return await self._async_meter_form("reconfigure", user_input)
-
-    async def _async_meter_form(
-        self, step_id: str, user_input: dict[str, Any] | None
-    ) -> SubentryFlowResult:
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = self._meter_errors(user_input)
-            if not errors:
-                self._meter = meter_data(user_input)
-                if self._meter[CONF_METER_TYPE] == MeterKind.GAS:
-                    return await self.async_step_gas()
-                return self._async_finish()
-        suggested = user_input or {
-            key: value for key, value in self._meter_suggested().items() if value is not None
-        }
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(meter_schema(), suggested),
-            errors=errors,
-        )
+        return self._async_meter_form("reconfigure", "gas", user_input)
 
     async def async_step_gas(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Calorific value and z-factor (kWh = m³ * calorific value * z)."""
-        if user_input is not None:
-            self._meter.update(gas_data(user_input))
-            return self._async_finish()
-        current = self._meter_suggested()
-        suggested = {key: current.get(key, value) for key, value in GAS_SUGGESTED.items()}
-        return self.async_show_form(
-            step_id="gas",
-            data_schema=self.add_suggested_values_to_schema(GAS_SCHEMA, suggested),
-        )
+        """Calorific value and z-factor of a gas meter."""
+        return self._async_gas_form("gas", user_input)
 
-    def _async_finish(self) -> SubentryFlowResult:
+    @override
+    def _async_meter_done(self) -> SubentryFlowResult:
         title = self._meter[CONF_NAME]
         if self.source == "reconfigure":
             return self.async_update_reload_and_abort(
@@ -271,7 +264,7 @@ class UtilityOptionsFlow(OptionsFlowWithReload):
         """The tunables and whether to write to InfluxDB."""
         if user_input is not None:
             self._options = normalize_utility_options(user_input)
-            if self._options[OPT_INFLUX]:
+            if self._options[CONF_INFLUX_ENABLED]:
                 return await self.async_step_influxdb()
             return self._async_save({CONF_INFLUX_ENABLED: False})
         current = {

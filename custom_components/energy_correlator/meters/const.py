@@ -22,7 +22,7 @@ CONF_UNIT: Final = "unit"  # unit of manual readings (a source sensor brings its
 CONF_CALORIFIC: Final = "calorific_value"  # kWh per m³
 CONF_CORRECTION: Final = "correction_factor"  # z-factor
 CONF_PRICE: Final = "price"  # fixed price per canonical unit (kWh or m³)
-CONF_PRICE_ENTITY: Final = "price_entity"
+# A meter's price sensor is stored under the power entry's `const.OPT_PRICE_ENTITY`.
 
 # Subentry data of a virtual meter.
 CONF_BASE: Final = "base_meter"  # subentry id
@@ -38,7 +38,8 @@ OPT_ZSCORE: Final = "anomaly_zscore"
 OPT_IQR: Final = "anomaly_iqr_factor"
 OPT_ROLLING_Z: Final = "anomaly_rolling_zscore"
 OPT_MIN_METHODS: Final = "anomaly_min_methods"
-OPT_INFLUX: Final = "influxdb_enabled"
+# Whether to write to InfluxDB: `const.CONF_INFLUX_ENABLED`, in the options (the form's switch)
+# and in the data (the shared sink reads it there), as for the power entry.
 
 DEFAULT_GAP_DAYS: Final = 2.0
 DEFAULT_ZSCORE: Final = 3.0
@@ -49,9 +50,6 @@ DEFAULT_MIN_METHODS: Final = 2
 # Bus event fired when a day is found anomalous (public contract, see README).
 EVENT_METER_ANOMALY: Final = "energy_correlator_meter_anomaly"
 
-# A drop of a cumulative sensor by more than this share of its value, with no replace_meter
-# told, is a suspected meter swap (repair issue); smaller drops are resets counted from zero.
-UNEXPLAINED_DROP_SHARE: Final = 0.5
 # A swap whose implied consumption is further than this from the expected one is warned about.
 SWAP_TOLERANCE: Final = 0.2
 

@@ -32,13 +32,13 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from ..const import CONF_INFLUX_ENABLED, OPT_PRICE_ENTITY
 from ..consumption import MeterKind
 from ..units import (
     ENERGY,
     ENERGY_UNITS,
     VOLUME,
     VOLUME_UNITS,
-    canonical_unit,
     quantity_of,
     state_unit,
 )
@@ -50,7 +50,6 @@ from .const import (
     CONF_NAME,
     CONF_OUTPUT,
     CONF_PRICE,
-    CONF_PRICE_ENTITY,
     CONF_SOURCE,
     CONF_SUBTRACT,
     CONF_UNIT,
@@ -62,7 +61,6 @@ from .const import (
     DEFAULT_ROLLING_Z,
     DEFAULT_ZSCORE,
     OPT_GAP_DAYS,
-    OPT_INFLUX,
     OPT_IQR,
     OPT_MIN_METHODS,
     OPT_ROLLING_Z,
@@ -121,7 +119,7 @@ def meter_schema() -> probatio.Schema:
                 SelectSelectorConfig(options=list(MANUAL_UNITS), mode=SelectSelectorMode.DROPDOWN)
             ),
             probatio.Optional(CONF_PRICE): _number(0, 1000, 0.001),
-            probatio.Optional(CONF_PRICE_ENTITY): EntitySelector(
+            probatio.Optional(OPT_PRICE_ENTITY): EntitySelector(
                 EntitySelectorConfig(
                     filter=EntityWithDeviceFilterSelectorConfig(
                         domain=["sensor", "input_number", "number"]
@@ -157,8 +155,8 @@ def validate_meter(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[s
         errors[CONF_UNIT] = "unit_required"
     elif quantity_of(unit) != meter_quantity(meter_type):
         errors[CONF_UNIT] = "unit_wrong_kind"
-    if user_input.get(CONF_PRICE) is not None and user_input.get(CONF_PRICE_ENTITY):
-        errors[CONF_PRICE_ENTITY] = "price_twice"
+    if user_input.get(CONF_PRICE) is not None and user_input.get(OPT_PRICE_ENTITY):
+        errors[OPT_PRICE_ENTITY] = "price_twice"
     return errors
 
 
@@ -185,7 +183,7 @@ def meter_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
         CONF_SOURCE: source,
         CONF_UNIT: None if source else user_input[CONF_UNIT],
         CONF_PRICE: None if price is None else float(price),
-        CONF_PRICE_ENTITY: user_input.get(CONF_PRICE_ENTITY) or None,
+        OPT_PRICE_ENTITY: user_input.get(OPT_PRICE_ENTITY) or None,
     }
 
 
@@ -262,18 +260,13 @@ def virtual_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def output_unit(output: str) -> str:
-    """The unit a virtual meter's consumption is in."""
-    return canonical_unit(ENERGY if output == OutputKind.ENERGY else VOLUME)
-
-
 DEFAULT_UTILITY_OPTIONS: dict[str, Any] = {
     OPT_GAP_DAYS: DEFAULT_GAP_DAYS,
     OPT_ZSCORE: DEFAULT_ZSCORE,
     OPT_IQR: DEFAULT_IQR,
     OPT_ROLLING_Z: DEFAULT_ROLLING_Z,
     OPT_MIN_METHODS: DEFAULT_MIN_METHODS,
-    OPT_INFLUX: False,
+    CONF_INFLUX_ENABLED: False,
 }
 
 OPTIONS_SCHEMA = probatio.Schema(
@@ -283,7 +276,7 @@ OPTIONS_SCHEMA = probatio.Schema(
         probatio.Required(OPT_IQR): _number(0.5, 10, 0.1),
         probatio.Required(OPT_ROLLING_Z): _number(1, 10, 0.1),
         probatio.Required(OPT_MIN_METHODS): _number(1, 3, 1),
-        probatio.Required(OPT_INFLUX): BooleanSelector(),  # connection asked next
+        probatio.Required(CONF_INFLUX_ENABLED): BooleanSelector(),  # connection asked next
     }
 )
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from homeassistant.core import State, callback
 from homeassistant.util import dt as dt_util
 
-from ..const import LOGGER
+from ..const import LOGGER, OPT_PRICE_ENTITY
 from ..consumption import ReadingSource
 from ..units import state_number, state_unit
-from .const import CONF_PRICE_ENTITY, CONF_SOURCE
+from .const import CONF_SOURCE
 from .repairs import async_source_removed_issue
 from .runtime import MeterRuntime
 from .tracking import SourceTracker
@@ -48,7 +48,7 @@ class MeterInputs:
                 hass,
                 entity_id,
                 self._price_state,
-                partial(self._renamed, CONF_PRICE_ENTITY),
+                partial(self._renamed, OPT_PRICE_ENTITY),
                 self._price_removed,
             )
             runtime.price.record(
@@ -132,7 +132,7 @@ class MeterInputs:
     @callback
     def _renamed(self, key: str, old: str, new: str) -> None:
         """Follow a rename persistently: the subentry keeps the new entity id."""
-        if key == CONF_PRICE_ENTITY:
+        if key == OPT_PRICE_ENTITY:
             self.runtime.price.entity_id = new
         coordinator = self.coordinator
         entry = coordinator.config_entry

@@ -1,8 +1,10 @@
 """Repair issues of utility meters, and the fix flow that tells a meter swap.
 
-- A large unexplained drop (a meter that never resets went down): probably a new meter. The
-  fix flow asks exactly what `replace_meter` needs: the old meter's final reading, the new
-  meter's first reading and when. Until then the drop counts as a reset (never negative).
+- An unexplained drop (a meter that never resets went down by at least the core's
+  `MeterConfig.decrease_tolerance` of its value; smaller drops are refused as noise): probably
+  a new meter. The fix flow asks exactly what `replace_meter` needs: the old meter's final
+  reading, the new meter's first reading and when. Until then the drop counts as a reset
+  (never negative).
 - A told swap whose implied consumption is more than 20 % off the expected: a warning; nothing
   is guessed.
 - A source sensor deleted from the entity registry: readings stay, manual readings still work.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from ..const import OPT_PRICE_ENTITY
 from ..consumption import (
     DAY,
     Anomaly,
@@ -36,7 +37,6 @@ from .const import (
     CONF_NAME,
     CONF_OUTPUT,
     CONF_PRICE,
-    CONF_PRICE_ENTITY,
     CONF_SOURCE,
     CONF_SUBTRACT,
     CONF_UNIT,
@@ -258,7 +258,7 @@ def build_meter(
         if stored and stored.get("meter")
         else UtilityMeter(subentry_id, config, tz)
     )
-    price = PriceBook(data.get(CONF_PRICE), data.get(CONF_PRICE_ENTITY))
+    price = PriceBook(data.get(CONF_PRICE), data.get(OPT_PRICE_ENTITY))
     if stored and stored.get("prices"):
         price.load(stored["prices"])
     return MeterRuntime(

@@ -26,7 +26,7 @@ from homeassistant.util import dt as dt_util
 from ..consumption import MeterKind
 from ..entity import finite_state
 from .coordinator import UtilityCoordinator
-from .data import MeterSnapshot, UtilityConfigEntry
+from .data import MeterCost, MeterSnapshot, UtilityConfigEntry
 from .entity import MeterEntity
 from .importer import meter_statistic_id
 
@@ -78,6 +78,24 @@ def _consumption_attrs(snapshot: MeterSnapshot, estimated: bool) -> Mapping[str,
     return attrs
 
 
+def _cost(
+    key: str, resets: Literal["day", "month"], field: Callable[[MeterCost], float | None]
+) -> MeterSensorDescription:
+    """A cost sensor in the home's currency; only meters with a price have one."""
+    return MeterSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        currency=True,
+        resets=resets,
+        value_fn=lambda s: None if s.cost is None else _round(field(s.cost)),
+        attr_fn=_cost_attrs,
+        exists_fn=lambda s: s.cost is not None,
+    )
+
+
 SENSORS: tuple[MeterSensorDescription, ...] = (
     MeterSensorDescription(
         key="consumption_today",
@@ -106,30 +124,8 @@ SENSORS: tuple[MeterSensorDescription, ...] = (
         consumption=True,
         value_fn=lambda s: _round(s.totals.last_month),
     ),
-    MeterSensorDescription(
-        key="cost_today",
-        translation_key="cost_today",
-        device_class=SensorDeviceClass.MONETARY,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        currency=True,
-        resets="day",
-        value_fn=lambda s: None if s.cost is None else _round(s.cost.today),
-        attr_fn=_cost_attrs,
-        exists_fn=lambda s: s.cost is not None,
-    ),
-    MeterSensorDescription(
-        key="cost_this_month",
-        translation_key="cost_this_month",
-        device_class=SensorDeviceClass.MONETARY,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        currency=True,
-        resets="month",
-        value_fn=lambda s: None if s.cost is None else _round(s.cost.this_month),
-        attr_fn=_cost_attrs,
-        exists_fn=lambda s: s.cost is not None,
-    ),
+    _cost("cost_today", "day", lambda cost: cost.today),
+    _cost("cost_this_month", "month", lambda cost: cost.this_month),
     MeterSensorDescription(
         key="days_since_reading",
         translation_key="days_since_reading",

@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from ..const import DOMAIN
-from ..consumption import Reading, Refusal
+from ..consumption import Reading, ReadingResult, Refusal
 from ..units import state_unit
 from .config_flow import is_utility_entry
 from .coordinator import UtilityCoordinator
@@ -131,10 +131,10 @@ def _reading_json(reading: Reading | None) -> dict[str, Any] | None:
 
 
 def _refused(
-    runtime: MeterRuntime, reason: Refusal, value: float, result: Any
+    runtime: MeterRuntime, reason: Refusal, value: float, result: ReadingResult
 ) -> ServiceValidationError:
-    previous: Reading | None = result.previous
-    following: Reading | None = result.next
+    """The refusal with the stored neighbours, so the user sees what the value clashes with."""
+    previous, following = result.previous, result.next
     return _error(
         f"reading_{reason}",
         meter=runtime.name,
