@@ -1,20 +1,30 @@
 """The heartbeat: precise publication, price, alerts, daily energy, the sink hand-off."""
 
+from datetime import datetime
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.energy_correlator.const import (
     CONF_CIRCUITS,
     CONF_ENERGY_SENSOR,
+    CONF_INFLUX_BUCKET,
+    CONF_INFLUX_ENABLED,
+    CONF_INFLUX_ORG,
+    CONF_INFLUX_TOKEN,
+    CONF_INFLUX_URL,
     EVENT_CORRELATION,
     OPT_HIGH_POWER_DURATION_S,
     OPT_HIGH_POWER_W,
+    OPT_PHANTOM_THRESHOLD_W,
     OPT_PRICE_ENTITY,
     OPT_PRICE_PER_KWH,
     OPT_SCAN_INTERVAL_S,
@@ -23,10 +33,20 @@ from custom_components.energy_correlator.coordinator import (
     DailyEnergy,
     EnergyCorrelatorCoordinator,
 )
-from custom_components.energy_correlator.data import SinkStats
-from custom_components.energy_correlator.engine import Correlation, ProfileSummary
+from custom_components.energy_correlator.influx.points import (
+    MEASUREMENT_CIRCUIT,
+    MEASUREMENT_CORRELATION,
+    MEASUREMENT_METER,
+    MEASUREMENT_PROFILE,
+)
 from tests.conftest import METER, set_meter
 from tests.test_listener import run_meter
+from tests.victoria import (
+    FakeInflux,
+    fake_influx_fixture,  # noqa: F401 - the `fake_influx` fixture
+    tighten,
+    wait_until_drained,
+)
 
 
 async def setup_entry(
@@ -47,35 +67,6 @@ async def setup_entry(
     await hass.async_block_till_done()
     coordinator: EnergyCorrelatorCoordinator = entry.runtime_data.coordinator
     return coordinator
-
-
-class RecordingSink:
-    """Stands in for InfluxSink: records what the heartbeat hands over."""
-
-    def __init__(self) -> None:
-        """Nothing recorded yet."""
-        self.meter: list[tuple[float, str, float | None, float | None]] = []
-        self.circuits: list[tuple[float, str, str, float, float | None]] = []
-        self.correlations: list[Correlation] = []
-        self.profiles: list[ProfileSummary] = []
-
-    def record_meter(self, ts: float, meter: str, power: float | None, kwh: float | None) -> None:
-        self.meter.append((ts, meter, power, kwh))
-
-    def record_circuit(
-        self, ts: float, circuit: str, meter: str, power: float, pct: float | None
-    ) -> None:
-        self.circuits.append((ts, circuit, meter, power, pct))
-
-    def record_correlation(self, correlation: Correlation) -> None:
-        self.correlations.append(correlation)
-
-    def record_profile(self, ts: float, profile: ProfileSummary) -> None:
-        self.profiles.append(profile)
-
-    @property
-    def stats(self) -> SinkStats:
-        return SinkStats(points_written=len(self.meter))
 
 
 async def test_published_before_the_next_heartbeat(
@@ -181,16 +172,28 @@ async def test_high_consumption_needs_to_last(
 
 
 async def test_phantom_load_from_baseline(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
 ) -> None:
     """Phantom load: last night's baseline above the threshold; unknown without a baseline."""
+    freezer.move_to(datetime(2026, 11, 20, 2, 30, tzinfo=dt_util.get_default_time_zone()))
     coordinator = await setup_entry(hass, mock_config_entry)
+    assert coordinator.data.standby_baseline_w is None
     assert coordinator.data.phantom_load is None
-    for baseline, expected in ((250.0, True), (120.0, False)):
-        with patch.object(coordinator.engine, "standby_baseline_w", return_value=baseline):
-            await coordinator.async_refresh()
+    # 02:30 -> 05:00 local at 150 W: more than half of the 01:00-05:00 night.
+    for step in range(5 * 60):
+        freezer.tick(30)
+        set_meter(hass, 150 + step % 2)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    await run_meter(hass, freezer, 10, 150)
+    assert coordinator.data.standby_baseline_w == pytest.approx(150, abs=1)
+    for threshold, expected in ((200.0, False), (100.0, True)):
+        hass.config_entries.async_update_entry(
+            mock_config_entry,
+            options={**mock_config_entry.options, OPT_PHANTOM_THRESHOLD_W: threshold},
+        )
+        await coordinator.async_refresh()
         assert coordinator.data.phantom_load is expected
-        assert coordinator.data.standby_baseline_w == baseline
 
 
 def test_daily_energy_counts_increases_and_resets() -> None:
@@ -275,25 +278,67 @@ async def test_daily_energy_glitch_of_the_energy_sensor(
     assert coordinator.data.daily_energy_kwh == pytest.approx(1.0)
 
 
+def _points(lines: list[str], measurement: str) -> list[tuple[dict[str, str], dict[str, str]]]:
+    """Tags and fields of the written lines of one measurement (no escapes in these names)."""
+    points = []
+    for line in lines:
+        series, fields, _ts = line.split(" ")
+        name, *tags = series.split(",")
+        if name == measurement:
+            points.append(
+                (
+                    dict(tag.split("=", 1) for tag in tags),
+                    dict(field.split("=", 1) for field in fields.split(",")),
+                )
+            )
+    return points
+
+
 async def test_points_handed_to_the_sink(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+    fake_influx: FakeInflux,
 ) -> None:
-    """Every heartbeat records the meter and circuits; correlations and changed profiles."""
+    """Every heartbeat writes the meter and circuits; correlations and changed profiles."""
     hass.states.async_set("sensor.kitchen_power", "100", {"unit_of_measurement": "W"})
     coordinator = await setup_entry(
-        hass, mock_config_entry, data={CONF_CIRCUITS: ["sensor.kitchen_power"]}
+        hass,
+        mock_config_entry,
+        data={
+            CONF_CIRCUITS: ["sensor.kitchen_power"],
+            CONF_INFLUX_ENABLED: True,
+            CONF_INFLUX_URL: fake_influx.url,
+            CONF_INFLUX_TOKEN: "t0ken-t0ken",
+            CONF_INFLUX_ORG: "home",
+            CONF_INFLUX_BUCKET: "energy",
+        },
     )
-    sink = RecordingSink()
-    coordinator.sink = sink  # type: ignore[assignment]
+    sink = coordinator.sink
+    assert sink is not None
+    tighten(sink)
     await run_meter(hass, freezer, 40, 300)
     hass.states.async_set("switch.kettle", "on")
     await run_meter(hass, freezer, 40, 2300)
-    assert sink.meter
-    assert sink.meter[-1][1:3] == (METER, pytest.approx(2300))
-    assert sink.circuits[-1][1:4] == ("sensor.kitchen_power", METER, pytest.approx(100))
-    assert [c.entity_id for c in sink.correlations] == ["switch.kettle"]
-    assert "switch.kettle" in {p.entity_id for p in sink.profiles}
-    profiles_recorded = len(sink.profiles)
+    await wait_until_drained(sink)
+    lines = list(fake_influx.accepted)
+    meter = _points(lines, MEASUREMENT_METER)
+    assert meter
+    assert meter[-1][0]["meter_entity"] == METER
+    assert float(meter[-1][1]["total_power_w"]) == pytest.approx(2300)
+    circuit_tags, circuit_fields = _points(lines, MEASUREMENT_CIRCUIT)[-1]
+    assert circuit_tags == {"circuit_name": "sensor.kitchen_power", "meter_entity": METER}
+    assert float(circuit_fields["power_w"]) == pytest.approx(100)
+    correlations = _points(lines, MEASUREMENT_CORRELATION)
+    assert [tags["entity_id"] for tags, _ in correlations] == ["switch.kettle"]
+    profiles = _points(lines, MEASUREMENT_PROFILE)
+    assert "switch.kettle" in {tags["entity_id"] for tags, _ in profiles}
     await run_meter(hass, freezer, 10, 2300)
-    assert len(sink.profiles) == profiles_recorded  # unchanged profiles are not repeated
-    assert coordinator.data.sink == SinkStats(points_written=len(sink.meter))
+    await wait_until_drained(sink)
+    later = list(fake_influx.accepted)
+    assert len(_points(later, MEASUREMENT_METER)) > len(meter)
+    assert len(_points(later, MEASUREMENT_PROFILE)) == len(profiles)  # unchanged: not repeated
+    await coordinator.async_refresh()
+    assert coordinator.data.sink is not None
+    assert coordinator.data.sink.points_written == len(fake_influx.accepted)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)

@@ -2,7 +2,6 @@
 
 import json
 import logging
-from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.diagnostics import REDACTED
@@ -25,6 +24,12 @@ from custom_components.energy_correlator.const import (
 from custom_components.energy_correlator.diagnostics import redact_url
 from tests.conftest import METER, set_meter
 from tests.test_listener import run_meter
+from tests.victoria import (
+    FakeInflux,
+    fake_influx_fixture,  # noqa: F401 - the `fake_influx` fixture
+    tighten,
+    wait_until_drained,
+)
 
 TOKEN = "sup3r-s3cret-influx-token=="
 URL_PASSWORD = "hunter2-url-password"
@@ -49,16 +54,18 @@ async def test_diagnostics_content_and_redaction(
     freezer: FrozenDateTimeFactory,
     mock_config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    fake_influx: FakeInflux,
 ) -> None:
-    """Config, engine stats, profiles, correlations and sink state; the token appears nowhere."""
-    caplog.set_level(logging.DEBUG)
+    """Config, engine stats, profiles, correlations and sink state; the token appears nowhere
+    (also not in the debug log of a sink that writes)."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.energy_correlator")
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         mock_config_entry,
         data={
             **mock_config_entry.data,
             CONF_INFLUX_ENABLED: True,
-            CONF_INFLUX_URL: f"http://admin:{URL_PASSWORD}@127.0.0.1:8086",
+            CONF_INFLUX_URL: fake_influx.url,
             CONF_INFLUX_TOKEN: TOKEN,
             CONF_INFLUX_ORG: "home",
             CONF_INFLUX_BUCKET: "energy",
@@ -66,34 +73,64 @@ async def test_diagnostics_content_and_redaction(
     )
     set_meter(hass, 300)
     hass.states.async_set("switch.kettle", "off")
-    with (
-        patch("custom_components.energy_correlator.influx.InfluxSink.async_start", AsyncMock()),
-        patch("custom_components.energy_correlator.influx.InfluxSink.async_stop", AsyncMock()),
-    ):
-        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-        await run_meter(hass, freezer, 40, 300)
-        hass.states.async_set("switch.kettle", "on")
-        await run_meter(hass, freezer, 40, 2300)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    sink = mock_config_entry.runtime_data.sink
+    assert sink is not None
+    tighten(sink)
+    await run_meter(hass, freezer, 40, 300)
+    hass.states.async_set("switch.kettle", "on")
+    await run_meter(hass, freezer, 40, 2300)
+    await wait_until_drained(sink)
 
-        result = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    result = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
 
-        assert result["config"][CONF_METER] == METER
-        assert result["config"][CONF_INFLUX_TOKEN] == REDACTED
-        assert result["config"][CONF_INFLUX_URL] == f"http://{REDACTED}@127.0.0.1:8086"
-        assert result["engine"]["stats"]["correlations"] >= 1
-        assert result["engine"]["meter_power_w"] == pytest.approx(2300)
-        assert [p["entity_id"] for p in result["profiles"]] == ["switch.kettle"]
-        assert result["recent_correlations"][0]["entity_id"] == "switch.kettle"
-        assert result["sink"] is not None
-        assert "points_pending" in result["sink"]
-        assert result["coordinator"]["last_update_success"] is True
+    assert result["config"][CONF_METER] == METER
+    assert result["config"][CONF_INFLUX_TOKEN] == REDACTED
+    assert result["engine"]["stats"]["correlations"] >= 1
+    assert result["engine"]["meter_power_w"] == pytest.approx(2300)
+    assert [p["entity_id"] for p in result["profiles"]] == ["switch.kettle"]
+    assert result["recent_correlations"][0]["entity_id"] == "switch.kettle"
+    assert result["sink"] is not None
+    assert result["sink"]["points_written"] == len(fake_influx.accepted) > 0
+    assert result["sink"]["points_pending"] == 0
+    assert result["coordinator"]["last_update_success"] is True
 
-        dumped = json.dumps(result)
-        assert TOKEN not in dumped
-        assert URL_PASSWORD not in dumped
-        assert TOKEN not in caplog.text
-        assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    dumped = json.dumps(result)
+    assert TOKEN not in dumped
+    assert TOKEN not in caplog.text
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_diagnostics_redacts_credentials_in_the_url(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    fake_influx: FakeInflux,
+) -> None:
+    """A user name and password in the InfluxDB URL do not reach the download."""
+    url = fake_influx.url.replace("//", f"//admin:{URL_PASSWORD}@")
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={
+            **mock_config_entry.data,
+            CONF_INFLUX_ENABLED: True,
+            CONF_INFLUX_URL: url,
+            CONF_INFLUX_TOKEN: TOKEN,
+            CONF_INFLUX_ORG: "home",
+            CONF_INFLUX_BUCKET: "energy",
+        },
+    )
+    set_meter(hass, 300)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+
+    assert result["config"][CONF_INFLUX_URL] == fake_influx.url.replace("//", f"//{REDACTED}@")
+    assert URL_PASSWORD not in json.dumps(result)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
 async def test_diagnostics_without_sink(

@@ -1,7 +1,5 @@
 """The listener: meter samples (W/kW, gaps, repeats), device events, new entities, renames."""
 
-from unittest.mock import patch
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CoreState, HomeAssistant, State
@@ -41,6 +39,12 @@ async def run_meter(
         set_meter(hass, value, unit)
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
+
+
+def _references(engine: Engine) -> dict[str, str]:
+    """Which device is checked against which power sensor, as the engine stores it."""
+    references: dict[str, str] = engine.to_dict()["references"]
+    return references
 
 
 def engine_of(entry: MockConfigEntry) -> Engine:
@@ -347,23 +351,21 @@ async def test_device_power_sensor_is_the_reference(
     hass.states.async_set("switch.plug", "off")
     hass.states.async_set("sensor.plug_power", "0.5", {"unit_of_measurement": "W"})
     mock_config_entry.add_to_hass(hass)
-    with patch.object(Engine, "set_reference_meter", autospec=True) as spy:
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
     engine = engine_of(mock_config_entry)
-    spy.assert_any_call(engine, "switch.plug", "sensor.plug_power")
+    assert _references(engine) == {"switch.plug": "sensor.plug_power"}
     assert engine.current_power_w("sensor.plug_power") == pytest.approx(0.5)
 
-    with patch.object(Engine, "set_reference_meter", autospec=True) as spy:
-        entity_registry.async_update_entity("sensor.plug_power", new_entity_id="sensor.plug_w")
-        await hass.async_block_till_done()
-        spy.assert_called_once_with(engine, "switch.plug", "sensor.plug_w")
-        entity_registry.async_update_entity("switch.plug", new_entity_id="switch.socket")
-        await hass.async_block_till_done()
-        spy.assert_called_with(engine, "switch.socket", "sensor.plug_w")
-        entity_registry.async_remove("sensor.plug_w")
-        await hass.async_block_till_done()
-        spy.assert_called_with(engine, "switch.socket", None)
+    entity_registry.async_update_entity("sensor.plug_power", new_entity_id="sensor.plug_w")
+    await hass.async_block_till_done()
+    assert _references(engine) == {"switch.plug": "sensor.plug_w"}
+    entity_registry.async_update_entity("switch.plug", new_entity_id="switch.socket")
+    await hass.async_block_till_done()
+    assert _references(engine) == {"switch.socket": "sensor.plug_w"}
+    entity_registry.async_remove("sensor.plug_w")
+    await hass.async_block_till_done()
+    assert _references(engine) == {}
 
 
 async def test_back_from_unavailable_sets_the_level(
