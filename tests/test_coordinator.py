@@ -43,9 +43,9 @@ from tests.conftest import METER, set_meter
 from tests.test_listener import run_meter
 from tests.victoria import (
     FakeInflux,
+    drain_with_frozen_clock,
     fake_influx_fixture,  # noqa: F401 - the `fake_influx` fixture
     tighten,
-    wait_until_drained,
 )
 
 
@@ -320,7 +320,7 @@ async def test_points_handed_to_the_sink(
     await run_meter(hass, freezer, 40, 300)
     hass.states.async_set("switch.kettle", "on")
     await run_meter(hass, freezer, 40, 2300)
-    await wait_until_drained(sink)
+    await drain_with_frozen_clock(hass, freezer, sink)
     lines = list(fake_influx.accepted)
     meter = _points(lines, MEASUREMENT_METER)
     assert meter
@@ -334,7 +334,7 @@ async def test_points_handed_to_the_sink(
     profiles = _points(lines, MEASUREMENT_PROFILE)
     assert "switch.kettle" in {tags["entity_id"] for tags, _ in profiles}
     await run_meter(hass, freezer, 10, 2300)
-    await wait_until_drained(sink)
+    await drain_with_frozen_clock(hass, freezer, sink)
     later = list(fake_influx.accepted)
     assert len(_points(later, MEASUREMENT_METER)) > len(meter)
     assert len(_points(later, MEASUREMENT_PROFILE)) == len(profiles)  # unchanged: not repeated

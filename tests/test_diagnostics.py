@@ -26,9 +26,9 @@ from tests.conftest import METER, set_meter
 from tests.test_listener import run_meter
 from tests.victoria import (
     FakeInflux,
+    drain_with_frozen_clock,
     fake_influx_fixture,  # noqa: F401 - the `fake_influx` fixture
     tighten,
-    wait_until_drained,
 )
 
 TOKEN = "sup3r-s3cret-influx-token=="
@@ -81,7 +81,7 @@ async def test_diagnostics_content_and_redaction(
     await run_meter(hass, freezer, 40, 300)
     hass.states.async_set("switch.kettle", "on")
     await run_meter(hass, freezer, 40, 2300)
-    await wait_until_drained(sink)
+    await drain_with_frozen_clock(hass, freezer, sink)
 
     result = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 import pytest
@@ -191,6 +192,19 @@ async def wait_until_drained(sink: InfluxSink, within_s: float = 30.0) -> None:
     deadline = time.monotonic() + within_s
     while sink.stats.points_pending and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
+    assert sink.stats.points_pending == 0, sink.stats
+
+
+async def drain_with_frozen_clock(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, sink: InfluxSink, within_s: float = 30.0
+) -> None:
+    """`wait_until_drained` for tests under `freezer`: the loop's clock is frozen there, so
+    the sink's flush timer (and any asyncio.sleep) only runs when the clock is moved on."""
+    for _ in range(int(within_s / 0.02)):
+        if not sink.stats.points_pending:
+            return
+        freezer.tick(0.02)
+        await hass.async_add_executor_job(time.sleep, 0.02)  # real time for the HTTP round trip
     assert sink.stats.points_pending == 0, sink.stats
 
 
