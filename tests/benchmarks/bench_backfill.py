@@ -27,6 +27,7 @@ import sqlite3
 import tempfile
 import threading
 import time
+from typing import Any
 
 from homeassistant.components.recorder import get_instance
 from homeassistant.core import HomeAssistant
@@ -82,41 +83,68 @@ class MemoryProbe(threading.Thread):
             self.peak = max(self.peak, _rss_mb())
 
 
-class FullCollections:
-    """Full (generation 2) garbage collections while installed: they stop every thread."""
+class Collections:
+    """Every garbage collection while installed (generation, start, end); the full ones
+    (generation 2) stop every thread for as long as they traverse the whole heap."""
 
     def __init__(self) -> None:
         """Nothing seen yet."""
-        self.windows: list[tuple[float, float]] = []
+        self.runs: list[tuple[int, float, float]] = []
         self._started = 0.0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         """gc.callbacks hook."""
-        if info["generation"] != 2:
-            return
         if phase == "start":
             self._started = time.perf_counter()
         else:
-            self.windows.append((self._started, time.perf_counter()))
+            self.runs.append((info["generation"], self._started, time.perf_counter()))
+
+    @property
+    def windows(self) -> list[tuple[float, float]]:
+        """(start, end) of each full collection."""
+        return [(lo, hi) for gen, lo, hi in self.runs if gen == 2]
+
+    def count(self, generation: int) -> int:
+        """How many collections of that generation ran."""
+        return sum(1 for gen, _, _ in self.runs if gen == generation)
+
+    def longest(self, generation: int) -> float:
+        """The longest collection of that generation (s)."""
+        return max((hi - lo for gen, lo, hi in self.runs if gen == generation), default=0.0)
 
     def overlaps(self, start: float, end: float) -> bool:
-        """Whether a collection ran within [start, end]."""
+        """Whether a full collection ran within [start, end]."""
         return any(lo <= end and hi >= start for lo, hi in self.windows)
 
 
-async def _stall_probe(done: asyncio.Event) -> list[tuple[float, float]]:
-    """(when, how long) of each wake more than 5 ms later than asked, while not done."""
+def _thread_times() -> tuple[float, float]:
+    """This thread's time on a CPU and waiting for one (runnable), in s (Linux schedstat)."""
+    with open("/proc/thread-self/schedstat", encoding="ascii") as schedstat:
+        ran, queued, _ = schedstat.read().split()
+    return int(ran) / 1e9, int(queued) / 1e9
+
+
+type Stall = tuple[float, float, float, float]  # when, how late, ran, waited for a CPU
+
+
+async def _stall_probe(done: asyncio.Event) -> list[Stall]:
+    """Each wake more than 5 ms later than asked, while not done, with what the loop's thread
+    did meanwhile: ran (code on the loop, or holding the interpreter lock), waited for a CPU
+    (the machine's load); the rest of the delay it was blocked (waiting for the interpreter
+    lock held by another thread, or a full collection)."""
     stalls = []
     while not done.is_set():
+        ran, queued = _thread_times()
         started = time.perf_counter()
         await asyncio.sleep(0.005)
         if (late := time.perf_counter() - started - 0.005) > 0.005:
-            stalls.append((started, late))
+            ran_after, queued_after = _thread_times()
+            stalls.append((started, late, ran_after - ran, queued_after - queued))
     return stalls
 
 
-def _worst(stalls: list[tuple[float, float]]) -> float:
-    return max((late for _, late in stalls), default=0.0)
+def _worst(stalls: list[Stall]) -> float:
+    return max((stall[1] for stall in stalls), default=0.0)
 
 
 def _entry() -> MockConfigEntry:
@@ -214,7 +242,7 @@ async def _prepare(config_dir: str, db_path: str) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-async def _measure(config_dir: str, db_path: str) -> dict[str, float]:
+async def _measure(config_dir: str, db_path: str) -> dict[str, Any]:
     async with async_test_home_assistant(config_dir=config_dir) as hass:
         await _start_recorder(hass, db_path)
         entry = _entry()
@@ -231,7 +259,7 @@ async def _measure(config_dir: str, db_path: str) -> dict[str, float]:
 
         done = asyncio.Event()
         probe = MemoryProbe()
-        collections = FullCollections()
+        collections = Collections()
         gc.callbacks.append(collections)
         before = _rss_mb()
         probe.start()
@@ -253,11 +281,18 @@ async def _measure(config_dir: str, db_path: str) -> dict[str, float]:
         "seconds": seconds,
         "stall_s": _worst(stalls),
         "stall_outside_gc_s": _worst(
-            [(at, late) for at, late in stalls if not collections.overlaps(at, at + late + 0.005)]
+            [
+                stall
+                for stall in stalls
+                if not collections.overlaps(stall[0], sum(stall[:2]) + 0.005)
+            ]
         ),
         "idle_stall_s": idle_stall,
-        "full_gcs": float(len(collections.windows)),
-        "longest_gc_s": max((hi - lo for lo, hi in collections.windows), default=0.0),
+        "full_gcs": float(collections.count(2)),
+        "longest_gc_s": collections.longest(2),
+        "gen0_gcs": float(collections.count(0)),
+        "gen1_gcs": float(collections.count(1)),
+        "longest_young_gc_s": max(collections.longest(0), collections.longest(1)),
         "rss_before_mb": before,
         "rss_peak_mb": probe.peak,
         "meter_samples": float(result["meter_samples"]),
@@ -265,10 +300,15 @@ async def _measure(config_dir: str, db_path: str) -> dict[str, float]:
         "correlations": float(result["correlations"]),
         "learned": float(result["learned"]),
         "devices": float(len(result["devices"])),
+        # When (s into the backfill) the worst stalls and the full collections happened.
+        "worst": sorted(
+            ((late, at - started, ran, queued) for at, late, ran, queued in stalls), reverse=True
+        )[:5],
+        "full_gcs_at": [(lo - started, hi - lo) for lo, hi in collections.windows],
     }
 
 
-async def _run() -> tuple[int, float, dict[str, float]]:
+async def _run() -> tuple[int, float, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as config_dir:
         db_path = f"{config_dir}/home-assistant_v2.db"
         rows, fill_s = await _prepare(config_dir, db_path)
@@ -305,8 +345,19 @@ def main() -> None:
         f"| full garbage collections meanwhile | {m['full_gcs']:.0f} "
         f"(longest {m['longest_gc_s'] * 1000:.0f} ms) |"
     )
+    print(
+        f"| young collections meanwhile (generation 0 / 1) | {m['gen0_gcs']:,.0f} / "
+        f"{m['gen1_gcs']:,.0f} (longest {m['longest_young_gc_s'] * 1000:.1f} ms) |"
+    )
     print(f"| resident memory before | {m['rss_before_mb']:.0f} MB |")
     print(f"| resident memory peak | {m['rss_peak_mb']:.0f} MB (+{grown:.0f} MB) |")
+    worst = ", ".join(
+        f"{late * 1000:.0f} ms at {at:.1f} s (ran {ran * 1000:.0f}, waited for a CPU "
+        f"{queued * 1000:.0f}, blocked {(late + 0.005 - ran - queued) * 1000:.0f})"
+        for late, at, ran, queued in m["worst"]
+    )
+    gcs = ", ".join(f"{took * 1000:.0f} ms at {at:.1f} s" for at, took in m["full_gcs_at"])
+    print(f"\nWorst stalls (ms): {worst or 'none'}.\nFull collections: {gcs or 'none'}.")
     stall_ok = m["stall_s"] <= MAX_STALL_S
     own_ok = m["stall_outside_gc_s"] <= MAX_STALL_S
     memory_ok = grown <= MAX_MEMORY_MB
