@@ -2,8 +2,10 @@
 engine, then teach the live engine what it found.
 
 Built for 90 days of a 1 s meter: history is read in time chunks in the recorder's executor
-(meters without attributes, in the compressed form), converted and replayed in the executor, and
-only each chunk's few correlations come back to the event loop. Memory is bounded by a chunk.
+(straight from the states table, `history_rows.py`: meters as arrays of times and watts, no
+attributes), replayed in the same executor job, and only each chunk's few correlations come back
+to the event loop. Memory is bounded by a chunk; the rows die young, so they do not set off the
+full garbage collections that would stop the loop.
 
 Idempotent: every correlation the live engine or an earlier backfill closed is in the entry's
 `EventLedger` (by entity and event time), so an event is never taught twice. Backfill, relearn and
