@@ -373,6 +373,9 @@ async def test_devices_errors_then_success(
         (None, "127.0.0.1:8086", {CONF_INFLUX_URL: "invalid_url"}),
         (None, "ftp://127.0.0.1", {CONF_INFLUX_URL: "invalid_url"}),
         (None, "http://", {CONF_INFLUX_URL: "invalid_url"}),
+        # These raised ValueError in yarl: HTTP 500 from the flow on a real instance.
+        (None, "http://[::1", {CONF_INFLUX_URL: "invalid_url"}),
+        (None, "http://influx:99999", {CONF_INFLUX_URL: "invalid_url"}),
     ],
 )
 async def test_influxdb_errors_then_success(

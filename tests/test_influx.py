@@ -32,6 +32,7 @@ from custom_components.energy_correlator.influx.sink import journal_path
 from .victoria import (
     TOKEN,
     Victoria,
+    entry_fixture,  # noqa: F401 - the `entry` fixture
     make_sink,
     sample_counts,
     victoria_fixture,  # noqa: F401 - the `victoria` fixture
@@ -39,15 +40,6 @@ from .victoria import (
 )
 
 BASE = float(round(time.time()) - 3600)  # an hour ago, whole seconds: exact in ms and ns
-
-
-@pytest.fixture
-def entry(hass: HomeAssistant, tmp_path: Path) -> MockConfigEntry:
-    """A config entry; the backlog file goes to a temporary config dir."""
-    hass.config.config_dir = str(tmp_path)
-    entry = MockConfigEntry(domain=DOMAIN, title="Home", data={})
-    entry.add_to_hass(hass)
-    return entry
 
 
 def _correlation(entity_id: str, ts: float, **changes: Any) -> Correlation:

@@ -26,21 +26,13 @@ from custom_components.energy_correlator.influx.sink import journal_path
 from .victoria import (
     TOKEN,
     FakeInflux,
+    entry_fixture,  # noqa: F401 - the `entry` fixture
     fake_influx_fixture,  # noqa: F401 - the `fake_influx` fixture
     make_sink,
     wait_until_drained,
 )
 
 BASE = float(round(time.time()) - 3600)
-
-
-@pytest.fixture
-def entry(hass: HomeAssistant, tmp_path: Path) -> MockConfigEntry:
-    """A config entry; the backlog file goes to a temporary config dir."""
-    hass.config.config_dir = str(tmp_path)
-    entry = MockConfigEntry(domain=DOMAIN, title="Home", data={})
-    entry.add_to_hass(hass)
-    return entry
 
 
 def _record(sink: InfluxSink, count: int, bad: int | None = None) -> None:

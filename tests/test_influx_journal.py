@@ -10,28 +10,19 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.influx.backlog import Backlog
 from custom_components.energy_correlator.influx.journal import HEADER, BacklogJournal
 from custom_components.energy_correlator.influx.sink import InfluxSink, journal_path
 
 from .victoria import (
     FakeInflux,
+    entry_fixture,  # noqa: F401 - the `entry` fixture
     fake_influx_fixture,  # noqa: F401 - the `fake_influx` fixture
     make_sink,
     wait_until_drained,
 )
 
 BASE = 1_795_000_000.0
-
-
-@pytest.fixture
-def entry(hass: HomeAssistant, tmp_path: Path) -> MockConfigEntry:
-    """A config entry; the journal goes to a temporary config dir."""
-    hass.config.config_dir = str(tmp_path)
-    entry = MockConfigEntry(domain=DOMAIN, title="Home", data={})
-    entry.add_to_hass(hass)
-    return entry
 
 
 def _record(sink: InfluxSink, start: int, stop: int) -> None:

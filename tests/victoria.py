@@ -21,7 +21,9 @@ from aiohttp import web
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.influx import InfluxSettings, InfluxSink
 
 BINARY = "victoria-metrics"
@@ -145,6 +147,15 @@ async def victoria_fixture(tmp_path: Path, socket_enabled: None) -> AsyncGenerat
 # ---- sink helpers shared by the InfluxDB tests and the benchmark -----------------------------
 
 TOKEN = "s3cr3t-t0ken-never-logged"
+
+
+@pytest.fixture(name="entry")
+def entry_fixture(hass: HomeAssistant, tmp_path: Path) -> MockConfigEntry:
+    """A config entry to attach a sink to; its backlog file goes to a temporary config dir."""
+    hass.config.config_dir = str(tmp_path)
+    entry = MockConfigEntry(domain=DOMAIN, title="Home", data={})
+    entry.add_to_hass(hass)
+    return entry
 
 
 def make_sink(

@@ -363,8 +363,12 @@ async def _async_influx_errors(
 ) -> dict[str, str]:
     """Form errors from a test write; errors of fields not on the form go to base."""
     url = str(data[CONF_INFLUX_URL]).strip()
-    parsed = URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    try:  # yarl raises ValueError on a broken IPv6 host or a port out of range
+        parsed = URL(url)
+        usable = parsed.scheme in ("http", "https") and bool(parsed.host) and parsed.port
+    except ValueError:
+        usable = False
+    if not usable:
         return {CONF_INFLUX_URL if CONF_INFLUX_URL in fields else "base": "invalid_url"}
     try:
         await async_validate_influx(

@@ -29,6 +29,7 @@ def replay_meter(
     silent: tuple[tuple[float, float], ...] = (),
     base_w: float = 300.0,
     others: tuple[tuple[float, float, float, str], ...] = (),
+    away: tuple[tuple[float, float], ...] = (),
 ) -> list[Correlation]:
     """A meter every `cadence` s over a base plus (from, watts) steps, events (ts, from, to)
     of `entity_id`, and `others` (ts, from, to, entity id)."""
@@ -40,7 +41,9 @@ def replay_meter(
         while pending and pending[0][0] <= t:
             ts, old, new, entity = pending.pop(0)
             engine.add_event(event(entity, ts, old, new))
-        if not any(lo <= t < hi for lo, hi in silent):
+        if any(lo <= t < hi for lo, hi in away):
+            engine.add_power(METER, t, None)  # the meter is unavailable
+        elif not any(lo <= t < hi for lo, hi in silent):
             watts = base_w + sum(w for since, w in steps if since <= t)
             engine.add_power(METER, t, watts + (rng.gauss(0.0, noise_w) if noise_w else 0.0))
         if t >= next_tick:
@@ -113,6 +116,50 @@ def test_no_pulse_when_another_device_crowds_an_edge_or_the_level_differs() -> N
     )
     assert [c.pulse for c in out] == [False, False]
     assert all(not c.overlapping for c in out)
+
+
+def test_a_pulse_with_one_side_crowded_uses_the_other() -> None:
+    """Another device 12 s after the off edge leaves too little after-window at 10 s: the
+    baseline before the on edge alone measures the pulse; with both sides crowded it is an
+    overlap; with the meter away inside it, a gap."""
+    steps, events = pulses([T0 + 200.0], 30.0, 1800.0)
+    engine = make_engine()
+    out = replay_meter(
+        engine, steps, events, T0, T0 + 600.0, 10.0, others=((T0 + 242.0, 1.0, 0.0, "switch.b"),)
+    )
+    microwave = [c for c in out if c.entity_id == "switch.microwave"]
+    assert [c.pulse for c in microwave] == [True, True]
+    assert microwave[0].status is Status.OK
+    assert microwave[0].power_delta_w == pytest.approx(1800.0)
+
+    engine = make_engine()
+    crowd = ((T0 + 190.0, 1.0, 0.0, "switch.b"), (T0 + 242.0, 1.0, 0.0, "switch.c"))
+    out = replay_meter(engine, steps, events, T0, T0 + 600.0, 10.0, others=crowd)
+    microwave = [c for c in out if c.entity_id == "switch.microwave"]
+    assert [c.status for c in microwave] == [Status.OVERLAP] * 2
+    assert not any(c.learned for c in microwave)
+
+    engine = make_engine()
+    out = replay_meter(
+        engine, steps, events, T0, T0 + 600.0, 10.0, away=((T0 + 209.0, T0 + 221.0),)
+    )
+    assert [c.status for c in out] == [Status.GAP] * 2
+
+
+def test_window_reports_the_time_weighted_median_and_the_clean_mean() -> None:
+    """window() works out the time-weighted median; the level of a clean window is its mean."""
+    series = PowerSeries()
+    rng = random.Random(5)
+    for k in range(40):
+        series.add(T0 + k, 100.0 + rng.gauss(0.0, 2.0))
+    stats = series.window(T0 + 5.0, T0 + 30.0)
+    assert stats.level == pytest.approx(stats.mean)
+    assert stats.median is not None
+    assert abs(stats.median - 100.0) < 3.0
+    assert stats.error == pytest.approx(stats.spread / 26**0.5)  # 25 readings + the held one
+    series.add(T0 + 40.0, 900.0)  # an outlier: the median is the level
+    spiky = series.window(T0 + 30.0, T0 + 41.0)
+    assert spiky.level == spiky.median
 
 
 def test_two_modes_behind_one_switch() -> None:

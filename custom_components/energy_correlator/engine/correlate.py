@@ -397,31 +397,29 @@ class Correlator:
         ):
             return None  # another event crowds an edge
         inside_start, inside_end = opening.ts + s.settle_s, closing.ts - s.guard_s
-        if inside_end <= inside_start:
-            return None
         before_end = opening.ts - s.guard_s
         before_start = before_end - before_length
-        if first > 0:
-            before_start = max(before_start, times[first - 1] + s.settle_s)
+        crowded = False  # a side too short because another device switched there
+        if first > 0 and times[first - 1] + s.settle_s > before_start:
+            before_start = times[first - 1] + s.settle_s
+            crowded = events[first - 1].entity_id != own
         after_start = closing.ts + s.settle_s
         after_end = after_start + after_length
-        if last + 1 < count:
-            after_end = min(after_end, times[last + 1] - s.guard_s)
+        if last + 1 < count and times[last + 1] - s.guard_s < after_end:
+            after_end = times[last + 1] - s.guard_s
+            crowded = crowded or events[last + 1].entity_id != own
         if now < after_end + s.guard_s:
             return after_end + s.guard_s
         inside = series.measure(inside_start, inside_end, True)
-        sides = [
-            side
-            for side in (
-                series.measure(before_start, before_end)
-                if before_end - before_start >= min_length
-                else None,
-                series.measure(after_start, after_end, True)
-                if after_end - after_start >= min_length
-                else None,
-            )
-            if side is not None and side[8] is not None and not side[4]
+        measured = [
+            series.measure(before_start, before_end)
+            if before_end - before_start >= min_length
+            else None,
+            series.measure(after_start, after_end, True)
+            if after_end - after_start >= min_length
+            else None,
         ]
+        sides = [m for m in measured if m is not None and m[8] is not None and not m[4]]
         inside_w = inside[8]
         delta = base_w = None
         confidence, sigma = 0.0, None
@@ -454,8 +452,9 @@ class Correlator:
             )
         if inside[4]:
             status, confidence, sigma = Status.GAP, 0.0, None
-        elif not sides:
-            status = Status.GAP if before_end > before_start else Status.LOW_CONFIDENCE
+        elif not sides:  # no baseline: the meter was away, or others crowded both sides
+            gaps = any(m is not None and m[4] for m in measured)
+            status = Status.GAP if gaps else Status.OVERLAP if crowded else Status.LOW_CONFIDENCE
             confidence, sigma = 0.0, None
         elif delta is None or inside[3] < PULSE_MIN_UPDATES or confidence < s.min_confidence:
             status = Status.LOW_CONFIDENCE

@@ -158,11 +158,10 @@ class Engine:
         return self._book.teach(correlation.event(), delta, None, None, sigma)
 
     def _follow_on_period(self, correlation: Correlation) -> None:
-        """A device with modes: an on-event taught its delta while the device is still on at
-        that level, so that step (not the dominant mode) is its power until it changes."""
+        """A device with modes (tick checks): an on-event taught its delta while the device is
+        still on at that level, so that step (not the dominant mode) is its power until it
+        changes."""
         entity_id = correlation.entity_id
-        if not self._book.is_modal(entity_id):
-            return  # one mode: the learned power is the answer
         state = self._devices.get(entity_id)
         if (
             correlation.power_delta_w is None
@@ -219,7 +218,9 @@ class Engine:
             stats.correlations += 1
             if correlation.learned:
                 stats.learned += 1
-                if correlation.previous_level <= 0.0 < correlation.level:
+                if correlation.previous_level <= 0.0 < correlation.level and (
+                    self._book.is_modal(correlation.entity_id)
+                ):
                     self._follow_on_period(correlation)
             counter = _SKIP_COUNTERS.get(correlation.status)
             if counter is not None:

@@ -3,8 +3,9 @@
 Unlike core's influxdb exporter, which drops a batch after its retries, this sink keeps every
 point until the server takes it: failures leave the batch in the backlog (backlog.py), the
 writer backs off exponentially with jitter, and while writes fail (until the backlog is empty
-again) every new point is appended to the journal (persistence.py) within about a second, so a
-crash loses at most the last second or so; the next start replays what is not marked settled.
+again) every new point is appended to the journal (persistence.py) within about a second and
+forced to disk every few seconds, so a crash of Home Assistant loses at most the last second or
+so (a power loss the last few seconds); the next start replays what is not marked settled.
 Points leave unwritten only over the backlog cap (oldest first) or when the server rejects them
 as bad (400/422); both are counted, logged and surfaced (health.py). One sink serves one server
 (url, org, bucket) for every entry attached to it (hub.py): one writer, one backlog, never two.

@@ -24,6 +24,7 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from ..consumption import MeterKind
+from ..entity import finite_state
 from .coordinator import UtilityCoordinator
 from .data import MeterSnapshot, UtilityConfigEntry
 from .entity import MeterEntity
@@ -187,8 +188,8 @@ class MeterSensor(MeterEntity, SensorEntity):
 
     @property
     def native_value(self) -> StateType:
-        """The description's value."""
-        return self.entity_description.value_fn(self.snapshot)
+        """The description's value; an overflow (absurd readings) is unknown, not inf."""
+        return finite_state(self.entity_description.value_fn(self.snapshot))
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
