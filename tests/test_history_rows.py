@@ -3,12 +3,14 @@
 import math
 
 from homeassistant.components.recorder import Recorder, get_instance
+from homeassistant.components.recorder.util import session_scope
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from sqlalchemy import text
 
 from custom_components.energy_correlator.history_rows import metadata_ids, read_chunk
 
@@ -108,3 +110,31 @@ async def test_a_meter_without_a_unit_reads_as_gaps(
     assert changes == {}
     assert len(samples[METER][1]) == 3
     assert all(math.isnan(w) for w in samples[METER][1])
+
+
+def _break_attributes(hass: HomeAssistant, entity_id: str, shared_attrs: str) -> None:
+    with session_scope(hass=hass) as session:
+        session.execute(
+            text(
+                "UPDATE state_attributes SET shared_attrs = :attrs WHERE attributes_id IN"
+                " (SELECT s.attributes_id FROM states s JOIN states_meta m"
+                " ON s.metadata_id = m.metadata_id WHERE m.entity_id = :entity_id)"
+            ),
+            {"attrs": shared_attrs, "entity_id": entity_id},
+        )
+
+
+@pytest.mark.parametrize("shared_attrs", ["{broken", "[1, 2]", '"text"'])
+async def test_unreadable_attributes_count_as_none(
+    recorder_mock: Recorder, hass: HomeAssistant, shared_attrs: str
+) -> None:
+    """A device row whose stored attributes are not a JSON object still reads (as no
+    attributes) instead of failing the whole backfill."""
+    t0 = await _history(hass)
+    await get_instance(hass).async_add_executor_job(_break_attributes, hass, LIGHT, shared_attrs)
+    _, changes = await _read(hass, t0, first=True)
+    assert [(ts - t0, state, attrs) for ts, state, attrs in changes[LIGHT]] == [
+        (0, "off", {}),
+        (pytest.approx(4), "on", {}),
+        (pytest.approx(6), "on", {}),
+    ]

@@ -41,14 +41,15 @@ _METER_BEFORE = text(
     " ORDER BY last_updated_ts DESC LIMIT 1"
 )
 _DEVICE_ROWS = text(
-    "SELECT s.metadata_id, s.last_updated_ts, s.state, a.shared_attrs FROM states s"
+    "SELECT s.metadata_id, s.last_updated_ts, s.state,"
+    " COALESCE(a.shared_attrs, s.attributes) FROM states s"
     " LEFT JOIN state_attributes a ON s.attributes_id = a.attributes_id"
     " WHERE s.metadata_id IN :metadata_ids"
     " AND s.last_updated_ts >= :start AND s.last_updated_ts < :end"
     " ORDER BY s.metadata_id, s.last_updated_ts"
 ).bindparams(bindparam("metadata_ids", expanding=True))
 _DEVICE_BEFORE = text(
-    "SELECT s.last_updated_ts, s.state, a.shared_attrs FROM states s"
+    "SELECT s.last_updated_ts, s.state, COALESCE(a.shared_attrs, s.attributes) FROM states s"
     " LEFT JOIN state_attributes a ON s.attributes_id = a.attributes_id"
     " WHERE s.metadata_id = :metadata_id AND s.last_updated_ts < :start"
     " ORDER BY s.last_updated_ts DESC LIMIT 1"
@@ -86,7 +87,12 @@ def _meter(
 
 
 def _change(ts: float, state: str | None, attrs: str | None) -> Change:
-    return ts, state or "", json_loads_object(attrs) if attrs else {}
+    """A device row; attributes that are not a JSON object count as none."""
+    try:
+        parsed = json_loads_object(attrs) if attrs else {}
+    except ValueError:
+        parsed = {}
+    return ts, state or "", parsed
 
 
 def _devices(
