@@ -87,6 +87,8 @@ async def test_same_reading_twice_is_harmless(
         (1050, "2026-02-01 12:00:00", "reading_conflict"),  # same time, other value
         (10935, "2026-01-15 12:00:00", "reading_typo"),  # between 1000 and 1093.5
         (900, None, "reading_decrease"),
+        (1e308, None, "reading_implausible"),  # no meter shows that much
+        (1800, None, "reading_implausible"),  # 700 m³ of gas in a day
     ],
 )
 async def test_refused_readings_raise_translated_errors_and_store_nothing(

@@ -28,6 +28,7 @@ from .batch import clean_block, hour_ends
 from .models import (
     DAY,
     HOUR,
+    MAX_READING,
     BatchResult,
     DamagedStateError,
     Drop,
@@ -144,6 +145,8 @@ class Ledger:
         def refuse(reason: Refusal) -> tuple[ReadingResult, None]:
             return ReadingResult(False, reason, previous=prev, next=nxt), None
 
+        if value > MAX_READING:
+            return refuse(Refusal.IMPLAUSIBLE)
         if nxt is not None and nxt.ts == ts:
             same = nxt.value == value and codes[i] not in (OLD_FINAL, NEW_FIRST)
             return refuse(Refusal.DUPLICATE if same else Refusal.CONFLICT)
@@ -158,6 +161,8 @@ class Ledger:
                 return refuse(Refusal.DECREASE)
         elif prev is not None:  # the newest reading (or the newest of its physical meter)
             if value >= prev.value:
+                if value - prev.value > self.config.max_rise(ts - prev.ts):
+                    return refuse(Refusal.IMPLAUSIBLE)
                 if self._absurd_rise(value - prev.value, ts - prev.ts, i):
                     return refuse(Refusal.TYPO)
             elif (
@@ -176,6 +181,8 @@ class Ledger:
                 notice = self._drop_notice
         elif nxt is not None:  # the oldest reading
             if value <= nxt.value:
+                if nxt.value - value > self.config.max_rise(nxt.ts - ts):
+                    return refuse(Refusal.IMPLAUSIBLE)
                 if self._absurd_rise(nxt.value - value, nxt.ts - ts, n):
                     return refuse(Refusal.TYPO)
             elif not self._is_drop(value, nxt.value) or manual:
@@ -255,7 +262,15 @@ class Ledger:
 
     def _clean_block(self, t: np.ndarray, v: np.ndarray) -> tuple[int, int]:
         """Where, and how many of the leading sorted readings, pass every rule at once."""
-        return clean_block(self.ts, self.values, t, v, self.usual_rate, self.config.typo_factor)
+        return clean_block(
+            self.ts,
+            self.values,
+            t,
+            v,
+            self.usual_rate,
+            self.config.typo_factor,
+            self.config.max_rate_per_second,
+        )
 
     def _insert_block(
         self, at: int, t: np.ndarray, v: np.ndarray, source: ReadingSource
@@ -324,6 +339,8 @@ class Ledger:
             return Refusal.NOT_A_NUMBER
         if old_final < 0 or new_first < 0:
             return Refusal.NEGATIVE
+        if old_final > MAX_READING or new_first > MAX_READING:
+            return Refusal.IMPLAUSIBLE
         i = bisect_left(self.ts, ts)
         if i < len(self.ts) and self.ts[i] == ts:
             return Refusal.CONFLICT

@@ -13,6 +13,7 @@ queue stays short, and the next import reads committed sums), so years never sta
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+import math
 
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.models import (
@@ -127,7 +128,8 @@ async def async_import_series(
     for first in range(0, hours, chunk_hours):
         rows: list[StatisticData] = []
         for i in range(first, min(hours, first + chunk_hours)):
-            total += values[i]
+            value = values[i]
+            total += value if math.isfinite(value) and value > 0 else 0.0  # never a poisoned sum
             start = datetime.fromtimestamp(series.start + HOUR * i, UTC)
             rows.append(StatisticData(start=start, sum=total))
         async_add_external_statistics(hass, meta, rows)
