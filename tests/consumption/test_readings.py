@@ -331,3 +331,45 @@ def test_a_history_batch_with_an_absurd_value_is_judged_by_the_bound() -> None:
     block = below.add_readings([T0 - HOUR, T0], [1.0, 2.0], NOW, ReadingSource.HISTORY)
     assert block.refused == {Refusal.IMPLAUSIBLE: 2}  # ~99 m³ in two hours, 98 in one
     assert all(math.isfinite(v) for v in below.hourly().values)
+
+
+def test_a_stored_absurd_value_is_forgotten_on_load() -> None:
+    """A 1e308 kept before the bound existed: forgotten on load (the meter is no longer stuck),
+    the hours from the reading before it are imported again."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    for h, value in enumerate((100.0, 101.0, 102.0)):
+        assert meter.add_reading(T0 + h * HOUR, value, NOW).accepted
+    pending = meter.pending_import()
+    assert pending is not None
+    meter.mark_imported(pending.version)
+    data = meter.to_dict()
+    data["ledger"]["ts"].append(T0 + 3 * HOUR)
+    data["ledger"]["values"].append(1e308)
+    data["ledger"]["codes"] += "m"
+    restored = UtilityMeter.from_dict(data, MeterConfig(), TZ)
+    assert [r.value for r in restored.readings()] == [100.0, 101.0, 102.0]
+    again = restored.pending_import()
+    assert again is not None
+    assert again.start == T0 + 2 * HOUR
+    assert restored.add_reading(T0 + 4 * HOUR, 103.0, NOW).accepted
+    assert restored.hourly().total == pytest.approx(3.0)
+    untouched = UtilityMeter.from_dict(meter.to_dict(), MeterConfig(), TZ)
+    assert untouched.pending_import() is None
+
+
+def test_a_stored_swap_with_an_absurd_knot_is_forgotten_whole() -> None:
+    """Both knots of a swap go when one is absurd: no half swap stays."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    assert meter.add_reading(T0, 100.0, NOW).accepted
+    assert meter.replace(T0 + HOUR, 101.0, 0.0, NOW).accepted
+    assert meter.add_reading(T0 + 2 * HOUR, 1.0, NOW).accepted
+    data = meter.to_dict()
+    data["ledger"]["values"][1] = math.inf
+    restored = UtilityMeter.from_dict(data, MeterConfig(), TZ)
+    assert [r.value for r in restored.readings()] == [100.0, 1.0]
+    assert restored.pending_import() is not None
+    first = meter.to_dict()
+    first["ledger"]["values"][0] = 1e300
+    kept = UtilityMeter.from_dict(first, MeterConfig(), TZ)
+    assert [r.value for r in kept.readings()] == [1.0]  # the swap's knots are no readings
+    assert kept.hourly().total == pytest.approx(1.0)

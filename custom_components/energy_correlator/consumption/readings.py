@@ -398,9 +398,10 @@ class Ledger:
         """JSON-able entries."""
         return {"ts": list(self.ts), "values": list(self.values), "codes": self.codes.decode()}
 
-    def load(self, data: dict[str, list[float] | str]) -> None:
+    def load(self, data: dict[str, list[float] | str]) -> float | None:
         """Restore entries saved by `to_dict`; DamagedStateError when they are not a valid ledger
-        (the store was damaged): the caller decides, nothing half-loaded stays."""
+        (the store was damaged): the caller decides, nothing half-loaded stays. Absurd values
+        are forgotten: the time from which consumption changed, or None."""
         ts, values, codes = data.get("ts"), data.get("values"), data.get("codes")
         if not (isinstance(ts, list) and isinstance(values, list) and isinstance(codes, str)):
             raise DamagedStateError("ledger: ts, values and codes missing")
@@ -419,3 +420,24 @@ class Ledger:
             raise DamagedStateError("ledger: times out of order")
         self.ts, self.values, self.codes = times, numbers, kinds
         self._changed()
+        return self._drop_absurd()
+
+    def _drop_absurd(self) -> float | None:
+        """Forget stored values no meter can show (kept before the plausibility bound existed:
+        they made every later reading a decrease); a swap goes with both its knots. The time
+        from which consumption changed, or None."""
+        values, codes = self.values, self.codes
+        bad = [not (math.isfinite(v) and 0 <= v <= MAX_READING) for v in values]
+        if not any(bad):
+            return None
+        for j, code in enumerate(codes):
+            if code == OLD_FINAL and j + 1 < len(codes) and (bad[j] or bad[j + 1]):
+                bad[j] = bad[j + 1] = True
+        first = bad.index(True)
+        since = self.ts[first - 1] if first > 0 else self.ts[first]
+        keep = [j for j, b in enumerate(bad) if not b]
+        self.ts = array("d", [self.ts[j] for j in keep])
+        self.values = array("d", [values[j] for j in keep])
+        self.codes = bytearray(codes[j] for j in keep)
+        self._changed()
+        return since
