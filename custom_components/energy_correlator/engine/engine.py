@@ -448,9 +448,7 @@ class Engine:
             recent = [Correlation.from_dict(item) for item in data.get("recent", [])]
             probe = Baseline(self.config.timezone)
             probe.load_dict(dict(data.get("baseline", {})))
-            peaks = {str(k): float(v) for k, v in dict(data.get("meter_peaks", {})).items()}
-            if not all(math.isfinite(v) and v >= 0.0 for v in peaks.values()):
-                raise ValueError("a meter peak is not a finite, non-negative number")
+            peaks = _parse_peaks(dict(data.get("meter_peaks", {})))
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise ValueError(f"invalid engine state: {err}") from err
         self._book.replace(profiles)
@@ -466,3 +464,11 @@ class Engine:
                 gate.restore_peak(peak)
             else:
                 self._restored_peaks[meter_id] = peak
+
+
+def _parse_peaks(data: dict[str, Any]) -> dict[str, float]:
+    """Stored meter peaks: finite, non-negative watts."""
+    peaks = {str(k): float(v) for k, v in data.items()}
+    if not all(math.isfinite(v) and v >= 0.0 for v in peaks.values()):
+        raise ValueError("a meter peak is not a finite, non-negative number")
+    return peaks
