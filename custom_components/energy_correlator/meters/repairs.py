@@ -62,6 +62,13 @@ def async_sync_drop_issues(
     for issue_id, drop in wanted.items():
         if registry.async_get_issue(DOMAIN, issue_id) is not None:
             continue
+        placeholders = {
+            "meter": runtime.name,
+            "previous": f"{drop.previous:g}",
+            "value": f"{drop.value:g}",
+            "unit": runtime.unit,
+            "time": _time(drop.ts),
+        }
         ir.async_create_issue(
             hass,
             DOMAIN,
@@ -70,19 +77,15 @@ def async_sync_drop_issues(
             is_persistent=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=DROP_ISSUE,
-            translation_placeholders={
-                "meter": runtime.name,
-                "previous": f"{drop.previous:g}",
-                "value": f"{drop.value:g}",
-                "unit": runtime.unit,
-                "time": _time(drop.ts),
-            },
+            translation_placeholders=placeholders,
             data={
                 "entry_id": entry.entry_id,
                 "subentry_id": runtime.subentry_id,
                 "ts": drop.ts,
                 "previous": drop.previous,
                 "value": drop.value,
+                # the fix flow's form and errors show the same words as the issue
+                "placeholders": placeholders,
             },
         )
 
@@ -173,7 +176,8 @@ class ReplaceMeterRepairFlow(RepairsFlow):
                     float(user_input[ATTR_NEW_FIRST]),
                 )
             except ServiceValidationError as err:
-                errors["base"] = err.translation_key or "unknown"
+                # the action's keys are replace_<reason>; the form's errors are <reason>
+                errors["base"] = (err.translation_key or "unknown").removeprefix("replace_")
             else:
                 return self.async_create_entry(data={})
         when = dt_util.as_local(dt_util.utc_from_timestamp(float(self._data["ts"])))
@@ -193,6 +197,7 @@ class ReplaceMeterRepairFlow(RepairsFlow):
             step_id="replace",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
+            description_placeholders=self._data.get("placeholders"),
         )
 
 
