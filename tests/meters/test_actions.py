@@ -17,7 +17,6 @@ import pytest
 
 from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.meters.data import UtilityConfigEntry
-
 from tests.meters.conftest import GAS_ATTRS, SetUp, meter, meter_device, virtual
 
 TRANSLATIONS = (

@@ -62,13 +62,6 @@ def async_sync_drop_issues(
     for issue_id, drop in wanted.items():
         if registry.async_get_issue(DOMAIN, issue_id) is not None:
             continue
-        placeholders = {
-            "meter": runtime.name,
-            "previous": f"{drop.previous:g}",
-            "value": f"{drop.value:g}",
-            "unit": runtime.unit,
-            "time": _time(drop.ts),
-        }
         ir.async_create_issue(
             hass,
             DOMAIN,
@@ -77,7 +70,9 @@ def async_sync_drop_issues(
             is_persistent=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=DROP_ISSUE,
-            translation_placeholders=placeholders,
+            translation_placeholders=_drop_placeholders(
+                runtime.name, runtime.unit, drop.previous, drop.value, drop.ts
+            ),
             data={
                 "entry_id": entry.entry_id,
                 "subentry_id": runtime.subentry_id,
@@ -85,7 +80,8 @@ def async_sync_drop_issues(
                 "previous": drop.previous,
                 "value": drop.value,
                 # the fix flow's form and errors show the same words as the issue
-                "placeholders": placeholders,
+                "meter": runtime.name,
+                "unit": runtime.unit,
             },
         )
 
@@ -197,8 +193,27 @@ class ReplaceMeterRepairFlow(RepairsFlow):
             step_id="replace",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
-            description_placeholders=self._data.get("placeholders"),
+            description_placeholders=_drop_placeholders(
+                str(self._data.get("meter", "")),
+                str(self._data.get("unit", "")),
+                float(self._data["previous"]),
+                float(self._data["value"]),
+                float(self._data["ts"]),
+            ),
         )
+
+
+def _drop_placeholders(
+    meter: str, unit: str, previous: float, value: float, ts: float
+) -> dict[str, str]:
+    """The words of a drop issue and of its fix flow."""
+    return {
+        "meter": meter,
+        "previous": f"{previous:g}",
+        "value": f"{value:g}",
+        "unit": unit,
+        "time": _time(ts),
+    }
 
 
 def is_meter_issue(issue_id: str) -> bool:
