@@ -129,7 +129,7 @@ async def test_backfill_reports_a_failing_database(
     await _setup(hass, mock_config_entry)
     with (
         patch(
-            "custom_components.energy_correlator.backfill._read_chunk",
+            "custom_components.energy_correlator.backfill.read_chunk",
             side_effect=SQLAlchemyError("database is locked"),
         ),
         pytest.raises(HomeAssistantError) as err,

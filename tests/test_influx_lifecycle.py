@@ -82,7 +82,7 @@ def _influx_entry(
 async def _setup_failing(
     hass: HomeAssistant, entry: MockConfigEntry, issue_registry: ir.IssueRegistry
 ) -> Path:
-    """Set the entry up against the dead server; wait for its unreachable issue."""
+    """Set the entry up against the dead server; wait for its unreachable issue and journal."""
     set_meter(hass, 300)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -93,7 +93,13 @@ async def _setup_failing(
         await asyncio.sleep(0.05)
     settings = InfluxSettings.from_entry(entry)
     assert settings is not None
-    return journal_path(hass, settings)
+    journal = journal_path(hass, settings)
+    # The journal is written in the executor after the first failure: on a busy machine it may
+    # lag behind the issue.
+    while not journal.exists():
+        assert time.monotonic() < deadline, "no journal"
+        await asyncio.sleep(0.05)
+    return journal
 
 
 def _sink_sensor_ids(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 from custom_components.energy_correlator.units import (
     energy_kwh,
     power_w,
+    price_per_cubic_meter,
     price_per_kwh,
     state_number,
 )
@@ -85,3 +86,29 @@ def test_price_per_kwh(state: str, unit: str | None, expected: float | None) -> 
     assert price_per_kwh(State("sensor.price", state, attrs)) == (
         None if expected is None else pytest.approx(expected)
     )
+
+
+@pytest.mark.parametrize(
+    ("state", "unit", "kwh_per_m3", "expected"),
+    [
+        ("1.2", "EUR/m³", None, 1.2),
+        ("0.002", "EUR/L", None, 2.0),  # 1000 L in a m³
+        ("5", "USD/ft³", None, 5 / 0.028316846592),
+        ("0.1", "EUR/kWh", 10.0, 1.0),  # a gas tariff per kWh: calorific value x z per m³
+        ("100", "EUR/MWh", 10.0, 1.0),
+        ("0.1", "EUR/kWh", None, None),  # water priced per kWh says nothing
+        ("1.2", None, None, 1.2),  # no unit: per m³
+        ("1.2", "EUR", None, 1.2),
+        ("abc", "EUR/m³", None, None),
+        ("1e308", "EUR/mL", None, None),  # overflows: no price
+    ],
+)
+def test_price_per_cubic_meter(
+    state: str, unit: str | None, kwh_per_m3: float | None, expected: float | None
+) -> None:
+    """A volume meter's price per m³ from the volume or energy unit after its "/"."""
+    attrs = {} if unit is None else {"unit_of_measurement": unit}
+    assert price_per_cubic_meter(State("sensor.price", state, attrs), kwh_per_m3) == (
+        None if expected is None else pytest.approx(expected)
+    )
+    assert price_per_cubic_meter(None, kwh_per_m3) is None

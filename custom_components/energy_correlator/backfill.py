@@ -2,8 +2,10 @@
 engine, then teach the live engine what it found.
 
 Built for 90 days of a 1 s meter: history is read in time chunks in the recorder's executor
-(meters without attributes, in the compressed form), converted and replayed in the executor, and
-only each chunk's few correlations come back to the event loop. Memory is bounded by a chunk.
+(straight from the states table, `history_rows.py`: meters as arrays of times and watts, no
+attributes), replayed in the same executor job, and only each chunk's few correlations come back
+to the event loop. Memory is bounded by a chunk; the rows die young, so they do not set off the
+full garbage collections that would stop the loop.
 
 Idempotent: every correlation the live engine or an earlier backfill closed is in the entry's
 `EventLedger` (by entity and event time), so an event is never taught twice. Backfill, relearn and
@@ -18,8 +20,8 @@ from heapq import merge
 from itertools import islice
 from typing import Any
 
-from homeassistant.components.recorder import get_instance, history
-from homeassistant.core import HomeAssistant, State, split_entity_id
+from homeassistant.components.recorder import get_instance
+from homeassistant.core import HomeAssistant, split_entity_id
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -29,19 +31,15 @@ from .const import DOMAIN
 from .coordinator import EnergyCorrelatorCoordinator
 from .engine import Correlation, Engine, EngineConfig, Status, classify_change, level_of
 from .event_ledger import EventLedger
-from .units import number, state_unit, to_watts
+from .history_rows import Change, Samples, metadata_ids, read_chunk
+from .units import state_unit
 from .watched import WatchRules
 
 DEFAULT_BACKFILL_DAYS = 7
-# 600 rows of a 1 s meter per read: small enough that the rows die young (few reach the old
-# generation, so few full garbage collections), large enough that queries stay cheap.
+# 600 rows of a 1 s meter per executor job: a short job (the loop runs between chunks) whose
+# rows die young, and few enough queries that their overhead stays small.
 CHUNK = timedelta(minutes=10)
 
-# A meter's samples as two flat lists (times, watts or None): floats are not tracked by the
-# garbage collector, so a chunk held in memory does not trigger full collections (which stop
-# the event loop for as long as they traverse all of Home Assistant's objects).
-type Samples = tuple[list[float], list[float | None]]
-type Change = tuple[float, str, Mapping[str, Any]]
 type _Item = tuple[float, int, str, Any]
 
 
@@ -148,83 +146,18 @@ def _order(item: _Item) -> tuple[float, int]:
     return item[0], item[1]
 
 
-def _meter_samples(rows: list[State | dict[str, Any]], unit: str | None) -> Samples:
-    """Compressed rows ({"s": state, "lu": time}) of a meter as times and watts (or None)."""
-    times: list[float] = []
-    watts: list[float | None] = []
-    for row in rows:
-        if isinstance(row, State):  # the first row may be a full state
-            text, ts = row.state, row.last_updated_timestamp
-        else:
-            text, ts = row["s"], row["lu"]
-        value = number(text)
-        times.append(ts)
-        watts.append(None if value is None else to_watts(value, unit))
-    return times, watts
-
-
-def _read_chunk(
-    hass: HomeAssistant,
-    start: datetime,
-    end: datetime,
-    units: Mapping[str, str | None],
-    devices: list[str],
-    first: bool,
-) -> tuple[dict[str, Samples], dict[str, list[Change]]]:
-    """Blocking recorder read of one chunk, converted (runs in the recorder's executor).
-
-    Meters are read without attributes (their unit is the current one); devices with them
-    (brightness, percentage, hvac_action). The state at `start` is included in the first chunk
-    only; later chunks start just before their boundary so no row on it is lost.
-    """
-    read_from = start if first else start - timedelta(microseconds=1)
-    meter_rows = history.get_significant_states(
-        hass,
-        read_from,
-        end,
-        list(units),
-        include_start_time_state=first,
-        significant_changes_only=False,
-        minimal_response=True,
-        no_attributes=True,
-        compressed_state_format=True,
-    )
-    meters = {meter: _meter_samples(meter_rows.get(meter, []), u) for meter, u in units.items()}
-    changes: dict[str, list[Change]] = {}
-    if devices:
-        device_rows = history.get_significant_states(
-            hass,
-            read_from,
-            end,
-            devices,
-            include_start_time_state=first,
-            significant_changes_only=False,
-            minimal_response=False,
-            no_attributes=False,
-        )
-        changes = {
-            entity_id: [
-                (s.last_updated_timestamp, s.state, dict(s.attributes))
-                for s in rows
-                if isinstance(s, State)
-            ]
-            for entity_id, rows in device_rows.items()
-        }
-    return meters, changes
-
-
 def _read_and_replay(
     hass: HomeAssistant,
     replay: Replay,
     start: datetime,
     end: datetime,
-    units: Mapping[str, str | None],
-    devices: list[str],
+    meters: Mapping[str, tuple[int, str | None]],
+    devices: Mapping[str, int],
     first: bool,
 ) -> list[Correlation]:
     """One chunk read and replayed, in one executor job: its rows never reach the loop."""
-    meters, changes = _read_chunk(hass, start, end, units, devices, first)
-    return replay.feed(meters, changes)
+    samples, changes = read_chunk(hass, start.timestamp(), end.timestamp(), meters, devices, first)
+    return replay.feed(samples, changes)
 
 
 def _teach(
@@ -288,6 +221,9 @@ async def async_backfill(
     recorder = get_instance(hass)
     chunk_start = start
     try:
+        ids = await recorder.async_add_executor_job(metadata_ids, hass, [*meter_ids, *devices])
+        meters = {meter: (ids[meter], units[meter]) for meter in meter_ids if meter in ids}
+        device_ids = {entity_id: ids[entity_id] for entity_id in devices if entity_id in ids}
         while chunk_start < end:
             chunk_end = min(chunk_start + CHUNK, end)
             found = await recorder.async_add_executor_job(
@@ -296,8 +232,8 @@ async def async_backfill(
                 replay,
                 chunk_start,
                 chunk_end,
-                units,
-                devices,
+                meters,
+                device_ids,
                 chunk_start == start,
             )
             _teach(live, ledger, found, until, result, learned)

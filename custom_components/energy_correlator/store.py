@@ -18,7 +18,7 @@ from .const import DOMAIN, STORAGE_MINOR_VERSION, STORAGE_SAVE_DELAY_S, STORAGE_
 from .engine import Engine
 
 # The engine's stored parts, and those kept per device (one broken device costs only itself).
-ENGINE_PARTS = ("profiles", "devices", "references", "stats", "recent", "baseline")
+ENGINE_PARTS = ("profiles", "devices", "references", "stats", "recent", "baseline", "meter_peaks")
 PER_DEVICE_PARTS = frozenset({"profiles", "devices"})
 _UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)
 

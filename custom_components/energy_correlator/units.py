@@ -111,6 +111,24 @@ def price_per_kwh(state: State | None) -> float | None:
     return _finite(EnergyConverter.convert(value, KWH, per))
 
 
+def price_per_cubic_meter(state: State | None, kwh_per_m3: float | None) -> float | None:
+    """A volume meter's price entity's state per m³, None when it is no number.
+
+    The unit after the "/" decides: a volume (EUR/L, USD/ft³, EUR/CCF) is converted; an energy
+    (a gas tariff in EUR/kWh or EUR/MWh) is converted with `kwh_per_m3` (gas: calorific value x
+    z; None for water: such a price says nothing about water, so None); none: per m³.
+    """
+    if state is None or (value := state_number(state)) is None:
+        return None
+    per = (state_unit(state) or "").partition("/")[2]
+    if per in VOLUME_UNITS:
+        return _finite(VolumeConverter.convert(value, CUBIC_METER, per))
+    if per in ENERGY_UNITS:
+        per_kwh = price_per_kwh(state)
+        return None if kwh_per_m3 is None or per_kwh is None else _finite(per_kwh * kwh_per_m3)
+    return value
+
+
 def gas_kwh(cubic_meters: float, calorific_kwh_per_m3: float, correction_factor: float) -> float:
     """Gas energy from volume: kWh = m³ * calorific value * correction (z) factor."""
     return cubic_meters * calorific_kwh_per_m3 * correction_factor

@@ -160,3 +160,16 @@ def test_gap_where_the_profile_knows_no_use_is_linear() -> None:
     gap = meter.hourly(tuesday, tuesday + 3 * DAY)
     assert not gap.filled.any()
     assert gap.values == pytest.approx(np.full(72, 3.0 / 72))
+
+
+def test_no_hour_is_ever_non_finite() -> None:
+    """Even a cumulative curve that overflows spreads into finite, non-negative hours."""
+    from custom_components.energy_correlator.consumption.interpolate import recent_rate, spread
+
+    t = np.array([T0, T0 + 2 * HOUR, T0 + 4 * HOUR])
+    c = np.array([0.0, 1e308, np.inf])
+    with np.errstate(all="raise"):
+        series, _ = spread(t, c, 2 * DAY, None)
+    assert np.isfinite(series.values).all()
+    assert (series.values >= 0).all()
+    assert recent_rate(t, c) == 0.0

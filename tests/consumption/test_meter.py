@@ -66,6 +66,8 @@ def test_replacement_far_off_the_usual_rate_is_flagged() -> None:
         (NOW + DAY, 1030.0, 0.0, Refusal.FUTURE),
         (T0 + 25 * DAY, -1.0, 0.0, Refusal.NEGATIVE),
         (T0 + 25 * DAY, float("nan"), 0.0, Refusal.NOT_A_NUMBER),
+        (T0 + 25 * DAY, 1e308, 0.0, Refusal.IMPLAUSIBLE),  # no meter shows that much
+        (T0 + 25 * DAY, 1020.0, 1e13, Refusal.IMPLAUSIBLE),
     ],
 )
 def test_contradicting_replacement_is_refused(

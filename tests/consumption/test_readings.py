@@ -8,7 +8,9 @@ import pytest
 from custom_components.energy_correlator.consumption import (
     DAY,
     HOUR,
+    MAX_RATE_PER_HOUR,
     MeterConfig,
+    MeterKind,
     Notice,
     ReadingSource,
     Refusal,
@@ -103,9 +105,10 @@ def test_absurd_low_oldest_reading_is_a_typo() -> None:
 
 
 def test_no_typo_check_before_the_usual_rate_is_known() -> None:
-    """Two readings say nothing about the usual rate: a big rise is taken."""
+    """Two readings say nothing about the usual rate: a big rise (below the kind's absolute
+    bound of 100 kWh an hour) is taken."""
     meter = daily_meter(2)
-    assert meter.add_reading(T0 + 2 * DAY, 5000.0, NOW).accepted
+    assert meter.add_reading(T0 + 2 * DAY, 3000.0, NOW).accepted
 
 
 def test_small_decrease_is_refused_as_noise() -> None:
@@ -185,7 +188,7 @@ def test_batch_and_single_readings_agree() -> None:
     """add_readings takes the same readings and refuses the same ones as add_reading."""
     ts = [T0 + i * HOUR for i in range(200)]
     values = [100 + 0.1 * i for i in range(200)]
-    values[50] = 100_000.0  # a typo
+    values[50] = 100_000.0  # a typo (beyond 100 kWh in an hour)
     values[120] = math.nan
     values[150] = 0.2  # a reset
     values[151:] = [0.2 + 0.1 * (i - 150) for i in range(151, 200)]
@@ -194,7 +197,7 @@ def test_batch_and_single_readings_agree() -> None:
     single = UtilityMeter("s", MeterConfig(), TZ)
     for t, v in zip(ts, values, strict=True):
         single.add_reading(t, v, NOW, ReadingSource.HISTORY)
-    assert result.refused == {Refusal.NOT_A_NUMBER: 1, Refusal.TYPO: 1}
+    assert result.refused == {Refusal.NOT_A_NUMBER: 1, Refusal.IMPLAUSIBLE: 1}
     assert result.resets == 1
     assert result.accepted == 198
     assert batch.readings() == single.readings()
@@ -251,3 +254,122 @@ def test_a_reading_inside_an_hour_with_first_and_last_is_redundant() -> None:
     assert meter.add_reading(T0 + 1500, 1.5, NOW).accepted
     assert len(meter.readings()) == 2
     assert meter.pending_import() is None
+
+
+@pytest.mark.parametrize("kind", list(MeterKind))
+def test_the_absolute_bound_applies_from_the_first_reading_on(kind: MeterKind) -> None:
+    """Before any usual rate is known, a rise beyond the kind's maximum rate is refused as
+    implausible; the meter is not stuck: the next correct reading is taken."""
+    meter = UtilityMeter("m", MeterConfig(kind=kind), TZ)
+    assert meter.add_reading(T0, 100.0, NOW).accepted
+    limit = MAX_RATE_PER_HOUR[kind]
+    absurd = meter.add_reading(T0 + HOUR, 1e308, NOW)
+    assert (absurd.accepted, absurd.reason) == (False, Refusal.IMPLAUSIBLE)
+    assert absurd.previous is not None
+    assert absurd.previous.value == 100.0
+    too_much = meter.add_reading(T0 + 2 * HOUR, 100.0 + 2.01 * limit, NOW)
+    assert (too_much.accepted, too_much.reason) == (False, Refusal.IMPLAUSIBLE)
+    assert meter.add_reading(T0 + 2 * HOUR, 100.0 + 1.99 * limit, NOW).accepted
+    assert meter.add_reading(T0 + 3 * HOUR, 100.0 + 2.5 * limit, NOW).accepted
+    assert [r.value for r in meter.readings()] == [100.0, 100.0 + 1.99 * limit, 100 + 2.5 * limit]
+
+
+def test_an_absurd_first_reading_is_refused() -> None:
+    """A first reading no meter can show (1e308) is refused: nothing can follow it."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    result = meter.add_reading(T0, 1e308, NOW)
+    assert (result.accepted, result.reason) == (False, Refusal.IMPLAUSIBLE)
+    assert meter.readings() == []
+    assert meter.add_reading(T0 + HOUR, 12005.0, NOW).accepted
+
+
+def test_a_coarse_meter_may_step_an_hours_worth_at_once() -> None:
+    """Readings seconds apart may rise up to one hour's maximum (a unit-step meter)."""
+    meter = UtilityMeter("m", MeterConfig(kind=MeterKind.GAS), TZ)
+    assert meter.add_reading(T0, 10.0, NOW).accepted
+    assert meter.add_reading(T0 + 1, 11.0, NOW).accepted
+    assert not meter.add_reading(T0 + 2, 37.0, NOW).accepted
+
+
+def test_an_older_reading_far_below_is_implausible() -> None:
+    """Before the oldest reading: the rise from it to the next must be plausible too."""
+    meter = UtilityMeter("m", MeterConfig(kind=MeterKind.WATER), TZ)
+    assert meter.add_reading(T0 + DAY, 500.0, NOW).accepted
+    result = meter.add_reading(T0, 100.0, NOW)  # 400 m³ of water in a day
+    assert (result.accepted, result.reason) == (False, Refusal.IMPLAUSIBLE)
+    assert meter.add_reading(T0, 400.0, NOW).accepted
+
+
+def test_the_bound_is_overridable_per_meter() -> None:
+    """A meter with a larger supply sets its own maximum rate per hour."""
+    meter = UtilityMeter("m", MeterConfig(max_rate=1000.0), TZ)
+    assert meter.add_reading(T0, 0.0, NOW).accepted
+    assert meter.add_reading(T0 + HOUR, 900.0, NOW).accepted
+    assert not meter.add_reading(T0 + 2 * HOUR, 2000.0, NOW).accepted
+
+
+def test_a_history_batch_with_an_absurd_value_is_judged_by_the_bound() -> None:
+    """The vectorised batch path refuses the same readings as the one-by-one path."""
+    meter = UtilityMeter("m", MeterConfig(kind=MeterKind.GAS), TZ)
+    ts = [T0 + HOUR * i for i in range(48)]
+    values = [10.0 + i for i in range(48)]
+    values[20] = 1e308
+    values[30] = 1e13
+    result = meter.add_readings(ts, values, NOW, ReadingSource.HISTORY)
+    assert result.accepted == 46
+    assert result.refused == {Refusal.IMPLAUSIBLE: 2}
+    assert max(r.value for r in meter.readings()) == 57.0
+    first = UtilityMeter("m", MeterConfig(kind=MeterKind.GAS), TZ)
+    lead = first.add_readings([T0, T0 + HOUR], [1e308, 5.0], NOW, ReadingSource.HISTORY)
+    assert (lead.accepted, lead.refused) == (1, {Refusal.IMPLAUSIBLE: 1})
+    before = first.add_readings([T0 - HOUR], [0.0], NOW, ReadingSource.HISTORY)
+    assert before.accepted == 1
+    far = first.add_readings([T0 - 2 * HOUR], [0.0], NOW, ReadingSource.HISTORY)
+    assert far.accepted == 1
+    below = UtilityMeter("m", MeterConfig(kind=MeterKind.GAS), TZ)
+    assert below.add_reading(T0 + HOUR, 100.0, NOW).accepted
+    block = below.add_readings([T0 - HOUR, T0], [1.0, 2.0], NOW, ReadingSource.HISTORY)
+    assert block.refused == {Refusal.IMPLAUSIBLE: 2}  # ~99 m³ in two hours, 98 in one
+    assert all(math.isfinite(v) for v in below.hourly().values)
+
+
+def test_a_stored_absurd_value_is_forgotten_on_load() -> None:
+    """A 1e308 kept before the bound existed: forgotten on load (the meter is no longer stuck),
+    the hours from the reading before it are imported again."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    for h, value in enumerate((100.0, 101.0, 102.0)):
+        assert meter.add_reading(T0 + h * HOUR, value, NOW).accepted
+    pending = meter.pending_import()
+    assert pending is not None
+    meter.mark_imported(pending.version)
+    data = meter.to_dict()
+    data["ledger"]["ts"].append(T0 + 3 * HOUR)
+    data["ledger"]["values"].append(1e308)
+    data["ledger"]["codes"] += "m"
+    restored = UtilityMeter.from_dict(data, MeterConfig(), TZ)
+    assert [r.value for r in restored.readings()] == [100.0, 101.0, 102.0]
+    again = restored.pending_import()
+    assert again is not None
+    assert again.start == T0 + 2 * HOUR
+    assert restored.add_reading(T0 + 4 * HOUR, 103.0, NOW).accepted
+    assert restored.hourly().total == pytest.approx(3.0)
+    untouched = UtilityMeter.from_dict(meter.to_dict(), MeterConfig(), TZ)
+    assert untouched.pending_import() is None
+
+
+def test_a_stored_swap_with_an_absurd_knot_is_forgotten_whole() -> None:
+    """Both knots of a swap go when one is absurd: no half swap stays."""
+    meter = UtilityMeter("m", MeterConfig(), TZ)
+    assert meter.add_reading(T0, 100.0, NOW).accepted
+    assert meter.replace(T0 + HOUR, 101.0, 0.0, NOW).accepted
+    assert meter.add_reading(T0 + 2 * HOUR, 1.0, NOW).accepted
+    data = meter.to_dict()
+    data["ledger"]["values"][1] = math.inf
+    restored = UtilityMeter.from_dict(data, MeterConfig(), TZ)
+    assert [r.value for r in restored.readings()] == [100.0, 1.0]
+    assert restored.pending_import() is not None
+    first = meter.to_dict()
+    first["ledger"]["values"][0] = 1e300
+    kept = UtilityMeter.from_dict(first, MeterConfig(), TZ)
+    assert [r.value for r in kept.readings()] == [1.0]  # the swap's knots are no readings
+    assert kept.hourly().total == pytest.approx(1.0)

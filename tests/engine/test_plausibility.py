@@ -1,6 +1,7 @@
 """The plausibility gate: absurd readings become counted gaps, single spikes are refused, real new
 loads are taken, and nothing the engine sums can become non-finite."""
 
+import json
 import math
 
 import pytest
@@ -143,3 +144,28 @@ def test_engine_aggregates_stay_finite_after_absurd_readings() -> None:
         "peak_w": 400.0,
     }
     assert engine.stats.samples_rejected == 6  # 3 implausible, 1 spike, NaN and inf
+
+
+def test_the_observed_peak_survives_a_restart() -> None:
+    """Stored and loaded, the meter's peak keeps the single-sample spike check on at once."""
+    engine = make_engine()
+    ts = T0
+    for _ in range(30):
+        ts += 1.0
+        engine.add_power(METER, ts, 2000.0)
+    state = json.loads(json.dumps(engine.to_dict()))
+    assert state["meter_peaks"] == {METER: 2000.0}
+
+    restored = make_engine()
+    restored.load_dict(state)
+    restored.add_power(METER, ts + 1.0, 2000.0)
+    restored.add_power(METER, ts + 2.0, 65_535.0)  # a broken sample right after the restart
+    restored.add_power(METER, ts + 3.0, 2000.0)
+    assert restored.refused_readings()[METER]["spikes"] == 1
+    assert restored.to_dict()["meter_peaks"] == {METER: 2000.0}
+
+
+def test_a_broken_stored_peak_is_refused() -> None:
+    """A non-finite or negative stored peak is refused (the store then keeps the other parts)."""
+    with pytest.raises(ValueError, match="meter peak"):
+        make_engine().load_dict({"meter_peaks": {METER: -1.0}})

@@ -1,6 +1,8 @@
 """The add_meter_reading and replace_meter actions, their refusals, and the swap repair."""
 
 from datetime import timedelta
+import json
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,6 +18,16 @@ import pytest
 from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.meters.data import UtilityConfigEntry
 from tests.meters.conftest import GAS_ATTRS, SetUp, meter, meter_device, virtual
+
+TRANSLATIONS = (
+    Path(__file__).parents[2] / "custom_components/energy_correlator/translations/en.json"
+)
+
+
+def load_translations() -> dict[str, Any]:
+    """The shipped English strings."""
+    return json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
+
 
 START = "2026-02-02 12:00:00+00:00"  # local (US/Pacific) 04:00; action times are local
 
@@ -87,6 +99,8 @@ async def test_same_reading_twice_is_harmless(
         (1050, "2026-02-01 12:00:00", "reading_conflict"),  # same time, other value
         (10935, "2026-01-15 12:00:00", "reading_typo"),  # between 1000 and 1093.5
         (900, None, "reading_decrease"),
+        (1e308, None, "reading_implausible"),  # no meter shows that much
+        (1800, None, "reading_implausible"),  # 700 m³ of gas in a day
     ],
 )
 async def test_refused_readings_raise_translated_errors_and_store_nothing(
@@ -214,11 +228,14 @@ async def test_unexplained_drop_raises_a_fixable_issue(
     assert manager is not None
     flow = await manager.async_init(DOMAIN, data={"issue_id": issue.issue_id})
     assert flow["step_id"] == "replace"
+    assert flow["description_placeholders"]["previous"] == "502"  # the form says what dropped
     # An impossible swap (in the future) shows the error and keeps the form.
     flow = await manager.async_configure(
         flow["flow_id"], {"old_final": 502.4, "new_first": 0, "when": "2027-02-02 07:30:00"}
     )
-    assert flow["errors"] == {"base": "replace_future"}
+    assert flow["errors"] == {"base": "future"}  # a key of the form's own errors
+    errors = load_translations()["issues"]["meter_drop"]["fix_flow"]["error"]
+    assert flow["errors"]["base"] in errors
     result = await manager.async_configure(
         flow["flow_id"], {"old_final": 502.4, "new_first": 0, "when": "2026-02-02 07:30:00"}
     )

@@ -260,6 +260,38 @@ async def test_price_entity_unavailable_makes_cost_unknown(
     assert 4.0 + 2.0 <= cost_now < 4.0 + 3.0
 
 
+@pytest.mark.parametrize(
+    ("meter_type", "attrs", "price", "unit", "per_unit"),
+    [
+        ("gas", GAS_ATTRS, "100", "EUR/MWh", 0.1 * 11.504 * 0.8885),  # per kWh of gas
+        ("gas", GAS_ATTRS, "0.0015", "EUR/L", 1.5),
+        ("electricity", ENERGY_ATTRS, "300", "EUR/MWh", 0.3),
+    ],
+)
+async def test_price_entity_unit_is_converted(
+    hass: HomeAssistant,
+    setup_utility: SetUp,
+    freezer: FrozenDateTimeFactory,
+    meter_type: str,
+    attrs: dict[str, str],
+    price: str,
+    unit: str,
+    per_unit: float,
+) -> None:
+    """EUR/MWh on an electricity meter, a gas tariff per kWh or per litre: priced per kWh or
+    m³ as the meter counts."""
+    freezer.move_to(START)
+    hass.states.async_set("sensor.meter", "100", attrs)
+    hass.states.async_set("sensor.price", price, {"unit_of_measurement": unit})
+    await setup_utility(meter("Home", meter_type, "sensor.meter", price_entity="sensor.price"))
+    await _hourly(hass, freezer, "sensor.meter", ["101", "102"], attrs)
+    await _settle(hass, freezer)
+    assert _value(hass, "sensor.home_cost_this_month") == pytest.approx(2 * per_unit, rel=0.01)
+    cost = hass.states.get("sensor.home_cost_this_month")
+    assert cost is not None
+    assert cost.attributes["price"] == pytest.approx(per_unit)
+
+
 async def test_readings_survive_a_reload(
     hass: HomeAssistant, setup_utility: SetUp, freezer: FrozenDateTimeFactory
 ) -> None:

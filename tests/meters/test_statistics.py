@@ -3,6 +3,7 @@
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.energy.data import async_get_manager
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.models import StatisticMeanType
@@ -20,6 +21,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from custom_components.energy_correlator.const import DOMAIN
 from custom_components.energy_correlator.consumption import (
     DAY,
     HOUR,
@@ -28,12 +30,15 @@ from custom_components.energy_correlator.consumption import (
     ReadingSource,
     UtilityMeter,
 )
+from custom_components.energy_correlator.meters.const import CONF_NAME
+from custom_components.energy_correlator.meters.importer import meter_statistic_id
 from custom_components.energy_correlator.meters.statistics import (
     async_import_meter,
     async_import_series,
     metadata,
     statistic_id,
 )
+from tests.meters.conftest import SetUp, meter, meter_device
 
 TZ = ZoneInfo("Europe/Amsterdam")
 
@@ -198,3 +203,46 @@ def test_metadata_unit_classes() -> None:
     assert metadata("energy_correlator:a", "A", "kWh")["unit_class"] == "energy"
     assert metadata("energy_correlator:a", "A", "m³")["unit_class"] == "volume"
     assert metadata("energy_correlator:a", "A", "%")["unit_class"] is None
+
+
+async def test_a_renamed_meter_renames_its_statistic(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    setup_utility: SetUp,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The statistic's metadata follows a meter's new name after the rename's reload, even when
+    no hour is imported again (seen: "Electricity (manual)" stayed after a rename)."""
+    freezer.move_to("2026-02-02 12:00:00+00:00")
+    entry = await setup_utility(meter("Electricity (manual)", "electricity", unit="kWh"))
+    subentry_id = next(iter(entry.subentries))
+    device_id = meter_device(hass, entry, subentry_id)
+    for value, when in ((100, "2026-02-01 12:00:00"), (110, "2026-02-02 00:00:00")):
+        await hass.services.async_call(
+            DOMAIN,
+            "add_meter_reading",
+            {"meter": device_id, "value": value, "timestamp": when},
+            blocking=True,
+            return_response=True,
+        )
+    sid = meter_statistic_id(subentry_id)
+
+    async def stored_name() -> str | None:
+        await entry.runtime_data.coordinator.importer.async_wait()
+        await async_wait_recording_done(hass)
+        found = await get_instance(hass).async_add_executor_job(
+            partial(get_metadata, hass, statistic_ids={sid})
+        )
+        return found[sid][1]["name"] if sid in found else None
+
+    assert await stored_name() == "Electricity (manual)"
+    subentry = entry.subentries[subentry_id]
+    hass.config_entries.async_update_subentry(
+        entry, subentry, title="Electricity", data={**subentry.data, CONF_NAME: "Electricity"}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.coordinator.meters[subentry_id].meter.pending_import() is None
+    assert await stored_name() == "Electricity"
+    rows = await _stored(hass, sid, dt_util.parse_datetime("2026-02-01 00:00:00+00:00").timestamp())
+    assert rows[-1]["sum"] == pytest.approx(10.0)

@@ -11,6 +11,8 @@ from .meter import UtilityMeter
 from .models import (
     DAY,
     HOUR,
+    MAX_RATE_PER_HOUR,
+    MAX_READING,
     Anomaly,
     AnomalyConfig,
     BatchResult,
@@ -37,6 +39,8 @@ from .virtual import VirtualSeries, subtract
 __all__ = [
     "DAY",
     "HOUR",
+    "MAX_RATE_PER_HOUR",
+    "MAX_READING",
     "Anomaly",
     "AnomalyConfig",
     "BatchResult",

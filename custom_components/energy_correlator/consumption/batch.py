@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .models import DAY, HOUR
+from .models import DAY, HOUR, MAX_READING
 
 
 def hour_ends(t: np.ndarray) -> np.ndarray:
@@ -34,14 +34,16 @@ def clean_block(
     v: np.ndarray,
     usual_rate: Callable[[], float | None],
     typo_factor: float,
+    max_rate: float,
 ) -> tuple[int, int]:
     """Where, and how many of the leading (sorted) readings `t`, `v` go in as one block.
 
     Those that fit between two stored neighbours (or before the first / after the last), never
     decrease along the chain neighbour, block, neighbour, and never rise absurdly against the
     ledger's `usual_rate()` (per second; without one, the batch's own, its largest steps left
-    out; asked only when the block is not empty). Such readings pass every rule of
-    `Ledger.add`; the rest go one by one.
+    out; asked only when the block is not empty) nor beyond the absolute `max_rate` (per
+    second, at least an hour's worth), and no reading above MAX_READING. Such readings pass
+    every rule of `Ledger.add`; the rest go one by one.
     """
     if len(t) == 0:
         return 0, 0
@@ -58,7 +60,8 @@ def clean_block(
         chain_t = np.concatenate([[stored_ts[at - 1]], chain_t])
         chain_v = np.concatenate([[stored_values[at - 1]], chain_v])
     dt, dv = np.diff(chain_t), np.diff(chain_v)
-    bad = (dt <= 0) | (dv < 0)
+    bad = (dt <= 0) | (dv < 0) | (dv > max_rate * np.maximum(dt, HOUR))
+    bad |= chain_v[1:] > MAX_READING
     rate = usual_rate()
     span = float(chain_t[-1] - chain_t[0])
     if rate is None and span >= DAY and len(dv) >= 3:
@@ -70,11 +73,17 @@ def clean_block(
         bad |= dv > typo_factor * rate * np.maximum(dt, DAY)
     fine = int(np.argmax(bad)) if bad.any() else len(dt)
     count = fine if head else fine + 1  # without a neighbour before, the first is free
+    if not head and count and float(chain_v[0]) > MAX_READING:
+        count = 0
     if at < len(stored_ts) and count:
         # the block must also stay below the stored reading after it, and its last reading
         # must not be absurdly far below it
         above = np.flatnonzero(v[:count] > stored_values[at])
         count = int(above[0]) if len(above) else count
+        if count:  # beyond the absolute bound: all go one by one (each judged on its own)
+            gap = stored_ts[at] - float(t[count - 1])
+            if stored_values[at] - float(v[count - 1]) > max_rate * max(gap, HOUR):
+                count = 0
         if count and rate is not None and rate > 0:
             gap = stored_ts[at] - float(t[count - 1])
             rise = stored_values[at] - float(v[count - 1])

@@ -85,7 +85,9 @@ def spread(
     else:
         all_t, all_c = t, c
     bounds = start + HOUR * np.arange(hours + 1)
-    values = np.maximum(np.diff(np.interp(bounds, all_t, all_c)), 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        steps = np.diff(np.interp(bounds, all_t, all_c))
+    values = np.where(np.isfinite(steps) & (steps > 0), steps, 0.0)  # never negative nor inf
     lengths = _interval_lengths(t, bounds)
     widest = np.maximum(lengths[:-1], lengths[1:])
     covered = widest <= COVERED
@@ -104,7 +106,8 @@ def recent_rate(t: np.ndarray, c: np.ndarray) -> float:
         span = float(t[-1]) - since
     if span <= 0:
         return 0.0
-    return max(float(c[-1] - np.interp(since, t, c)), 0.0) / span
+    rate = float(c[-1] - np.interp(since, t, c)) / span
+    return rate if math.isfinite(rate) and rate > 0 else 0.0
 
 
 def extend_estimate(series: HourlySeries, last_ts: float, rate: float, now: float) -> HourlySeries:

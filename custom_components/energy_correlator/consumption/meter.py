@@ -290,7 +290,7 @@ class UtilityMeter:
         ledger = data.get("ledger")
         if not isinstance(ledger, dict):
             raise DamagedStateError("meter: no ledger")
-        meter._ledger.load(ledger)
+        forgotten_from = meter._ledger.load(ledger)
         meter._profile = HourProfile.from_dict(data.get("profile") or {})
         try:
             meter._replacements = [Replacement(**r) for r in data.get("replacements") or []]
@@ -298,4 +298,5 @@ class UtilityMeter:
             meter._dirty_from = float(dirty) if dirty is not None else None
         except (TypeError, ValueError) as err:
             raise DamagedStateError(f"meter: damaged ({err})") from err
+        meter._touch(forgotten_from)  # the hours around a forgotten absurd value are imported again
         return meter

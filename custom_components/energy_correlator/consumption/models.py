@@ -47,6 +47,7 @@ class Refusal(StrEnum):
     CONFLICT = "conflict"  # same time as a stored reading, other value
     DECREASE = "decrease"  # lower than the reading before it and not a reset
     TYPO = "typo"  # contradicts its neighbours (or an absurd rate against the meter's usual one)
+    IMPLAUSIBLE = "implausible"  # beyond what the meter's kind can consume (MAX_RATE_PER_HOUR)
 
 
 class Notice(StrEnum):
@@ -252,6 +253,19 @@ class Anomaly:
     methods: tuple[str, ...]  # of "global_z", "iqr", "rolling_z"
 
 
+# The absolute plausibility bound, from a meter's very first reading on (before any usual rate is
+# known): the most a home can consume per hour, in the canonical unit (kWh or m³). Generous on
+# purpose (a large house supply, a big boiler, a garden hose and more): it only stops absurd
+# values (a typo of many digits, a sensor reporting 1e308), never real consumption.
+MAX_RATE_PER_HOUR: dict[MeterKind, float] = {
+    MeterKind.ELECTRICITY: 100.0,  # kWh/h: a 100 kW supply
+    MeterKind.GAS: 25.0,  # m³/h
+    MeterKind.WATER: 10.0,  # m³/h
+    MeterKind.HEAT: 100.0,  # kWh/h, like electricity
+}
+MAX_READING = 1e12  # no meter shows more (kWh or m³); keeps every sum far from overflow
+
+
 @dataclass(frozen=True, slots=True)
 class MeterConfig:
     """How one meter's readings are judged and spread."""
@@ -265,6 +279,18 @@ class MeterConfig:
     swap_tolerance: float = 0.2  # replacement implied vs expected consumption
     horizon: float = 5 * 366 * DAY  # readings older than the newest minus this are forgotten
     anomaly: AnomalyConfig = AnomalyConfig()
+    max_rate: float | None = None  # per hour (kWh or m³); None: MAX_RATE_PER_HOUR of the kind
+
+    @property
+    def max_rate_per_second(self) -> float:
+        """The plausibility bound of this meter, per second."""
+        rate = MAX_RATE_PER_HOUR[self.kind] if self.max_rate is None else self.max_rate
+        return rate / HOUR
+
+    def max_rise(self, dt: float) -> float:
+        """The largest plausible rise over `dt` seconds (never less than an hour's worth: a
+        coarse meter may step by a whole unit at once)."""
+        return self.max_rate_per_second * max(dt, HOUR)
 
 
 @dataclass(frozen=True, slots=True)

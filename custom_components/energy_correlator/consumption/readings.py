@@ -28,6 +28,7 @@ from .batch import clean_block, hour_ends
 from .models import (
     DAY,
     HOUR,
+    MAX_READING,
     BatchResult,
     DamagedStateError,
     Drop,
@@ -144,6 +145,8 @@ class Ledger:
         def refuse(reason: Refusal) -> tuple[ReadingResult, None]:
             return ReadingResult(False, reason, previous=prev, next=nxt), None
 
+        if value > MAX_READING:
+            return refuse(Refusal.IMPLAUSIBLE)
         if nxt is not None and nxt.ts == ts:
             same = nxt.value == value and codes[i] not in (OLD_FINAL, NEW_FIRST)
             return refuse(Refusal.DUPLICATE if same else Refusal.CONFLICT)
@@ -158,6 +161,8 @@ class Ledger:
                 return refuse(Refusal.DECREASE)
         elif prev is not None:  # the newest reading (or the newest of its physical meter)
             if value >= prev.value:
+                if value - prev.value > self.config.max_rise(ts - prev.ts):
+                    return refuse(Refusal.IMPLAUSIBLE)
                 if self._absurd_rise(value - prev.value, ts - prev.ts, i):
                     return refuse(Refusal.TYPO)
             elif (
@@ -176,6 +181,8 @@ class Ledger:
                 notice = self._drop_notice
         elif nxt is not None:  # the oldest reading
             if value <= nxt.value:
+                if nxt.value - value > self.config.max_rise(nxt.ts - ts):
+                    return refuse(Refusal.IMPLAUSIBLE)
                 if self._absurd_rise(nxt.value - value, nxt.ts - ts, n):
                     return refuse(Refusal.TYPO)
             elif not self._is_drop(value, nxt.value) or manual:
@@ -255,7 +262,15 @@ class Ledger:
 
     def _clean_block(self, t: np.ndarray, v: np.ndarray) -> tuple[int, int]:
         """Where, and how many of the leading sorted readings, pass every rule at once."""
-        return clean_block(self.ts, self.values, t, v, self.usual_rate, self.config.typo_factor)
+        return clean_block(
+            self.ts,
+            self.values,
+            t,
+            v,
+            self.usual_rate,
+            self.config.typo_factor,
+            self.config.max_rate_per_second,
+        )
 
     def _insert_block(
         self, at: int, t: np.ndarray, v: np.ndarray, source: ReadingSource
@@ -324,6 +339,8 @@ class Ledger:
             return Refusal.NOT_A_NUMBER
         if old_final < 0 or new_first < 0:
             return Refusal.NEGATIVE
+        if old_final > MAX_READING or new_first > MAX_READING:
+            return Refusal.IMPLAUSIBLE
         i = bisect_left(self.ts, ts)
         if i < len(self.ts) and self.ts[i] == ts:
             return Refusal.CONFLICT
@@ -381,9 +398,10 @@ class Ledger:
         """JSON-able entries."""
         return {"ts": list(self.ts), "values": list(self.values), "codes": self.codes.decode()}
 
-    def load(self, data: dict[str, list[float] | str]) -> None:
+    def load(self, data: dict[str, list[float] | str]) -> float | None:
         """Restore entries saved by `to_dict`; DamagedStateError when they are not a valid ledger
-        (the store was damaged): the caller decides, nothing half-loaded stays."""
+        (the store was damaged): the caller decides, nothing half-loaded stays. Absurd values
+        are forgotten: the time from which consumption changed, or None."""
         ts, values, codes = data.get("ts"), data.get("values"), data.get("codes")
         if not (isinstance(ts, list) and isinstance(values, list) and isinstance(codes, str)):
             raise DamagedStateError("ledger: ts, values and codes missing")
@@ -402,3 +420,24 @@ class Ledger:
             raise DamagedStateError("ledger: times out of order")
         self.ts, self.values, self.codes = times, numbers, kinds
         self._changed()
+        return self._drop_absurd()
+
+    def _drop_absurd(self) -> float | None:
+        """Forget stored values no meter can show (kept before the plausibility bound existed:
+        they made every later reading a decrease); a swap goes with both its knots. The time
+        from which consumption changed, or None."""
+        values, codes = self.values, self.codes
+        bad = [not (math.isfinite(v) and 0 <= v <= MAX_READING) for v in values]
+        if not any(bad):
+            return None
+        for j, code in enumerate(codes):
+            if code == OLD_FINAL and j + 1 < len(codes) and (bad[j] or bad[j + 1]):
+                bad[j] = bad[j + 1] = True
+        first = bad.index(True)
+        since = self.ts[first - 1] if first > 0 else self.ts[first]
+        keep = [j for j, b in enumerate(bad) if not b]
+        self.ts = array("d", [self.ts[j] for j in keep])
+        self.values = array("d", [values[j] for j in keep])
+        self.codes = bytearray(codes[j] for j in keep)
+        self._changed()
+        return since

@@ -55,6 +55,8 @@ class Engine:
         )
         self._series: dict[str, PowerSeries] = {}
         self._gates: dict[str, PlausibilityGate] = {}  # in front of each series
+        # Peaks from the store for gates not made yet: the spike check survives a restart.
+        self._restored_peaks: dict[str, float] = {}
         self._main = self._new_series(config.main_meter)
         self._main.consumer = self._baseline.consume
         self._book = ProfileBook()
@@ -72,7 +74,9 @@ class Engine:
     def _new_series(self, meter_id: str) -> PowerSeries:
         series = PowerSeries(self.config.horizon_s, MAX_SERIES_SAMPLES)
         self._series[meter_id] = series
-        self._gates[meter_id] = PlausibilityGate(series.add, self.config.max_power_w)
+        gate = self._gates[meter_id] = PlausibilityGate(series.add, self.config.max_power_w)
+        if (peak := self._restored_peaks.pop(meter_id, None)) is not None:
+            gate.restore_peak(peak)
         return series
 
     # --- inputs -------------------------------------------------------------------------------
@@ -422,6 +426,10 @@ class Engine:
             "stats": asdict(self.stats),
             "baseline": self._baseline.to_dict(),
             "recent": [correlation.as_dict() for correlation in self._recent],
+            "meter_peaks": {
+                meter_id: gate.peak_w for meter_id, gate in self._gates.items() if gate.warm
+            }
+            | self._restored_peaks,
         }
 
     def load_dict(self, data: dict[str, Any]) -> None:
@@ -440,6 +448,7 @@ class Engine:
             recent = [Correlation.from_dict(item) for item in data.get("recent", [])]
             probe = Baseline(self.config.timezone)
             probe.load_dict(dict(data.get("baseline", {})))
+            peaks = _parse_peaks(dict(data.get("meter_peaks", {})))
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise ValueError(f"invalid engine state: {err}") from err
         self._book.replace(profiles)
@@ -450,3 +459,16 @@ class Engine:
         self._rejected_base = self._rejected_total()
         self._recent = deque(recent, maxlen=self.config.recent_correlations)
         self._baseline.load_dict(dict(data.get("baseline", {})))
+        for meter_id, peak in peaks.items():
+            if (gate := self._gates.get(meter_id)) is not None:
+                gate.restore_peak(peak)
+            else:
+                self._restored_peaks[meter_id] = peak
+
+
+def _parse_peaks(data: dict[str, Any]) -> dict[str, float]:
+    """Stored meter peaks: finite, non-negative watts."""
+    peaks = {str(k): float(v) for k, v in data.items()}
+    if not all(math.isfinite(v) and v >= 0.0 for v in peaks.values()):
+        raise ValueError("a meter peak is not a finite, non-negative number")
+    return peaks

@@ -59,6 +59,20 @@ class PlausibilityGate:
         self.spikes = 0  # refused: a single sample far above the observed peak
 
     @property
+    def warm(self) -> bool:
+        """Whether the soft bound applies (enough plausible readings seen, or a restored peak)."""
+        return self._count >= MIN_SAMPLES
+
+    def restore_peak(self, peak_w: float) -> None:
+        """Start from a peak observed before a restart, so the spike check is on at once."""
+        if not 0.0 < peak_w <= self.max_w:
+            return
+        self.peak_w = max(self.peak_w, peak_w)
+        self._count = max(self._count, MIN_SAMPLES)
+        self._soft = min(self.max_w, max(SPIKE_FACTOR * self.peak_w, SPIKE_FLOOR_W))
+        self._quiet = self.peak_w
+
+    @property
     def rejected(self) -> int:
         """Readings refused by this gate."""
         return self.implausible + self.spikes

@@ -18,7 +18,12 @@ from ..const import DOMAIN, LOGGER
 from ..consumption import HOUR, Anomaly, HourlySeries, daily
 from ..influx import ConsumptionPeriod, InfluxSink
 from .data import MeterSnapshot
-from .statistics import async_import_meter, async_import_series, statistic_id
+from .statistics import (
+    async_import_meter,
+    async_import_series,
+    async_rename_statistics,
+    statistic_id,
+)
 
 if TYPE_CHECKING:
     from .coordinator import UtilityCoordinator
@@ -105,6 +110,7 @@ class StatisticsImporter:
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._virtual_done: set[str] = set()
+        self._named: set[str] = set()  # statistics whose name was checked since the set-up
 
     @property
     def _recorder(self) -> bool:
@@ -196,3 +202,19 @@ class StatisticsImporter:
                 )
             self._virtual_done.add(subentry_id)
             self.imports += 1
+        if self._recorder:
+            await self._async_rename()
+
+    async def _async_rename(self) -> None:
+        """Once per set-up (a renamed meter reloads the entry): the statistics carry the
+        meters' current names, also when no hour is imported."""
+        coordinator = self.coordinator
+        names = {
+            meter_statistic_id(subentry_id): (meter.name, meter.unit)
+            for meters in (coordinator.meters, coordinator.virtuals)
+            for subentry_id, meter in meters.items()
+        }
+        names = {sid: named for sid, named in names.items() if sid not in self._named}
+        if names:
+            await async_rename_statistics(self.hass, names)
+            self._named |= set(names)

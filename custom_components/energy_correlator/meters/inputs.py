@@ -52,7 +52,7 @@ class MeterInputs:
                 self._price_removed,
             )
             runtime.price.record(
-                dt_util.utcnow().timestamp(), state_number(hass.states.get(entity_id))
+                dt_util.utcnow().timestamp(), runtime.price_of(hass.states.get(entity_id))
             )
 
     @callback
@@ -115,7 +115,7 @@ class MeterInputs:
     @callback
     def _price_state(self, state: State | None, _when: datetime) -> None:
         runtime = self.runtime
-        price = state_number(state)
+        price = runtime.price_of(state)
         if price is None and runtime.price.available:
             LOGGER.warning(
                 "Price sensor %s of %s is unavailable: its cost is unknown until it is back",

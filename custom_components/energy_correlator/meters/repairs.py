@@ -72,19 +72,18 @@ def async_sync_drop_issues(
             is_persistent=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=DROP_ISSUE,
-            translation_placeholders={
-                "meter": runtime.name,
-                "previous": f"{drop.previous:g}",
-                "value": f"{drop.value:g}",
-                "unit": runtime.unit,
-                "time": _time(drop.ts),
-            },
+            translation_placeholders=_drop_placeholders(
+                runtime.name, runtime.unit, drop.previous, drop.value, drop.ts
+            ),
             data={
                 "entry_id": entry.entry_id,
                 "subentry_id": runtime.subentry_id,
                 "ts": drop.ts,
                 "previous": drop.previous,
                 "value": drop.value,
+                # the fix flow's form and errors show the same words as the issue
+                "meter": runtime.name,
+                "unit": runtime.unit,
             },
         )
 
@@ -175,7 +174,8 @@ class ReplaceMeterRepairFlow(RepairsFlow):
                     float(user_input[ATTR_NEW_FIRST]),
                 )
             except ServiceValidationError as err:
-                errors["base"] = err.translation_key or "unknown"
+                # the action's keys are replace_<reason>; the form's errors are <reason>
+                errors["base"] = (err.translation_key or "unknown").removeprefix("replace_")
             else:
                 return self.async_create_entry(data={})
         when = dt_util.as_local(dt_util.utc_from_timestamp(float(self._data["ts"])))
@@ -195,7 +195,27 @@ class ReplaceMeterRepairFlow(RepairsFlow):
             step_id="replace",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
+            description_placeholders=_drop_placeholders(
+                str(self._data.get("meter", "")),
+                str(self._data.get("unit", "")),
+                float(self._data["previous"]),
+                float(self._data["value"]),
+                float(self._data["ts"]),
+            ),
         )
+
+
+def _drop_placeholders(
+    meter: str, unit: str, previous: float, value: float, ts: float
+) -> dict[str, str]:
+    """The words of a drop issue and of its fix flow."""
+    return {
+        "meter": meter,
+        "previous": f"{previous:g}",
+        "value": f"{value:g}",
+        "unit": unit,
+        "time": _time(ts),
+    }
 
 
 def is_meter_issue(issue_id: str) -> bool:

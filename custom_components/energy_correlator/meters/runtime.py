@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from homeassistant.core import State
+
 from ..const import OPT_PRICE_ENTITY
 from ..consumption import (
     DAY,
@@ -28,7 +30,15 @@ from ..consumption import (
     subtract,
     totals,
 )
-from ..units import ENERGY, VOLUME, canonical_unit, gas_kwh, to_canonical
+from ..units import (
+    ENERGY,
+    VOLUME,
+    canonical_unit,
+    gas_kwh,
+    price_per_cubic_meter,
+    price_per_kwh,
+    to_canonical,
+)
 from .const import (
     CONF_BASE,
     CONF_CALORIFIC,
@@ -164,6 +174,12 @@ class MeterRuntime:
         if self.kind == MeterKind.GAS:
             return gas_kwh(1.0, self.calorific, self.correction)
         return None
+
+    def price_of(self, state: State | None) -> float | None:
+        """A price entity's state per kWh or m³ (its unit converted); None: no usable price."""
+        if self.quantity == ENERGY:
+            return price_per_kwh(state)
+        return price_per_cubic_meter(state, self.kwh_factor())
 
     def snapshot(
         self, now: float, tz: tzinfo, config: AnomalyConfig

@@ -13,6 +13,8 @@ queue stays short, and the next import reads committed sums), so years never sta
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+import math
 
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.models import (
@@ -22,6 +24,7 @@ from homeassistant.components.recorder.models import (
 )
 from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
+    get_metadata,
     statistics_during_period,
 )
 from homeassistant.components.recorder.tasks import SynchronizeTask
@@ -127,12 +130,28 @@ async def async_import_series(
     for first in range(0, hours, chunk_hours):
         rows: list[StatisticData] = []
         for i in range(first, min(hours, first + chunk_hours)):
-            total += values[i]
+            value = values[i]
+            total += value if math.isfinite(value) and value > 0 else 0.0  # never a poisoned sum
             start = datetime.fromtimestamp(series.start + HOUR * i, UTC)
             rows.append(StatisticData(start=start, sum=total))
         async_add_external_statistics(hass, meta, rows)
         await async_recorder_caught_up(hass)  # one chunk at a time in the recorder's queue
     return ImportResult(hours, series.start, series.start + HOUR * hours, total)
+
+
+async def async_rename_statistics(hass: HomeAssistant, names: dict[str, tuple[str, str]]) -> int:
+    """Give existing statistics (id -> (name, unit)) their meters' current names: metadata
+    written again without rows (a renamed meter; none is created). How many were renamed."""
+    stored = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids=set(names))
+    )
+    renamed = 0
+    for sid, (_, meta) in stored.items():
+        name, unit = names[sid]
+        if meta.get("name") != name and meta.get("unit_of_measurement") == unit:
+            async_add_external_statistics(hass, metadata(sid, name, unit), [])
+            renamed += 1
+    return renamed
 
 
 async def async_import_meter(
