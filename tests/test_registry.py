@@ -232,3 +232,14 @@ async def test_two_meters_side_by_side(
     }
     assert first_ids.isdisjoint(second_ids)
     assert len(second_ids) == len(first_ids) - 3  # the kettle's three sensors: first only
+    # With two meters, each entry's device sensors say which meter they come from.
+    kettle_energy = next(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
+        if e.unique_id.endswith("_estimated_energy")
+        and e.translation_key
+        and e.translation_key.endswith("_by_meter")
+    )
+    state = hass.states.get(kettle_energy)
+    assert state is not None
+    assert state.name.endswith(f"estimated energy ({mock_config_entry.title})")

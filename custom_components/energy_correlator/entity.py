@@ -4,6 +4,7 @@ join the watched device's own device (the helper way, through `device_entry`).""
 import math
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
@@ -14,6 +15,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import DeviceData
+from .meters.config_flow import is_utility_entry
 from .unique_ids import device_unique_id, service_unique_id
 
 
@@ -75,15 +77,23 @@ class EnergyCorrelatorDeviceEntity(CoordinatorEntity[EnergyCorrelatorCoordinator
         self._source = source
         self._last_entity_id = entity_id
         self._attr_unique_id = device_unique_id(entry, source, description.key)
+        placeholders: dict[str, str] = {}
         if (device := async_entity_id_to_device(coordinator.hass, entity_id)) is not None:
             self.device_entry = device
-            self._attr_translation_key = description.translation_key
+            key = str(description.translation_key)
         else:
             # Without a device of its own the entity stands alone (like a helper without a
             # source device): on our meter-named service device it would read "Home power Kettle
             # estimated energy" everywhere. Its name says which device it is about.
-            self._attr_translation_key = f"{description.translation_key}_named"
-            self._attr_translation_placeholders = {"source": self._source_name(entity_id)}
+            key = f"{description.translation_key}_named"
+            placeholders["source"] = self._source_name(entity_id)
+        if _other_power_entries(coordinator.hass, entry):
+            # Two meters may both watch the kettle: each entry's sensors name their meter.
+            key = f"{key}_by_meter"
+            placeholders["meter"] = entry.title
+        self._attr_translation_key = key
+        if placeholders:
+            self._attr_translation_placeholders = placeholders
 
     def _source_name(self, entity_id: str) -> str:
         """Friendly name of the source, for entities that cannot join its device."""
@@ -102,3 +112,11 @@ class EnergyCorrelatorDeviceEntity(CoordinatorEntity[EnergyCorrelatorCoordinator
     def device_data(self) -> DeviceData | None:
         """What the coordinator knows about the source now."""
         return self.coordinator.data.devices.get(self.source_entity_id)
+
+
+def _other_power_entries(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Whether another power-meter entry exists (the utility-meter entry does not count)."""
+    return any(
+        other.entry_id != entry.entry_id and not is_utility_entry(other)
+        for other in hass.config_entries.async_entries(DOMAIN)
+    )
