@@ -1,7 +1,9 @@
 """Diagnostics: everything a bug report needs, and never the InfluxDB token."""
 
+import asyncio
 import json
 import logging
+import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.diagnostics import REDACTED
@@ -107,8 +109,9 @@ async def test_diagnostics_redacts_credentials_in_the_url(
     hass_client: ClientSessionGenerator,
     mock_config_entry: MockConfigEntry,
     fake_influx: FakeInflux,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A user name and password in the InfluxDB URL do not reach the download."""
+    """A user name and password in the InfluxDB URL reach neither the download nor the log."""
     url = fake_influx.url.replace("//", f"//admin:{URL_PASSWORD}@")
     mock_config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
@@ -130,6 +133,15 @@ async def test_diagnostics_redacts_credentials_in_the_url(
 
     assert result["config"][CONF_INFLUX_URL] == fake_influx.url.replace("//", f"//{REDACTED}@")
     assert URL_PASSWORD not in json.dumps(result)
+    # The client refuses credentials in the URL beside a token: the failing write is logged.
+    sink = mock_config_entry.runtime_data.sink
+    assert sink is not None
+    deadline = time.monotonic() + 20
+    while "InfluxDB write to" not in caplog.text:
+        assert time.monotonic() < deadline, "no failed write logged"
+        await asyncio.sleep(0.1)
+    assert f"{REDACTED}@" in caplog.text
+    assert URL_PASSWORD not in caplog.text
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 

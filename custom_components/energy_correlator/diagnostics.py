@@ -7,7 +7,6 @@ removed while the host stays visible, because the host is what a bug report need
 
 from dataclasses import asdict
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
@@ -16,6 +15,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import CONF_INFLUX_TOKEN, CONF_INFLUX_URL
 from .data import EnergyCorrelatorConfigEntry
+from .influx.settings import redact_url
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
 from .meters.diagnostics import (
@@ -25,19 +25,6 @@ from .meters.diagnostics import (
 
 TO_REDACT = {CONF_INFLUX_TOKEN, "token", "password", "api_key"}
 RECENT_CORRELATIONS = 50
-
-
-def redact_url(url: str) -> str:
-    """The URL without user name / password (and without a query that could carry a token)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return REDACTED
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
-    query = REDACTED if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def _scrub(value: Any, secrets: list[str]) -> Any:

@@ -18,7 +18,7 @@ from ..const import LOGGER
 from .backlog import Backlog
 from .errors import Failure
 from .repairs import ISSUE_BUCKET_NOT_FOUND, ISSUE_POINTS_DROPPED, ISSUE_UNREACHABLE, SinkIssues
-from .settings import InfluxSettings
+from .settings import InfluxSettings, redact_url
 
 DROP_REPORT_INTERVAL_S = 300.0
 
@@ -119,7 +119,7 @@ class WriteHealth:
             self._failing_since = now
             LOGGER.warning(
                 "InfluxDB write to %s failed (%s); keeping %d points and retrying",
-                settings.url,
+                redact_url(settings.url),
                 self._last_error,
                 len(self._backlog),
             )

@@ -4,7 +4,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 import hashlib
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from homeassistant.components.diagnostics import REDACTED
 from homeassistant.config_entries import ConfigEntry
 
 from ..const import (
@@ -74,3 +76,17 @@ class InfluxSettings:
                 (options or {}).get(OPT_BACKLOG_MAX_POINTS, DEFAULT_BACKLOG_MAX_POINTS)
             ),
         )
+
+
+def redact_url(url: str) -> str:
+    """The URL without user name / password or query (they could carry a secret): for logs and
+    diagnostics."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    query = REDACTED if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))

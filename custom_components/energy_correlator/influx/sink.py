@@ -31,7 +31,7 @@ from .errors import WRITE_ERRORS, Failure, classify
 from .health import DROP_REPORT_INTERVAL_S, SinkStats, WriteHealth
 from .persistence import JournaledBacklog
 from .recording import SinkRecording
-from .settings import InfluxSettings
+from .settings import InfluxSettings, redact_url
 
 
 def journal_path(hass: HomeAssistant, settings: InfluxSettings) -> Path:
@@ -186,7 +186,7 @@ class InfluxSink(SinkRecording):
             LOGGER.info(
                 "InfluxDB: %d points for %s discarded: no entry sends there any more",
                 len(self._backlog),
-                self._settings.url,
+                redact_url(self._settings.url),
             )
         if len(self._backlog) and not abandoned:
             await self._persistence.async_keep()
