@@ -29,10 +29,8 @@ from custom_components.energy_correlator.const import (
     OPT_PRICE_PER_KWH,
     OPT_SCAN_INTERVAL_S,
 )
-from custom_components.energy_correlator.coordinator import (
-    DailyEnergy,
-    EnergyCorrelatorCoordinator,
-)
+from custom_components.energy_correlator.coordinator import EnergyCorrelatorCoordinator
+from custom_components.energy_correlator.daily_energy import DailyEnergy
 from custom_components.energy_correlator.influx.points import (
     MEASUREMENT_CIRCUIT,
     MEASUREMENT_CORRELATION,

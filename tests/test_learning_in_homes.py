@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.energy_correlator.const import DOMAIN, STORAGE_VERSION
-from custom_components.energy_correlator.coordinator import DailyEnergy
+from custom_components.energy_correlator.daily_energy import DailyEnergy
 from tests.conftest import our_entity_id, set_meter
 
 LAMP = "light.kitchen"
