@@ -5,6 +5,7 @@ measurement, kept there), renders the point at once and hands it to `_enqueue`; 
 cannot be rendered is counted as dropped there, never raised to the caller.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any, Concatenate
 
@@ -34,11 +35,12 @@ def _recorder[**P](
     return record
 
 
-class SinkRecording:
+class SinkRecording(ABC):
     """The `record_*` callbacks of both wings; the sink supplies `_enqueue`."""
 
+    @abstractmethod
     def _enqueue(self, renderer: Callable[..., str | None], *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError
+        """Render one point with `renderer` and queue it (the sink's backlog)."""
 
     record_meter = _recorder(meter_line)
     record_circuit = _recorder(circuit_line)
