@@ -1,6 +1,8 @@
 """Sample-and-hold power series: ordering, gaps, windows, cadence, bounds."""
 
+from bisect import bisect_right
 import math
+import random
 
 import pytest
 
@@ -127,3 +129,77 @@ def test_max_samples_caps_a_fast_meter() -> None:
     series.add_many([t / 100 for t in range(5000)], [1.0] * 5000)
     assert len(series) <= 2 * 256
     series.feed()  # no consumer: nothing happens
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_running_sums_agree_with_the_readings(seed: int) -> None:
+    """The fast window path (running sums) says what the readings themselves say.
+
+    Random meters with gaps, repeated times (the later report wins, NaN <-> value), dropouts
+    and trims past the horizon; every window is measured both ways: measure() takes the
+    running sums where it can, window() always goes through the readings.
+    """
+    rng = random.Random(seed)
+    series = PowerSeries(horizon_s=300.0, max_samples=400)
+    t = 1.79e9 + rng.uniform(0.0, 1.0)
+    level = rng.uniform(0.0, 5000.0)
+    checked = fast = 0
+    for step in range(3000):
+        t += rng.choice((0.2, 1.0, 1.0, 2.0, 6.0, 15.0)) * rng.uniform(0.8, 1.2)
+        if rng.random() < 0.02:
+            level = rng.uniform(-2000.0, 20000.0)  # a step (negative: export)
+        roll = rng.random()
+        watts = None if roll < 0.03 else level + rng.gauss(0.0, 20.0)
+        if roll > 0.99:
+            watts = level * 10.0  # an outlier: such windows take the median path
+        series.add(t, watts)
+        if rng.random() < 0.05:  # the same time reported again
+            series.add(t, None if rng.random() < 0.3 else level + rng.gauss(0.0, 20.0))
+        if step % 7:
+            continue
+        start = t - rng.uniform(0.0, 60.0)
+        end = start + rng.uniform(0.5, 40.0)
+        for inside in (False, True):
+            got = series.measure(start, end, inside)
+            want = series.window(start, end)
+            first, last = _bounds(series, start, end)
+            if inside and first == last:  # nothing reported inside: no value, and no gap
+                assert got[8] is None
+                assert not got[4]
+                continue
+            if inside:  # window() has no inside-only form: compare with the readings path
+                want_t = series._measure_readings(first, last, start, end, inside, False)
+                level_want, spread, drift, updates, gap = (
+                    want_t[8],
+                    want_t[1],
+                    want_t[2],
+                    want_t[3],
+                    want_t[4],
+                )
+            else:
+                level_want, spread, drift, updates, gap = (
+                    want.level,
+                    want.spread,
+                    want.drift,
+                    want.updates,
+                    want.gap,
+                )
+            assert got[3] == updates
+            assert got[4] == gap
+            assert got[1] == pytest.approx(spread, abs=1e-9)
+            assert got[2] == pytest.approx(drift, rel=1e-9, abs=1e-6)
+            if level_want is None:
+                assert got[8] is None
+            else:
+                assert got[8] == pytest.approx(level_want, rel=1e-9, abs=1e-6)
+            checked += 1
+            fast += got[6] == () and got[8] is not None
+    assert checked > 500
+    assert fast > 100  # the running sums did their part
+
+
+def _bounds(series: PowerSeries, start: float, end: float) -> tuple[int, int]:
+    """[first, last): the readings inside (start, end], as measure() finds them."""
+    times = series.samples()[0]
+    first = bisect_right(times, start)
+    return first, bisect_right(times, end, first)

@@ -146,7 +146,7 @@ class Bucket:
                 self.run.clear()
             self.append(value, ts, level, direction, sigma)
             return True
-        modes = self.modes
+        modes = self._stats or self.modes  # (the property computes them when due)
         dominant = modes[0]
         if abs(value - dominant.centre) <= dominant.tolerance:
             fitting = 0  # the usual lesson: it agrees with the dominant mode

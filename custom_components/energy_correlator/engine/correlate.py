@@ -219,9 +219,10 @@ class Correlator:
         reference: ReferenceLookup,
     ) -> Correlation | float:
         s = self.settings
+        guard, settle = s.guard_s, s.settle_s
         timing = self._timing(series.interval_s())
         before_length, after_length, too_slow, min_length, needed, ceiling = timing
-        reach = s.guard_s + s.settle_s
+        reach = guard + settle
         times, events = self._times, self._events
         low = high = event.ts
         previous = bisect_right(times, low - reach)
@@ -232,8 +233,8 @@ class Correlator:
             previous = bisect_right(times, low - reach)
             following = bisect_left(times, high + reach)
         previous -= 1
-        before_end = low - s.guard_s
-        after_start = high + s.settle_s
+        before_end = low - guard
+        after_start = high + settle
         before_start = before_end - before_length
         after_end = after_start + after_length
         own = event.entity_id
@@ -251,20 +252,20 @@ class Correlator:
         cutters: list[str] = []
         before_limit = before_end - ceiling
         after_limit = after_start + ceiling
-        if previous >= 0 and times[previous] + s.settle_s > before_limit:
-            before_limit = times[previous] + s.settle_s
+        if previous >= 0 and times[previous] + settle > before_limit:
+            before_limit = times[previous] + settle
             if before_limit > before_start:
                 before_start = before_limit
                 if events[previous].entity_id != own:  # a device never overlaps itself
                     cutters.append(events[previous].entity_id)
-        if following < len(times) and times[following] - s.guard_s < after_limit:
-            after_limit = times[following] - s.guard_s
+        if following < len(times) and times[following] - guard < after_limit:
+            after_limit = times[following] - guard
             if after_limit < after_end:
                 after_end = after_limit
                 if events[following].entity_id != own:
                     cutters.append(events[following].entity_id)
-        if now < after_end + s.guard_s:
-            return after_end + s.guard_s
+        if now < after_end + guard:
+            return after_end + guard
         before = series.measure(before_start, max(before_end, before_start))
         after = series.measure(after_start, max(after_end, after_start), True)
         if after[3] < needed and after_end < after_limit:
@@ -272,8 +273,8 @@ class Correlator:
             reached = series.nth_after(after_start, needed)
             wanted_end = after_limit if reached is None else min(reached, after_limit)
             if wanted_end > after_end:
-                if now < wanted_end + s.guard_s:
-                    return wanted_end + s.guard_s
+                if now < wanted_end + guard:
+                    return wanted_end + guard
                 after_end = wanted_end
                 after = series.measure(after_start, after_end, True)
         if before[3] < needed and before_start > before_limit:

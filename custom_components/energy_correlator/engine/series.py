@@ -5,11 +5,14 @@ reading (None/NaN/inf) is stored as NaN: "no value from here on" (a gap), and an
 touches a gap is not trusted. Times must increase: an earlier time is rejected (counted), a
 repeated time replaces the previous reading (the later report wins).
 
-The buffer is two plain lists trimmed in amortised chunks: appending is a couple of C calls,
-which keeps the per-sample path fast enough to replay weeks of 1 Hz history in seconds.
+The buffer is plain lists trimmed in amortised chunks: appending is a few C calls, which
+keeps the per-sample path fast enough to replay weeks of 1 Hz history in seconds. Beside the
+readings it keeps running sums (of the values, and of value x time held) so that a window's
+total and time-weighted mean are two subtractions instead of a pass over its readings: every
+device event measures two windows, and ingest has time to spare.
 """
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 import math
 from operator import mul, sub
@@ -26,8 +29,8 @@ _CADENCE_REFRESH_S = 300.0  # ...but not more often than this (it changes slowly
 
 type SampleConsumer = Callable[[list[float], list[float], int, int], None]
 # median (time-weighted, None when nothing valid), spread, drift, updates, gap; the valid
-# values with the times each held from and to; the level (the time-weighted mean of a clean
-# window, else the median) and its standard error
+# values with the times each held from and to (empty when the running sums gave the level);
+# the level (the time-weighted mean of a clean window, else the median) and its standard error
 type Measured = tuple[
     float | None,
     float,
@@ -110,11 +113,14 @@ class PowerSeries:
     """One meter's recent readings (sample-and-hold) with window statistics."""
 
     __slots__ = (
+        "_area",
         "_cadence",
         "_cadence_limit",
         "_cadence_until",
         "_consumed",
+        "_nans",
         "_offset",
+        "_sums",
         "_trim_at",
         "_ts",
         "_w",
@@ -134,6 +140,12 @@ class PowerSeries:
         self.max_samples = max(max_samples, 8)
         self._ts: list[float] = []
         self._w: list[float] = []
+        # running sums over the kept readings, rebased at every trim: _sums[i] is the sum of
+        # the valid values before reading i (one longer than the readings), _area[i] the
+        # integral of the held value from the first kept reading up to reading i
+        self._sums: list[float] = [0.0]
+        self._area: list[float] = []
+        self._nans: list[int] = []  # absolute indices of the NaN readings (gaps)
         self._offset = 0  # readings dropped from the front so far
         self._consumed = 0  # absolute index up to which `consumer` has seen the readings
         self._trim_at = _MIN_TRIM
@@ -166,14 +178,26 @@ class PowerSeries:
             if not _isfinite(ts):
                 self.rejected += 1
                 return False
+            w, area, sums = self._w, self._area, self._sums
+            if w:
+                held = w[-1]
+                valid = held == held  # noqa: PLR0124 - not NaN, the fast way
+                area.append(area[-1] + held * (ts - self.last_ts) if valid else area[-1])
+            else:
+                area.append(0.0)
             self._ts.append(ts)
-            self._w.append(watts)
+            w.append(watts)
+            if watts == watts:  # noqa: PLR0124 - not NaN, the fast way
+                sums.append(sums[-1] + watts)
+            else:
+                sums.append(sums[-1])
+                self._nans.append(self._offset + len(w) - 1)
             self.last_ts = ts
-            if len(self._ts) > self._trim_at:
+            if len(w) > self._trim_at:
                 self._trim()
             return True
         if ts == self.last_ts:
-            self._w[-1] = watts
+            self._replace_last(watts)
             self.replaced += 1
             return True
         self.rejected += 1
@@ -201,6 +225,18 @@ class PowerSeries:
             accepted += add(ts, watts)
         return accepted
 
+    def _replace_last(self, watts: float) -> None:
+        """A repeated time: the later report wins (the running sums follow it)."""
+        w, sums, nans = self._w, self._sums, self._nans
+        was_nan = w[-1] != w[-1]
+        w[-1] = watts
+        valid = watts == watts  # noqa: PLR0124
+        sums[-1] = sums[-2] + watts if valid else sums[-2]
+        if was_nan and valid:
+            nans.pop()
+        elif not valid and not was_nan:
+            nans.append(self._offset + len(w) - 1)
+
     def _trim(self) -> None:
         """Drop readings older than the horizon (keeping the one that holds at its start)."""
         ts = self._ts
@@ -211,7 +247,12 @@ class PowerSeries:
                 self.feed()
             del ts[:cut]
             del self._w[:cut]
+            base_sum, base_area = self._sums[cut], self._area[cut]
+            # rebased: the sums stay as small (and as precise) as the kept readings' own
+            self._sums = [value - base_sum for value in self._sums[cut:]]
+            self._area = [value - base_area for value in self._area[cut:]]
             self._offset += cut
+            del self._nans[: bisect_left(self._nans, self._offset)]
         self._trim_at = max(_MIN_TRIM, 2 * len(ts))
 
     def feed(self) -> None:
@@ -288,6 +329,10 @@ class PowerSeries:
         the first element is the readings' plain median unless `exact_median` asks for the
         time-weighted one (window() does; the correlation path only needs the level).
 
+        A clean window without a gap takes its total, drift and mean from the running sums
+        (two subtractions each; the readings are then not returned). The others go through
+        the readings themselves (_measure_readings), as window() always does.
+
         The median weighs each value by how long it held: one sort of the readings' indices by
         value (float keys: CPython's fastest sort) and a walk to half the total time. The spread
         is the interquartile range of the readings scaled to a standard deviation, read off the
@@ -316,11 +361,70 @@ class PowerSeries:
             return held, 0.0, 0.0, 0, False, [held], [start], [end], held, 0.0
         if end <= start or not values:
             return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
-        starts = ts[head:last]
+        gap = first == 0 and not inside_only and not self._warm
+        nans = self._nans
+        if exact_median or (nans and nans[-1] >= self._offset + head and self._has_nan(head, last)):
+            return self._measure_readings(first, last, start, end, inside_only, exact_median)
+        # the common window: no gap inside, so the running sums give its total and mean
+        begin = max(ts[head], start)
+        half = 0.5 * (end - begin)
+        if half <= 0.0:
+            return self._measure_readings(first, last, start, end, inside_only, False)
+        sums = self._sums
+        count = len(values)
+        ordered = sorted(values)  # floats: CPython's fastest sort
+        spread = IQR_SCALE * (ordered[(3 * count) // 4] - ordered[count // 4])
+        split = count // 2
+        middle = ordered[split]
+        if (
+            count < CLEAN_MIN_READINGS
+            or spread <= 0.0
+            or ordered[-1] - middle > CLEAN_SPREADS * spread
+            or middle - ordered[0] > CLEAN_SPREADS * spread
+        ):  # too few readings to trust a mean, or an outlier: the time-weighted median
+            return self._measure_readings(first, last, start, end, inside_only, False)
+        base = sums[head]
+        early = sums[head + split] - base
+        drift = (sums[last] - base - early) / (count - split) - early / split
+        # the integral over the window: the running one, less the first reading's part before
+        # `start`, plus the last reading's part up to `end`
+        area = self._area
+        integral = (
+            area[last - 1]
+            - area[head]
+            - values[0] * (begin - ts[head])
+            + values[-1] * (end - ts[last - 1])
+        )
+        # no outlier: the mean is the more precise level (and the time-weighted median, only
+        # a fallback, is not worked out: the readings' median stands in)
+        error = spread / _sqrt(count)
+        return middle, spread, drift, updates, gap, (), (), (), integral / (2.0 * half), error
+
+    def _has_nan(self, head: int, last: int) -> bool:
+        """Whether a reading in [head, last) is a NaN (a gap)."""
+        nans, offset = self._nans, self._offset
+        index = bisect_left(nans, offset + head)
+        return index < len(nans) and nans[index] < offset + last
+
+    def _measure_readings(
+        self,
+        first: int,
+        last: int,
+        start: float,
+        end: float,
+        inside_only: bool,
+        exact_median: bool,
+    ) -> Measured:
+        """measure() from the readings themselves: a window with a gap inside, an outlier, too
+        few readings, or one asked for its exact time-weighted median (window())."""
+        head = first if inside_only or not first else first - 1
+        updates = last - first
+        values = self._w[head:last]
+        gap = first == 0 and not inside_only and not self._warm
+        starts = self._ts[head:last]
         starts[0] = max(starts[0], start)
         ends = starts[1:]
         ends.append(end)
-        gap = first == 0 and not inside_only and not self._warm
         total = sum(values)
         if total != total:  # noqa: PLR0124 - a NaN (a gap) inside: keep the valid readings
             gap = True
@@ -338,7 +442,7 @@ class PowerSeries:
             if inside_only and values:  # one reading right at the end: it is the value
                 return values[-1], 0.0, 0.0, updates, gap, (), (), (), values[-1], 0.0
             return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
-        durations = list(map(sub, ends, starts, strict=False))  # equal lengths by construction
+        durations = list(map(sub, ends, starts, strict=True))
         count = len(values)
         ordered = sorted(values)  # floats: CPython's fastest sort
         spread = IQR_SCALE * (ordered[(3 * count) // 4] - ordered[count // 4])
@@ -354,8 +458,6 @@ class PowerSeries:
             middle = ordered[split]
             clean = ordered[-1] - middle <= limit and middle - ordered[0] <= limit
             if clean and not exact_median:
-                # no outlier: the mean is the more precise level (and the time-weighted
-                # median, only a fallback, is not worked out: the readings' median stands in)
                 level = _sumprod(values, durations) / (2.0 * half)
                 error = spread / _sqrt(count)
                 return middle, spread, drift, updates, gap, values, starts, ends, level, error
