@@ -13,100 +13,29 @@ device event measures two windows, and ingest has time to spare.
 """
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 import math
-from operator import mul, sub
+from operator import sub
+
+from .window_stats import (
+    CLEAN_MIN_READINGS,
+    CLEAN_SPREADS,
+    IQR_SCALE,
+    Measured,
+    WindowStats,
+    measure_readings,
+)
 
 _NAN = math.nan
 _isfinite = math.isfinite
 _sqrt = math.sqrt
 _sumprod = math.sumprod
 _MIN_TRIM = 256
-IQR_SCALE = 1.0 / 1.349  # interquartile range -> standard deviation for normal data
 _CADENCE_SAMPLES = 33
 _CADENCE_REFRESH = 8  # re-estimate the cadence after this many readings...
 _CADENCE_REFRESH_S = 300.0  # ...but not more often than this (it changes slowly)
 
 type SampleConsumer = Callable[[list[float], list[float], int, int], None]
-# median (time-weighted, None when nothing valid), spread, drift, updates, gap; the valid
-# values with the times each held from and to (empty when the running sums gave the level);
-# the level (the time-weighted mean of a clean window, else the median) and its standard error
-type Measured = tuple[
-    float | None,
-    float,
-    float,
-    int,
-    bool,
-    Sequence[float],
-    Sequence[float],
-    Sequence[float],
-    float | None,
-    float,
-]
-MEDIAN_NOISE = 1.25  # standard error of a median / of a mean, for normal data
-CLEAN_MIN_READINGS = 5  # fewer readings cannot show an outlier: the median is the level
-CLEAN_SPREADS = 4.0  # a window is clean when every reading is this close to the median
-
-
-class WindowStats:
-    """Statistics of the held power over [start, end] (PowerSeries.measure, as an object).
-
-    The time-weighted mean is computed on first access: most callers never read it.
-    """
-
-    __slots__ = (
-        "_ends",
-        "_mean",
-        "_starts",
-        "_values",
-        "drift",
-        "end",
-        "error",
-        "gap",
-        "level",
-        "median",
-        "spread",
-        "start",
-        "updates",
-    )
-
-    def __init__(
-        self,
-        start: float,
-        end: float,
-        median: float | None,  # time-weighted
-        spread: float,  # robust spread: interquartile range / 1.349 over the readings
-        drift: float,  # mean of the second half of the readings minus mean of the first half
-        updates: int,  # meter reports inside (start, end]
-        gap: bool,  # part of the window had no value (unavailable, or before the first sample)
-        values: Sequence[float] = (),
-        starts: Sequence[float] = (),
-        ends: Sequence[float] = (),
-        level: float | None = None,  # the correlator's estimate: mean if clean, else median
-        error: float = 0.0,  # standard error of the level
-    ) -> None:
-        """Record the statistics; `values` held from `starts` to `ends` give the mean later."""
-        self.start = start
-        self.end = end
-        self.median = median
-        self.spread = spread
-        self.drift = drift
-        self.updates = updates
-        self.gap = gap
-        self._values = values
-        self._starts = starts
-        self._ends = ends
-        self._mean: float | None = None
-        self.level = level
-        self.error = error
-
-    @property
-    def mean(self) -> float | None:
-        """Time-weighted mean over the valid part (None when nothing in the window is valid)."""
-        if self._mean is None and self._values:
-            durations = list(map(sub, self._ends, self._starts, strict=True))
-            self._mean = sum(map(mul, self._values, durations, strict=True)) / sum(durations)
-        return self._mean
 
 
 class PowerSeries:
@@ -331,7 +260,7 @@ class PowerSeries:
 
         A clean window without a gap takes its total, drift and mean from the running sums
         (two subtractions each; the readings are then not returned). The others go through
-        the readings themselves (_measure_readings), as window() always does.
+        the readings themselves (window_stats.measure_readings), as window() always does.
 
         The median weighs each value by how long it held: one sort of the readings' indices by
         value (float keys: CPython's fastest sort) and a walk to half the total time. The spread
@@ -364,12 +293,16 @@ class PowerSeries:
         gap = first == 0 and not inside_only and not self._warm
         nans = self._nans
         if exact_median or (nans and nans[-1] >= self._offset + head and self._has_nan(head, last)):
-            return self._measure_readings(first, last, start, end, inside_only, exact_median)
+            return measure_readings(
+                ts, self._w, first, last, start, end, (inside_only, exact_median, self._warm)
+            )
         # the common window: no gap inside, so the running sums give its total and mean
         begin = max(ts[head], start)
         half = 0.5 * (end - begin)
         if half <= 0.0:
-            return self._measure_readings(first, last, start, end, inside_only, False)
+            return measure_readings(
+                ts, self._w, first, last, start, end, (inside_only, False, self._warm)
+            )
         sums = self._sums
         count = len(values)
         ordered = sorted(values)  # floats: CPython's fastest sort
@@ -382,7 +315,9 @@ class PowerSeries:
             or ordered[-1] - middle > CLEAN_SPREADS * spread
             or middle - ordered[0] > CLEAN_SPREADS * spread
         ):  # too few readings to trust a mean, or an outlier: the time-weighted median
-            return self._measure_readings(first, last, start, end, inside_only, False)
+            return measure_readings(
+                ts, self._w, first, last, start, end, (inside_only, False, self._warm)
+            )
         base = sums[head]
         early = sums[head + split] - base
         drift = (sums[last] - base - early) / (count - split) - early / split
@@ -405,74 +340,6 @@ class PowerSeries:
         nans, offset = self._nans, self._offset
         index = bisect_left(nans, offset + head)
         return index < len(nans) and nans[index] < offset + last
-
-    def _measure_readings(
-        self,
-        first: int,
-        last: int,
-        start: float,
-        end: float,
-        inside_only: bool,
-        exact_median: bool,
-    ) -> Measured:
-        """measure() from the readings themselves: a window with a gap inside, an outlier, too
-        few readings, or one asked for its exact time-weighted median (window())."""
-        head = first if inside_only or not first else first - 1
-        updates = last - first
-        values = self._w[head:last]
-        gap = first == 0 and not inside_only and not self._warm
-        starts = self._ts[head:last]
-        starts[0] = max(starts[0], start)
-        ends = starts[1:]
-        ends.append(end)
-        total = sum(values)
-        if total != total:  # noqa: PLR0124 - a NaN (a gap) inside: keep the valid readings
-            gap = True
-            kept = [item for item in zip(values, starts, ends, strict=True) if item[0] == item[0]]
-            if not kept:
-                return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
-            values = [v for v, _, _ in kept]
-            starts = [s for _, s, _ in kept]
-            ends = [e for _, _, e in kept]
-            total = sum(values)
-            half = 0.5 * sum(map(sub, ends, starts, strict=True))
-        else:
-            half = 0.5 * (end - starts[0])  # the durations add up to the whole valid span
-        if half <= 0.0:
-            if inside_only and values:  # one reading right at the end: it is the value
-                return values[-1], 0.0, 0.0, updates, gap, (), (), (), values[-1], 0.0
-            return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
-        durations = list(map(sub, ends, starts, strict=True))
-        count = len(values)
-        ordered = sorted(values)  # floats: CPython's fastest sort
-        spread = IQR_SCALE * (ordered[(3 * count) // 4] - ordered[count // 4])
-        split = count // 2
-        if split:
-            early = sum(values[:split])
-            drift = (total - early) / (count - split) - early / split
-        else:
-            drift = 0.0
-        clean = count >= CLEAN_MIN_READINGS and spread > 0.0
-        if clean:
-            limit = CLEAN_SPREADS * spread
-            middle = ordered[split]
-            clean = ordered[-1] - middle <= limit and middle - ordered[0] <= limit
-            if clean and not exact_median:
-                level = _sumprod(values, durations) / (2.0 * half)
-                error = spread / _sqrt(count)
-                return middle, spread, drift, updates, gap, values, starts, ends, level, error
-        running = 0.0
-        for index in sorted(range(count), key=values.__getitem__):
-            running += durations[index]
-            if running >= half:  # the loop leaves the median's index behind
-                break
-        median = values[index]
-        if clean:
-            level = _sumprod(values, durations) / (2.0 * half)
-            error = spread / _sqrt(count)
-            return median, spread, drift, updates, gap, values, starts, ends, level, error
-        error = MEDIAN_NOISE * spread / _sqrt(count)
-        return median, spread, drift, updates, gap, values, starts, ends, median, error
 
     def samples(self) -> tuple[list[float], list[float]]:
         """Copies of the kept readings (times, watts; NaN = gap)."""
