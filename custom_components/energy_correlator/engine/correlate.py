@@ -224,6 +224,7 @@ class Correlator:
         before_length, after_length, too_slow, min_length, needed, ceiling = timing
         reach = guard + settle
         times, events = self._times, self._events
+        count = len(times)
         low = high = event.ts
         previous = bisect_right(times, low - reach)
         following = bisect_left(times, high + reach)
@@ -242,7 +243,7 @@ class Correlator:
             not cluster
             and not too_slow
             and (
-                (following < len(times) and events[following].entity_id == own)
+                (following < count and events[following].entity_id == own)
                 or (previous >= 0 and events[previous].entity_id == own)
             )
         ):
@@ -258,7 +259,7 @@ class Correlator:
                 before_start = before_limit
                 if events[previous].entity_id != own:  # a device never overlaps itself
                     cutters.append(events[previous].entity_id)
-        if following < len(times) and times[following] - guard < after_limit:
+        if following < count and times[following] - guard < after_limit:
             after_limit = times[following] - guard
             if after_limit < after_end:
                 after_end = after_limit
@@ -266,8 +267,12 @@ class Correlator:
                     cutters.append(events[following].entity_id)
         if now < after_end + guard:
             return after_end + guard
-        before = series.measure(before_start, max(before_end, before_start))
-        after = series.measure(after_start, max(after_end, after_start), True)
+        before = series.measure(
+            before_start, before_end if before_end > before_start else before_start
+        )
+        after = series.measure(
+            after_start, after_end if after_end > after_start else after_start, True
+        )
         if after[3] < needed and after_end < after_limit:
             # a quiet meter (a dropout): look further, up to the ceiling or the next event
             reached = series.nth_after(after_start, needed)
@@ -318,7 +323,12 @@ class Correlator:
             delta = pct = sigma = None
         elif uncompensable:
             status = Status.OVERLAP
-        elif delta is None or confidence < s.min_confidence or min(before[3], after[3]) < needed:
+        elif (
+            delta is None
+            or confidence < s.min_confidence
+            or before[3] < needed
+            or after[3] < needed
+        ):
             status = Status.LOW_CONFIDENCE
         else:
             status = Status.OK
@@ -554,8 +564,9 @@ class Correlator:
             spread_before / _sqrt(updates_before) if updates_before > 1 else spread_before
         )
         error_after = spread_after / _sqrt(updates_after) if updates_after > 1 else spread_after
-        sigma = _hypot(before[9], after[9]) + 0.05 * abs(compensated)
-        noise = 1.25 * _hypot(error_before, error_after) + 0.5 + 0.05 * abs(compensated)
+        overlap_error = 0.05 * abs(compensated) if compensated else 0.0
+        sigma = _hypot(before[9], after[9]) + overlap_error
+        noise = 1.25 * _hypot(error_before, error_after) + 0.5 + overlap_error
         size = abs(delta)
         confidence = 1.0 - _exp(-size / noise / 3.0)  # the SNR factor
         fewest = updates_before if updates_before < updates_after else updates_after
@@ -571,7 +582,9 @@ class Correlator:
             sigma += 0.5 * excess
         if delta * (event.level - event.previous_level) < 0 and size > noise:
             confidence *= 0.2  # the step goes against the event's direction
-        return max(0.0, min(1.0, confidence)), sigma
+        if confidence > 1.0:
+            return 1.0, sigma
+        return (confidence if confidence > 0.0 else 0.0), sigma
 
 
 def _reference(

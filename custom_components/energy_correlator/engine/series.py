@@ -283,29 +283,30 @@ class PowerSeries:
             head = first
         else:
             head = first - 1 if first > 0 else 0
-        values = self._w[head:last]
-        if not values and self._warm and ts and end > start:
+        w = self._w
+        count = last - head  # the readings that hold in the window
+        if not count and self._warm and ts and end > start:
             # before the seed: the meter's held value is the best there is (start warm)
-            held = self._w[0]
+            held = w[0]
             return held, 0.0, 0.0, 0, False, [held], [start], [end], held, 0.0
-        if end <= start or not values:
+        if end <= start or not count:
             return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
         gap = first == 0 and not inside_only and not self._warm
         nans = self._nans
         if exact_median or (nans and nans[-1] >= self._offset + head and self._has_nan(head, last)):
             return measure_readings(
-                ts, self._w, first, last, start, end, (inside_only, exact_median, self._warm)
+                ts, w, first, last, start, end, (inside_only, exact_median, self._warm)
             )
         # the common window: no gap inside, so the running sums give its total and mean
         begin = max(ts[head], start)
         half = 0.5 * (end - begin)
         if half <= 0.0:
             return measure_readings(
-                ts, self._w, first, last, start, end, (inside_only, False, self._warm)
+                ts, w, first, last, start, end, (inside_only, False, self._warm)
             )
         sums = self._sums
-        count = len(values)
-        ordered = sorted(values)  # floats: CPython's fastest sort
+        ordered = w[head:last]
+        ordered.sort()  # floats: CPython's fastest sort
         spread = IQR_SCALE * (ordered[(3 * count) // 4] - ordered[count // 4])
         split = count // 2
         middle = ordered[split]
@@ -316,7 +317,7 @@ class PowerSeries:
             or middle - ordered[0] > CLEAN_SPREADS * spread
         ):  # too few readings to trust a mean, or an outlier: the time-weighted median
             return measure_readings(
-                ts, self._w, first, last, start, end, (inside_only, False, self._warm)
+                ts, w, first, last, start, end, (inside_only, False, self._warm)
             )
         base = sums[head]
         early = sums[head + split] - base
@@ -327,8 +328,8 @@ class PowerSeries:
         integral = (
             area[last - 1]
             - area[head]
-            - values[0] * (begin - ts[head])
-            + values[-1] * (end - ts[last - 1])
+            - w[head] * (begin - ts[head])
+            + w[last - 1] * (end - ts[last - 1])
         )
         # no outlier: the mean is the more precise level (and the time-weighted median, only
         # a fallback, is not worked out: the readings' median stands in)
