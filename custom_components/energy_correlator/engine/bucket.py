@@ -15,7 +15,7 @@ from .stats import median
 MAX_OBSERVATIONS = 32  # per level bucket
 TAKEOVER_RUN = 5  # consecutive disagreeing values that replace a bucket
 MIN_FOR_REJECTION = 5  # below this many values every value is accepted
-LAG_SHARE = 3  # a bucket of n values refreshes its statistics after n // LAG_SHARE + 1 lessons
+LAG_SHARE = 2  # a bucket of n values refreshes its statistics after n // LAG_SHARE + 1 lessons
 
 
 class Bucket:
