@@ -95,10 +95,10 @@ class KindProfile:
         The learned shape is dropped only when the bucket's statistics were (see Bucket).
         """
         if previous_level <= 0.0 < level:
-            bucket = self._bucket(level)
+            bucket = self._bucket(bucket_of(level))
             accepted = bucket.offer(delta_w, ts, level, 1, sigma)
         elif level <= 0.0 < previous_level:
-            bucket = self._bucket(previous_level)
+            bucket = self._bucket(bucket_of(previous_level))
             accepted = bucket.offer(-delta_w, ts, previous_level, -1, sigma)
         elif previous_level > 0.0 and level > 0.0 and previous_level != level:
             self.relative.append((previous_level, level, delta_w, ts))
@@ -138,8 +138,7 @@ class KindProfile:
         self._estimate = None
         self._shape = None
 
-    def _bucket(self, level: float) -> Bucket:
-        key = bucket_of(level)
+    def _bucket(self, key: float) -> Bucket:
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = Bucket()
