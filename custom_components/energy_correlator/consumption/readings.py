@@ -197,17 +197,19 @@ class Ledger:
             and codes[i - 1] in _THINNABLE
             and codes[i] in _THINNABLE
             and prev.ts // HOUR == ts // HOUR == nxt.ts // HOUR
+            and prev.value <= nxt.value  # across a reset it is the last value before the drop
         ):
             return ReadingResult(True, None, notice, prev, nxt, removed), None  # redundant
         tss.insert(i, ts)
         values.insert(i, value)
         codes.insert(i, code)
-        if (  # keep only the first and last thinnable reading of an hour
+        if (  # keep only the first and last thinnable reading of an hour, and a reset's ends
             code in _THINNABLE
             and i >= 2
             and codes[i - 1] in _THINNABLE
             and codes[i - 2] in _THINNABLE
             and tss[i - 2] // HOUR == tss[i - 1] // HOUR == ts // HOUR
+            and values[i - 2] <= values[i - 1] <= value
         ):
             self._remove(i - 1)
             i -= 1
