@@ -1,6 +1,7 @@
 """A meter reset inside one hour, as a real sensor does it: nothing used before it is lost."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -38,7 +39,7 @@ async def test_reset_within_the_hour_keeps_what_was_used_before_it(
 
 def test_a_late_reading_before_a_reset_in_its_hour_is_kept() -> None:
     """Out of order: the reading just before the reset arrives after it, in the same hour."""
-    meter = UtilityMeter("m", MeterConfig(), None)  # type: ignore[arg-type]
+    meter = UtilityMeter("m", MeterConfig(), ZoneInfo("UTC"))
     now = T0 + 3600
     for minute, value in ((0, 1000.0), (10, 1001.0), (30, 0.1)):
         assert meter.add_reading(T0 + minute * 60, value, now).accepted
