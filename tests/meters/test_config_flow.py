@@ -104,6 +104,8 @@ def meters(hass: HomeAssistant) -> None:
     hass.states.async_set("sensor.heat_pump_energy", "300", ENERGY_SENSOR)
     hass.states.async_set("sensor.gas_flow", "1.2", {**GAS_SENSOR, "state_class": "measurement"})
     hass.states.async_set("sensor.temperature", "21", {"unit_of_measurement": "°C"})
+    hass.states.async_set("sensor.price", "0.31", {"unit_of_measurement": "EUR/kWh"})
+    hass.states.async_set("sensor.gas_price", "1.4", {"unit_of_measurement": "EUR/m³"})
     hass.states.async_set("sensor.odd_gas", "5", {**GAS_SENSOR, "unit_of_measurement": "barrels"})
 
 
@@ -245,6 +247,33 @@ async def test_first_flow_manual_gas_asks_calorific_value(hass: HomeAssistant) -
         (
             {**MANUAL_GAS, CONF_PRICE: 1.1, OPT_PRICE_ENTITY: "sensor.price"},
             {OPT_PRICE_ENTITY: "price_twice"},
+        ),
+        ({**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.gone"}, {OPT_PRICE_ENTITY: "price_not_found"}),
+        (
+            {**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.temperature"},
+            {OPT_PRICE_ENTITY: "price_not_a_price"},
+        ),
+        (  # a gas price on an electricity meter
+            {
+                CONF_NAME: "Grid",
+                CONF_METER_TYPE: "electricity",
+                CONF_SOURCE: "sensor.grid_energy",
+                OPT_PRICE_ENTITY: "sensor.gas_price",
+            },
+            {OPT_PRICE_ENTITY: "price_not_a_price"},
+        ),
+        (  # water priced per kWh
+            {
+                CONF_NAME: "Water",
+                CONF_METER_TYPE: "water",
+                CONF_UNIT: "m³",
+                OPT_PRICE_ENTITY: "sensor.price",
+            },
+            {OPT_PRICE_ENTITY: "price_not_a_price"},
+        ),
+        (  # an energy counter is no price
+            {**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.grid_energy"},
+            {OPT_PRICE_ENTITY: "price_not_a_price"},
         ),
     ],
 )

@@ -39,6 +39,7 @@ from ..units import (
     ENERGY_UNITS,
     VOLUME,
     VOLUME_UNITS,
+    is_price_of,
     quantity_of,
     state_unit,
 )
@@ -155,9 +156,24 @@ def validate_meter(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[s
         errors[CONF_UNIT] = "unit_required"
     elif quantity_of(unit) != meter_quantity(meter_type):
         errors[CONF_UNIT] = "unit_wrong_kind"
-    if user_input.get(CONF_PRICE) is not None and user_input.get(OPT_PRICE_ENTITY):
+    price_entity = user_input.get(OPT_PRICE_ENTITY)
+    if user_input.get(CONF_PRICE) is not None and price_entity:
         errors[OPT_PRICE_ENTITY] = "price_twice"
+    elif price_entity and (error := _price_error(hass, price_entity, meter_type)) is not None:
+        errors[OPT_PRICE_ENTITY] = error
     return errors
+
+
+def _price_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
+    """Why an entity cannot price the meter, or None when it can: per kWh for electricity and
+    heat, per m³ (or per kWh, with the calorific value) for gas, per m³ for water."""
+    if (state := hass.states.get(entity_id)) is None:
+        return "price_not_found"
+    per_units = {
+        MeterKind.GAS: ENERGY_UNITS | VOLUME_UNITS,
+        MeterKind.WATER: VOLUME_UNITS,
+    }.get(meter_type, ENERGY_UNITS)
+    return None if is_price_of(state, per_units) else "price_not_a_price"
 
 
 def _source_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
