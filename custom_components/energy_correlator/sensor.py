@@ -23,6 +23,7 @@ from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
 from .entity import EnergyCorrelatorEntity, finite_state
+from .exported_energy import ExportedEnergySensor
 from .influx import SinkStats
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
@@ -282,6 +283,7 @@ async def async_setup_entry(
         for description in SENSORS
         if has_sink or description.exists_fn(coordinator.data)
     )
+    async_add_entities([ExportedEnergySensor(coordinator)])
     async_setup_device_sensors(hass, entry, async_add_entities)
 
 
