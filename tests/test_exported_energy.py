@@ -302,3 +302,20 @@ async def test_restored_state_and_store_agree(
     assert kwh(hass, mock_config_entry) == pytest.approx(
         expected + 300 * EXPORT_W * KWH_PER_WS, abs=2e-3
     )
+
+
+async def test_written_at_most_once_a_minute(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    """A steady 3 kW export grows the total on every 5 s beat; the recorder gets a row at most
+    once a minute (write_policy.ENERGY), not one per beat."""
+    await start(hass, mock_config_entry, -3000)
+    entity_id = export_id(hass, mock_config_entry)
+    watch = Watch(hass, mock_config_entry)
+    await meter(hass, freezer, watch, 10, -3000)
+    writes: set[object] = set()
+    for _ in range(36):  # three minutes of 5 s heartbeats
+        await meter(hass, freezer, watch, 5, -3000)
+        writes.add(hass.states.get(entity_id).last_updated)  # type: ignore[union-attr]
+    assert 2 <= len(writes) <= 4
+    assert kwh(hass, mock_config_entry) > 0.1
