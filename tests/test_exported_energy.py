@@ -70,7 +70,7 @@ async def start(hass: HomeAssistant, entry: MockConfigEntry, watts: float | str)
     await hass.async_block_till_done()
 
 
-def stored(entry: MockConfigEntry, export_total_kwh: float) -> dict[str, Any]:
+def stored(entry: MockConfigEntry, export_total_kwh: Any) -> dict[str, Any]:
     """The entry's store file holding an earlier export total (the engine's baseline part)."""
     key = f"{DOMAIN}.{entry.entry_id}"
     return {
@@ -270,6 +270,7 @@ async def test_store_with_export_enables_the_sensor(
         (1.0, "nan", 1.0),
         (1.0, "inf", 1.0),
         (1.0, None, 1.0),
+        (-5.0, 1.5, 1.5),  # a corrupted store's negative total: its increments still count
     ],
 )
 async def test_restored_state_and_store_agree(
@@ -277,7 +278,7 @@ async def test_restored_state_and_store_agree(
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
     mock_config_entry: MockConfigEntry,
-    store_kwh: float | None,
+    store_kwh: Any,
     last_state: Any,
     expected: float,
 ) -> None:
@@ -319,3 +320,29 @@ async def test_written_at_most_once_a_minute(
         writes.add(hass.states.get(entity_id).last_updated)  # type: ignore[union-attr]
     assert 2 <= len(writes) <= 4
     assert kwh(hass, mock_config_entry) > 0.1
+
+
+async def test_non_finite_store_total_adds_nothing(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A store whose export total reads as infinite: the sensor keeps its restored total, finite,
+    and never jumps to inf."""
+    mock_config_entry.add_to_hass(hass)
+    reg = er.async_get(hass).async_get_or_create(
+        "sensor",
+        DOMAIN,
+        service_unique_id(mock_config_entry, KEY),
+        suggested_object_id="energy_correlator_exported_energy",
+        config_entry=mock_config_entry,
+    )
+    mock_restore_cache_with_extra_data(hass, restored(reg.entity_id, 1.5))
+    hass_storage.update(stored(mock_config_entry, "inf"))
+    await start(hass, mock_config_entry, 300)
+    assert kwh(hass, mock_config_entry) == 1.5
+    watch = Watch(hass, mock_config_entry)
+    await meter(hass, freezer, watch, 300, -EXPORT_W)
+    await meter(hass, freezer, watch, 400, 300)
+    assert kwh(hass, mock_config_entry) == 1.5

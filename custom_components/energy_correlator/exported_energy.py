@@ -75,8 +75,8 @@ class ExportedEnergySensor(EnergyCorrelatorEntity, RestoreSensor):
 
     def _follow_engine(self) -> None:
         engine_kwh = self.coordinator.data.export_total_kwh
-        if not math.isfinite(engine_kwh) or engine_kwh < 0.0:
-            return  # never add what Home Assistant could not show
+        if not math.isfinite(engine_kwh):
+            return  # never add what Home Assistant could not show (a corrupted store)
         if self._engine_last is None:
             # The store and the restored state may disagree (a crash between saves): the larger
             # one is the newer; nothing is counted twice.
@@ -84,7 +84,7 @@ class ExportedEnergySensor(EnergyCorrelatorEntity, RestoreSensor):
         elif engine_kwh >= self._engine_last:
             self._total = (self._total or 0.0) + engine_kwh - self._engine_last
         else:  # the engine's counter started over (reset_statistics)
-            self._total = (self._total or 0.0) + engine_kwh
+            self._total = (self._total or 0.0) + max(engine_kwh, 0.0)
         self._engine_last = engine_kwh
 
     @property
