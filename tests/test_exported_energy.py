@@ -346,3 +346,19 @@ async def test_non_finite_store_total_adds_nothing(
     await meter(hass, freezer, watch, 300, -EXPORT_W)
     await meter(hass, freezer, watch, 400, 300)
     assert kwh(hass, mock_config_entry) == 1.5
+
+
+async def test_enabled_later_shows_what_was_exported_meanwhile(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, init_integration: MockConfigEntry
+) -> None:
+    """Set up at night (disabled), the panels export, the user enables the sensor: it starts
+    from everything exported since setup, not from zero."""
+    watch = Watch(hass, init_integration)
+    await meter(hass, freezer, watch, 300, -EXPORT_W)
+    await meter(hass, freezer, watch, 10, 300)
+    entity_id = export_id(hass, init_integration)
+    assert hass.states.get(entity_id) is None
+    er.async_get(hass).async_update_entity(entity_id, disabled_by=None)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert kwh(hass, init_integration) == pytest.approx(300 * EXPORT_W * KWH_PER_WS, abs=1e-3)
