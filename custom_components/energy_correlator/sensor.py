@@ -28,7 +28,7 @@ from .influx import SinkStats
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
 from .meters.sensor import async_setup_utility_sensors
-from .write_policy import ENERGY, MONEY, POWER, WriteGate, WritePolicy
+from .write_policy import BACKLOG, ENERGY, MONEY, POWER, RATE_PCT, WriteGate, WritePolicy
 
 PARALLEL_UPDATES = 0
 
@@ -127,6 +127,7 @@ def _sink(
     state_class: SensorStateClass | None = None,
     enabled_default: bool = True,
     percent: bool = False,
+    write_policy: WritePolicy | None = None,
 ) -> CorrelatorSensorDescription:
     """A diagnostic sensor of the InfluxDB sink; only entries that write to InfluxDB have one."""
     return CorrelatorSensorDescription(
@@ -139,6 +140,7 @@ def _sink(
         entity_registry_enabled_default=enabled_default,
         value_fn=lambda d: None if d.sink is None else value_fn(d.sink),
         exists_fn=_has_sink,
+        write_policy=write_policy,
     )
 
 
@@ -245,6 +247,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         "sink_points_pending",
         lambda sink: sink.points_pending,
         state_class=SensorStateClass.MEASUREMENT,
+        write_policy=BACKLOG,  # points in flight come and go with every flush
     ),
     _sink(
         "sink_points_dropped",
@@ -261,6 +264,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         lambda sink: _round(sink.success_pct, 2),
         state_class=SensorStateClass.MEASUREMENT,
         percent=True,
+        write_policy=RATE_PCT,
     ),
 )
 
