@@ -8,6 +8,7 @@ import gc
 import json
 import time
 import tracemalloc
+from typing import Any
 
 import numpy as np
 
@@ -135,48 +136,69 @@ def event_rate(
     Meter samples are fed between events but not timed, and an untimed tick just before each
     timed one takes the deferred per-sample work. Returns (rate, correlations made).
     """
-    stream = make_stream(int(events * spacing_s) + 300, devices, events // devices, 1, spacing_s)
-    # 200 synthetic devices, half of them on, draw ~100 kW: above the plausibility gate's
-    # household default, which would refuse those readings as gaps (cheap, and not the work
-    # this measures); the gate is set above this home's peak instead
-    peak_w = max(stream.watts) * 2.0
+    stream = event_stream(spacing_s, events, devices)
     best = float("inf")
     made = 0
     for _ in range(repeats):
-        engine = Engine(EngineConfig(main_meter=METER, max_power_w=max(peak_w, 100_000.0)))
-        add, tick, add_event, next_due = (
-            engine.add_power,
-            engine.tick,
-            engine.add_event,
-            engine.next_due,
-        )
-        spent = 0.0
-        made = 0
-        positions = [*stream.event_pos, len(stream.ts)]
-        start = 0
-        clock = time.perf_counter
-        previous = stream.ts[0]
-        for k, stop in enumerate(positions):
-            for i in range(start, stop):
-                t = stream.ts[i]
-                add(METER, t, stream.watts[i])
-                due = next_due()
-                if due is not None and t >= due:
-                    made += len(tick(previous))
-                    began = clock()
-                    made += len(tick(t))
-                    spent += clock() - began
-                previous = t
-            if k < len(stream.events):
-                began = clock()
-                add_event(stream.events[k])
-                spent += clock() - began
-            start = stop
-        began = clock()
-        made += len(tick(stream.ts[-1] + 120.0))
-        spent += clock() - began
+        engine = Engine(EngineConfig(main_meter=METER, max_power_w=gate_for(stream)))
+        spent, made = timed_events(engine, stream, stream.events)
         best = min(best, spent)
     return len(stream.events) / best, made
+
+
+def event_stream(spacing_s: float, events: int, devices: int) -> Stream:
+    """The event-rate benchmark's home: `devices` switches in turn, one event every spacing_s."""
+    return make_stream(int(events * spacing_s) + 300, devices, events // devices, 1, spacing_s)
+
+
+def gate_for(stream: Stream) -> float:
+    """The plausibility maximum for this synthetic home.
+
+    200 synthetic devices, half of them on, draw ~100 kW: above the gate's household default,
+    which would refuse those readings as gaps (cheap, and not the work this measures), so the
+    gate is set above the home's peak instead.
+    """
+    return max(max(stream.watts) * 2.0, 100_000.0)
+
+
+def timed_events(engine: Any, stream: Stream, events: list[Any]) -> tuple[float, int]:
+    """Feed the stream; time add_event and the tick closing each event: (seconds, made).
+
+    `events` are the stream's events as the engine's own DeviceEvent (engine_ab passes an
+    older engine's).
+    """
+    add, tick, add_event, next_due = (
+        engine.add_power,
+        engine.tick,
+        engine.add_event,
+        engine.next_due,
+    )
+    spent = 0.0
+    made = 0
+    positions = [*stream.event_pos, len(stream.ts)]
+    start = 0
+    clock = time.perf_counter
+    previous = stream.ts[0]
+    for k, stop in enumerate(positions):
+        for i in range(start, stop):
+            t = stream.ts[i]
+            add(METER, t, stream.watts[i])
+            due = next_due()
+            if due is not None and t >= due:
+                made += len(tick(previous))
+                began = clock()
+                made += len(tick(t))
+                spent += clock() - began
+            previous = t
+        if k < len(events):
+            began = clock()
+            add_event(events[k])
+            spent += clock() - began
+        start = stop
+    began = clock()
+    made += len(tick(stream.ts[-1] + 120.0))
+    spent += clock() - began
+    return spent, made
 
 
 def replay_30_days(tick_every_s: float = 5.0) -> tuple[float, int, float]:

@@ -249,16 +249,6 @@ def test_robust_centre_of_sorted_values_is_exact() -> None:
         assert robust_centre_sorted(sorted(values)) == expected
 
 
-def test_bucket_keeps_its_values_sorted_while_evicting() -> None:
-    """The sorted copy follows appends and evictions of the oldest value."""
-    profile = KindProfile(TransitionKind.ONOFF)
-    rng = random.Random(3)
-    for k in range(3 * MAX_OBSERVATIONS):
-        profile.add(0.0, 1.0, 100.0 + rng.uniform(-5.0, 5.0), float(k))
-    bucket = profile.buckets[1.0]
-    assert bucket.ordered == sorted(bucket.values)
-
-
 def test_media_steps_between_levels_fill_the_idle_level() -> None:
     """A non-curve kind with relative steps: the highest level defines power, no curve."""
     profile = KindProfile(TransitionKind.MEDIA)

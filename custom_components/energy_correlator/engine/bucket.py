@@ -5,7 +5,6 @@ profile turns its buckets into a learned power and curve.
 """
 
 from array import array
-from bisect import bisect_left, insort
 import math
 from typing import Any
 
@@ -25,12 +24,11 @@ class Bucket:
     Values that fit no mode are kept too (a second mode grows from them) but do not teach;
     the statistics are the dominant mode's (see modes.py).
 
-    The values are also kept in ascending order, updated on every change, so the robust centre
-    needs no sort of its own. A lesson is mostly just an insert: the statistics of a bucket of n
-    values are kept while at most n // LAG_SHARE newer lessons arrived, so a full bucket
-    recomputes them every few lessons (so few new values barely move a median). The rejection
-    check and the power used for energy booking read these; profile reads (exact_stats) see
-    every value.
+    A lesson is just an append: the statistics of a bucket of n values are kept while at most
+    n // LAG_SHARE newer lessons arrived, so a full bucket recomputes them (from one sort of
+    its few dozen values) every n // LAG_SHARE + 1 lessons; so few new values barely move a
+    median. The rejection check and the power used for energy booking read these; profile
+    reads (exact_stats) see every value.
     """
 
     __slots__ = (
@@ -39,7 +37,6 @@ class Bucket:
         "_stats",
         "directions",
         "levels",
-        "ordered",
         "run",
         "sigmas",
         "times",
@@ -52,7 +49,6 @@ class Bucket:
         self.levels = array("d")
         self.directions = array("b")
         self.sigmas = array("d")
-        self.ordered: list[float] = []
         self.run: list[_Item] = []  # recent values that fit no mode
         self._stats: list[Mode] | None = None
         self._lag = 0  # lessons since the statistics were computed
@@ -61,7 +57,7 @@ class Bucket:
     def _analyse(self) -> list[Mode]:
         sigmas = self.sigmas
         noise_var = math.sumprod(sigmas, sigmas) / len(sigmas) if sigmas else 0.0
-        return modes_of_sorted(self.ordered, noise_var)
+        return modes_of_sorted(sorted(self.values), noise_var)
 
     @property
     def modes(self) -> list[Mode]:
@@ -110,15 +106,13 @@ class Bucket:
             self._lag += 1
             if self._lag * LAG_SHARE > len(self.values):
                 self._stats = None
-        values, ordered = self.values, self.ordered
+        values = self.values
         values.append(value)
         self.times.append(ts)
         self.levels.append(level)
         self.directions.append(direction)
         self.sigmas.append(sigma)
-        insort(ordered, value)
         if len(values) > MAX_OBSERVATIONS:
-            del ordered[bisect_left(ordered, values[0])]
             del values[0]
             del self.times[0]
             del self.levels[0]
@@ -128,7 +122,6 @@ class Bucket:
     def clear(self) -> None:
         for column in (self.values, self.times, self.levels, self.directions, self.sigmas):
             del column[:]
-        self.ordered = []
         self.run = []
         self._stats = self._exact = None
 
