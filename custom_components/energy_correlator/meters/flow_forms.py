@@ -261,9 +261,24 @@ def validate_virtual(entry: ConfigEntry, user_input: Mapping[str, Any]) -> dict[
     if user_input[CONF_OUTPUT] == OutputKind.VOLUME:
         if any(meter_quantity(kind) != VOLUME for kind in kinds):
             return {CONF_OUTPUT: "volume_from_energy"}
+        if len(kinds) > 1:  # m³ of gas minus m³ of water
+            return {CONF_SUBTRACT: "volume_gas_and_water"}
     elif MeterKind.WATER in kinds:
         return {CONF_OUTPUT: "energy_from_water"}
     return {}
+
+
+def virtual_suggested(entry: ConfigEntry, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A virtual meter's data to pre-fill its form, without meters deleted since: the frontend
+    submits what is pre-filled, and an id that is no option any more fails the schema."""
+    meters = {choice["value"] for choice in meter_choices(entry)}
+    suggested = {
+        **data,
+        CONF_SUBTRACT: [part for part in data.get(CONF_SUBTRACT, []) if part in meters],
+    }
+    if suggested.get(CONF_BASE) not in meters:
+        suggested.pop(CONF_BASE, None)
+    return suggested
 
 
 def virtual_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
