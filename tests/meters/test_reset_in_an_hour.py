@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.energy_correlator.consumption import MeterConfig, UtilityMeter
+from custom_components.energy_correlator.consumption import MeterConfig, MeterKind, UtilityMeter
 from custom_components.energy_correlator.meters.data import UtilityConfigEntry
 from tests.meters.conftest import GAS_ATTRS, SetUp, meter
 
@@ -45,3 +45,15 @@ def test_a_late_reading_before_a_reset_in_its_hour_is_kept() -> None:
         assert meter.add_reading(T0 + minute * 60, value, now).accepted
     assert meter.add_reading(T0 + 20 * 60, 1002.0, now).accepted
     assert meter.hourly().values.sum() == pytest.approx(2.1)
+
+
+@pytest.mark.parametrize("resets", [True, False])
+def test_a_drop_to_more_than_could_be_used_since_counts_nothing(resets: bool) -> None:
+    """27 833 kWh → 972 kWh three seconds later is no reset (a reset starts from about zero):
+    a swap or a typo, whose new value is not consumption (the repair asks; 1 028 kWh of heat in
+    9 s was counted before)."""
+    heat = UtilityMeter("h", MeterConfig(kind=MeterKind.HEAT, resets=resets), ZoneInfo("UTC"))
+    now = T0 + 3600
+    for second, value in ((0, 27777.8), (3, 27805.6), (6, 27833.3), (9, 972.2), (20, 972.3)):
+        assert heat.add_reading(T0 + second, value, now).accepted
+    assert heat.hourly().total == pytest.approx(55.5 + 0.1)

@@ -378,7 +378,11 @@ class Ledger:
                 return self._cum
             codes = np.frombuffer(bytes(self.codes), dtype=np.uint8)
             step = np.diff(v)
-            inc = np.where(step >= 0, step, v[1:])  # a drop: counted again from the new value
+            # A drop: counted again from the new value, which a reset reached since the reading
+            # before; a new value beyond what could be used since is a swap (or a typo), and no
+            # consumption (the repair asks for the swap).
+            plausible = v[1:] <= self.config.max_rate_per_second * np.maximum(np.diff(t), HOUR)
+            inc = np.where(step >= 0, step, np.where(plausible, v[1:], 0.0))
             inc[codes[1:] == NEW_FIRST] = 0.0
             cum = np.concatenate([[0.0], np.cumsum(inc)])
             keep = np.concatenate([[True], codes[1:] != NEW_FIRST])
