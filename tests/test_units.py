@@ -80,6 +80,8 @@ def test_missing_state_is_no_number() -> None:
         ("1e308", "EUR/Wh", None),  # overflows: no price
         ("1.4", "EUR/m³", None),  # a gas or water price says nothing about a kWh
         ("0.01", "EUR/L", None),
+        ("21", "°C", None),  # a temperature chosen by mistake is no price
+        ("1850", "W", None),
     ],
 )
 def test_price_per_kwh(state: str, unit: str | None, expected: float | None) -> None:

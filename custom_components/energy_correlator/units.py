@@ -115,9 +115,9 @@ def price_per_kwh(state: State | None) -> float | None:
     """
     if state is None or (value := state_number(state)) is None:
         return None
+    if not is_price_of(state, ENERGY_UNITS):
+        return None  # °C, W, or a gas or water price (EUR/m³): nothing about a kWh
     per = (state_unit(state) or "").partition("/")[2]
-    if per in VOLUME_UNITS:
-        return None  # a gas or water price (EUR/m³) says nothing about a kWh
     if per not in ENERGY_UNITS:
         return value
     return _finite(EnergyConverter.convert(value, KWH, per))
@@ -150,6 +150,8 @@ def price_per_cubic_meter(state: State | None, kwh_per_m3: float | None) -> floa
     """
     if state is None or (value := state_number(state)) is None:
         return None
+    if not is_price_of(state, ENERGY_UNITS | VOLUME_UNITS):
+        return None  # °C, W, m³: not a price
     per = (state_unit(state) or "").partition("/")[2]
     if per in VOLUME_UNITS:
         return _finite(VolumeConverter.convert(value, CUBIC_METER, per))
