@@ -95,16 +95,13 @@ def meter_title(hass: HomeAssistant, entity_id: str) -> str:
 async def async_discover_meters(hass: HomeAssistant) -> MeterDiscovery:
     """Rank every W/kW power sensor as a whole-home meter candidate, and propose an energy meter."""
     prefs = grid_sensors(await async_energy_prefs(hass))
-    configured = {
-        entry.data[CONF_METER]
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if CONF_METER in entry.data
-    }
+    entries = hass.config_entries.async_entries(DOMAIN)
+    configured = {entry.data[CONF_METER] for entry in entries if CONF_METER in entry.data}
     ranked = [meter for meter in _power_candidates(hass, prefs) if meter not in configured]
-    return MeterDiscovery(
-        candidates=ranked,
-        energy_sensor=_energy_meter(hass, prefs, ranked[0] if ranked else None),
-    )
+    energy = _energy_meter(hass, prefs, ranked[0] if ranked else None)
+    if energy in {entry.data.get(CONF_ENERGY_SENSOR) for entry in entries}:
+        energy = None  # another entry's meter counts it: not this meter's energy
+    return MeterDiscovery(candidates=ranked, energy_sensor=energy)
 
 
 async def async_discover_circuits(hass: HomeAssistant, meter: str) -> list[str]:
