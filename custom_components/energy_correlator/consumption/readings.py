@@ -350,6 +350,16 @@ class Ledger:
             return Refusal.DECREASE
         if i < len(self.ts) and self.values[i] < new_first:
             return Refusal.DECREASE
+        max_rise = self.config.max_rise
+        # The reading before must be the old meter's: a drop reading (the new meter's, the swap
+        # entered a little late, as a repair's fix does) says nothing about the old one.
+        old_meter = i == 1 or (
+            i > 1 and (self.codes[i - 1] == NEW_FIRST or self.values[i - 1] >= self.values[i - 2])
+        )
+        if old_meter and old_final - self.values[i - 1] > max_rise(ts - self.ts[i - 1]):
+            return Refusal.IMPLAUSIBLE  # the old meter used more than it can before the swap
+        if i < len(self.ts) and self.values[i] - new_first > max_rise(self.ts[i] - ts):
+            return Refusal.IMPLAUSIBLE  # the reading after is no reading of the new meter
         self.ts[i:i] = array("d", [ts, ts])
         self.values[i:i] = array("d", [old_final, new_first])
         self.codes[i:i] = bytes([OLD_FINAL, NEW_FIRST])
