@@ -16,18 +16,26 @@ from homeassistant.const import (
     STATE_UNKNOWN,
     UnitOfEnergy,
     UnitOfPower,
+    UnitOfTemperature,
     UnitOfVolume,
 )
 from homeassistant.core import State
-from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter, VolumeConverter
+from homeassistant.util.unit_conversion import (
+    EnergyConverter,
+    PowerConverter,
+    TemperatureConverter,
+    VolumeConverter,
+)
 
 WATT = UnitOfPower.WATT
 KWH = UnitOfEnergy.KILO_WATT_HOUR
 CUBIC_METER = UnitOfVolume.CUBIC_METERS
+CELSIUS = UnitOfTemperature.CELSIUS
 
 POWER_UNITS = frozenset(PowerConverter.VALID_UNITS)
 ENERGY_UNITS = frozenset(EnergyConverter.VALID_UNITS)
 VOLUME_UNITS = frozenset(VolumeConverter.VALID_UNITS)
+TEMPERATURE_UNITS = frozenset(TemperatureConverter.VALID_UNITS)
 
 _NOT_A_NUMBER = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
 
@@ -158,3 +166,17 @@ def to_canonical(value: float, unit: str | None, quantity: str) -> float | None:
     if quantity_of(unit) != quantity:
         return None
     return to_kwh(value, unit) if quantity == ENERGY else to_cubic_meters(value, unit)
+
+
+def to_celsius(value: float, unit: str | None) -> float | None:
+    """A temperature in °C (°F and K converted); an unknown or missing unit gives None."""
+    if unit not in TEMPERATURE_UNITS:
+        return None
+    return _finite(TemperatureConverter.convert(value, unit, CELSIUS))
+
+
+def temperature_c(state: State | None) -> float | None:
+    """A temperature sensor's state in °C, None when it is not a usable °C/°F/K reading."""
+    if state is None or (value := state_number(state)) is None:
+        return None
+    return to_celsius(value, state_unit(state))
