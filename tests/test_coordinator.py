@@ -31,6 +31,7 @@ from custom_components.energy_correlator.const import (
 )
 from custom_components.energy_correlator.coordinator import EnergyCorrelatorCoordinator
 from custom_components.energy_correlator.daily_energy import DailyEnergy
+from custom_components.energy_correlator.diagnostics import async_get_config_entry_diagnostics
 from custom_components.energy_correlator.influx.points import (
     MEASUREMENT_CIRCUIT,
     MEASUREMENT_CORRELATION,
@@ -270,10 +271,17 @@ async def test_daily_energy_glitch_of_the_energy_sensor(
     coordinator = await setup_entry(
         hass, mock_config_entry, data={CONF_ENERGY_SENSOR: "sensor.home_energy"}
     )
+    refused = []
     for reading in ("12000.5", "1e308", "12001.0", "12001.5"):
         hass.states.async_set("sensor.home_energy", reading, kwh)
         await run_meter(hass, freezer, 6, 300)
+        diagnostics = await async_get_config_entry_diagnostics(hass, mock_config_entry)
+        refused.append(diagnostics["energy_sensor_refused_rises"])
     assert coordinator.data.daily_energy_kwh == pytest.approx(1.0)
+    # shown where a bug report looks for it (counted per heartbeat that refused a reading)
+    assert refused[0] == 0
+    assert refused[1] >= 1
+    assert refused == sorted(refused)
 
 
 def _points(lines: list[str], measurement: str) -> list[tuple[dict[str, str], dict[str, str]]]:

@@ -192,3 +192,37 @@ async def test_not_offered_without_energy(
     await _compile_statistics(hass, freezer)
     assert learned_devices(hass, init_integration)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(init_integration.entry_id)) is None
+
+
+async def test_exported_energy_as_return_to_grid_is_valid(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The exported-energy sensor as a grid connection's "Return to grid" (`stat_energy_to`),
+    after a stretch of export and a compiled statistic: energy/validate finds nothing wrong."""
+    assert await async_setup_component(hass, "energy", {})
+    hass.states.async_set(
+        "sensor.grid_energy",
+        "100",
+        {"device_class": "energy", "unit_of_measurement": "kWh", "state_class": "total_increasing"},
+    )
+    set_meter(hass, -1500)  # exporting at setup: the sensor is enabled
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    exported = our_entity_id(hass, "exported_energy")
+    assert exported is not None
+    manager = await async_get_manager(hass)
+    await manager.async_update({"energy_sources": [{**GRID, "stat_energy_to": exported}]})
+
+    await run(hass, freezer, 600, -1500)
+    await _compile_statistics(hass, freezer)
+    assert float(hass.states.get(exported).state) > 0.2  # type: ignore[union-attr]
+
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "energy/validate"})
+    result = (await client.receive_json())["result"]
+    assert result["energy_sources"] == [[]]

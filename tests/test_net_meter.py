@@ -13,7 +13,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from .conftest import set_meter
 
 KETTLE = "switch.kettle"
-NEVER_DECREASE = ("daily_energy", "cost_month", "estimated_energy_named", "estimated_energy")
+NEVER_DECREASE = (
+    "daily_energy",
+    "cost_month",
+    "estimated_energy_named",
+    "estimated_energy",
+    "exported_energy",
+)
 
 
 class Watch:

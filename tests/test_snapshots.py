@@ -4,7 +4,7 @@ Assistant's extension). A change to an entity's metadata, state or attributes sh
 update deliberately with `pytest tests/test_snapshots.py --snapshot-update`."""
 
 from collections.abc import Iterator
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
@@ -40,6 +40,18 @@ def only(platforms: list[Platform]) -> Iterator[None]:
 
 
 @pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Every entity enabled by default, as core's snapshot tests have them (the exported energy
+    is disabled by default in a home that has not exported)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
 async def learned(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -61,6 +73,7 @@ async def learned(
 
 
 @pytest.mark.parametrize("platforms", [[Platform.SENSOR]])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_sensors(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,

@@ -5,9 +5,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.energy_correlator.sensor import SENSORS
 from custom_components.energy_correlator.write_policy import (
+    BACKLOG,
     ENERGY,
     POWER,
+    RATE_PCT,
     VOLATILE_ATTRIBUTES_S,
     WriteGate,
 )
@@ -50,6 +53,33 @@ def test_power_policy(last: float, value: float, elapsed: float, due: bool) -> N
 def test_energy_policy(last: float, value: float, elapsed: float, due: bool) -> None:
     """Energy grows in 0.01 steps at most once a minute; a reset is written at once."""
     assert ENERGY.due(last, value, elapsed) is due
+
+
+@pytest.mark.parametrize(
+    ("last", "value", "elapsed", "due"),
+    [
+        (0.0, 5.0, 30.0, False),  # points in flight between two flushes: not worth a row
+        (5.0, 0.0, 120.0, False),
+        (5.0, 0.0, 300.0, True),  # written at the latest after 5 minutes
+        (0.0, 60.0, 29.0, False),  # an outage builds up: at most every 30 s
+        (0.0, 60.0, 30.0, True),
+        (10_000.0, 10_900.0, 30.0, False),  # below 10 % of a long outage's backlog
+        (10_000.0, 11_100.0, 30.0, True),
+        (10_000.0, 0.0, 30.0, True),  # caught up
+    ],
+)
+def test_backlog_policy(last: float, value: float, elapsed: float, due: bool) -> None:
+    """The sink's pending points: an outage and its recovery show, the flush jitter does not."""
+    assert BACKLOG.due(last, value, elapsed) is due
+
+
+def test_sink_sensors_that_change_with_every_flush_are_throttled() -> None:
+    """Pending points and the success rate move with every batch; both have a policy."""
+    policies = {d.key: d.write_policy for d in SENSORS}
+    assert policies["sink_points_pending"] is BACKLOG
+    assert policies["sink_success_rate"] is RATE_PCT
+    assert RATE_PCT.due(99.5, 99.8, 59.0) is False
+    assert RATE_PCT.due(99.5, 98.9, 60.0) is True
 
 
 def test_gate_remembers_what_it_wrote() -> None:

@@ -331,6 +331,7 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
                 if profile.learned_power_w is not None
             },
             sink=self.sink.stats if self.sink is not None else None,
+            export_total_kwh=self.engine.export_total_kwh(),
         )
 
     def _price(self) -> float | None:

@@ -46,6 +46,8 @@ class CorrelatorData:
     stats: EngineStats
     devices: dict[str, DeviceData] = field(default_factory=dict)
     sink: SinkStats | None = None
+    # Sent to the grid (a net meter below zero) since the engine started: never part of the above.
+    export_total_kwh: float = 0.0
 
 
 @dataclass(kw_only=True)

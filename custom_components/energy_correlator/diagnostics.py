@@ -85,6 +85,8 @@ async def async_get_config_entry_diagnostics(
         "sink": asdict(sink.stats) if sink is not None else None,
         "store": {"unreadable_parts": list(coordinator.unreadable_parts)},
         "refused_readings": engine.refused_readings(),
+        # rises of the configured energy sensor not counted as implausible (daily_energy.py)
+        "energy_sensor_refused_rises": coordinator.daily_energy.refused,
     }
     secrets = [
         secret

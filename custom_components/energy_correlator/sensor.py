@@ -23,11 +23,12 @@ from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData, EnergyCorrelatorConfigEntry
 from .device_sensor import async_setup_device_sensors
 from .entity import EnergyCorrelatorEntity, finite_state
+from .exported_energy import ExportedEnergySensor
 from .influx import SinkStats
 from .meters.config_flow import is_utility_entry
 from .meters.data import UtilityConfigEntry
 from .meters.sensor import async_setup_utility_sensors
-from .write_policy import ENERGY, MONEY, POWER, WriteGate, WritePolicy
+from .write_policy import BACKLOG, ENERGY, MONEY, POWER, RATE_PCT, WriteGate, WritePolicy
 
 PARALLEL_UPDATES = 0
 
@@ -126,6 +127,7 @@ def _sink(
     state_class: SensorStateClass | None = None,
     enabled_default: bool = True,
     percent: bool = False,
+    write_policy: WritePolicy | None = None,
 ) -> CorrelatorSensorDescription:
     """A diagnostic sensor of the InfluxDB sink; only entries that write to InfluxDB have one."""
     return CorrelatorSensorDescription(
@@ -138,6 +140,7 @@ def _sink(
         entity_registry_enabled_default=enabled_default,
         value_fn=lambda d: None if d.sink is None else value_fn(d.sink),
         exists_fn=_has_sink,
+        write_policy=write_policy,
     )
 
 
@@ -244,6 +247,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         "sink_points_pending",
         lambda sink: sink.points_pending,
         state_class=SensorStateClass.MEASUREMENT,
+        write_policy=BACKLOG,  # points in flight come and go with every flush
     ),
     _sink(
         "sink_points_dropped",
@@ -260,6 +264,7 @@ SENSORS: tuple[CorrelatorSensorDescription, ...] = (
         lambda sink: _round(sink.success_pct, 2),
         state_class=SensorStateClass.MEASUREMENT,
         percent=True,
+        write_policy=RATE_PCT,
     ),
 )
 
@@ -282,6 +287,7 @@ async def async_setup_entry(
         for description in SENSORS
         if has_sink or description.exists_fn(coordinator.data)
     )
+    async_add_entities([ExportedEnergySensor(coordinator)])
     async_setup_device_sensors(hass, entry, async_add_entities)
 
 

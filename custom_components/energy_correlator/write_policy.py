@@ -8,6 +8,9 @@ meaningful change or at a bounded interval (see README, "How often data updates"
   max(25 W, 10 %) (a device switching) at once; any other change after 5 minutes;
 - energy and cost: a growth of at least 0.01 (kWh, currency) is written, at most every minute;
   a drop (the daily or monthly reset) at once; any other change after 5 minutes;
+- the InfluxDB sink's pending points (a handful in flight between two flushes all the time): a
+  change of at least max(50 points, 10 %) at most every 30 s, any other change after 5 minutes;
+  its success rate: a change of at least 0.5 points at most every minute, else after 5 minutes;
 - everything else (names, counters, availability, attributes) on every change, except
   attributes declared volatile, whose own changes are written after 5 minutes.
 
@@ -54,6 +57,8 @@ POWER = WritePolicy(
 )
 ENERGY = WritePolicy(step=0.01, min_interval_s=60.0, max_interval_s=300.0, drop_at_once=True)
 MONEY = ENERGY
+BACKLOG = WritePolicy(step=50.0, step_pct=10.0, min_interval_s=30.0, max_interval_s=300.0)
+RATE_PCT = WritePolicy(step=0.5, min_interval_s=60.0, max_interval_s=300.0)
 VOLATILE_ATTRIBUTES_S = 300.0
 
 

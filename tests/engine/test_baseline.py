@@ -154,3 +154,15 @@ def test_bad_settings(kwargs: dict, message: str) -> None:
     """Bad settings are refused with a clear message."""
     with pytest.raises(ValueError, match=message):
         Baseline(**kwargs)
+
+
+@pytest.mark.parametrize("key", ["energy_total_kwh", "export_total_kwh", "cost_month"])
+@pytest.mark.parametrize("bad", ["inf", "nan", -1.0, "x"])
+def test_a_broken_stored_total_is_refused(key: str, bad: object) -> None:
+    """A corrupted store cannot make a total negative or infinite: the part is refused."""
+    baseline = Baseline("UTC")
+    with pytest.raises(ValueError):
+        baseline.load_dict({key: bad})
+    restored = Baseline("UTC")
+    restored.load_dict({key: 2.5})
+    assert restored.to_dict()[key] == 2.5

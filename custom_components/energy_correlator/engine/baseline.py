@@ -246,12 +246,16 @@ class Baseline:
         }
 
     def load_dict(self, data: dict[str, Any]) -> None:
-        """Restore to_dict's output; missing keys keep their defaults."""
-        self.energy_total_kwh = float(data.get("energy_total_kwh", self.energy_total_kwh))
-        self.energy_today_kwh = float(data.get("energy_today_kwh", self.energy_today_kwh))
-        self.export_total_kwh = float(data.get("export_total_kwh", self.export_total_kwh))
-        self.export_today_kwh = float(data.get("export_today_kwh", self.export_today_kwh))
-        self.cost_month = float(data.get("cost_month", self.cost_month))
+        """Restore to_dict's output; missing keys keep their defaults.
+
+        Energy and cost never decrease and never go negative, so a stored total that is not a
+        finite number >= 0 is refused (ValueError): the store then keeps the other parts.
+        """
+        self.energy_total_kwh = _amount(data, "energy_total_kwh", self.energy_total_kwh)
+        self.energy_today_kwh = _amount(data, "energy_today_kwh", self.energy_today_kwh)
+        self.export_total_kwh = _amount(data, "export_total_kwh", self.export_total_kwh)
+        self.export_today_kwh = _amount(data, "export_today_kwh", self.export_today_kwh)
+        self.cost_month = _amount(data, "cost_month", self.cost_month)
         self._day_key = str(data.get("day", self._day_key))
         self._month_key = str(data.get("month", self._month_key))
         nights = [(str(key), float(value)) for key, value in data.get("nights", [])]
@@ -262,3 +266,11 @@ class Baseline:
         self._peak_max = -math.inf
         self._pos_ts = None
         self._pos_w = math.nan
+
+
+def _amount(data: dict[str, Any], key: str, default: float) -> float:
+    """A stored accumulator: a finite number >= 0 (ValueError names the key otherwise)."""
+    value = float(data.get(key, default))
+    if not math.isfinite(value) or value < 0.0:
+        raise ValueError(f"baseline {key} must be a finite number >= 0, got {value!r}")
+    return value
