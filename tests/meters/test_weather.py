@@ -35,7 +35,11 @@ from custom_components.energy_correlator.meters.const import (
     SUBENTRY_METER,
 )
 from custom_components.energy_correlator.meters.data import UtilityConfigEntry
-from custom_components.energy_correlator.meters.weather import MIN_KNOWN, DailyTemperatures
+from custom_components.energy_correlator.meters.weather import (
+    KEEP_DAYS,
+    MIN_KNOWN,
+    DailyTemperatures,
+)
 from tests.meters.conftest import GAS_ATTRS, SetUp, meter
 from tests.meters.test_config_flow import TRANSLATIONS, _assert_translated
 
@@ -176,6 +180,12 @@ def test_daily_means_from_held_states() -> None:
     assert DailyTemperatures("sensor.other", stored).days == {}
     damaged = {"entity_id": "sensor.outdoor", "days": {"yesterday": 3.0, "2026-01-02": "x"}}
     assert DailyTemperatures("sensor.outdoor", damaged).days == {}
+    # A state older than the held one changes nothing; the record is bounded.
+    assert not weather.advance(midnight, tz)
+    weather.merge({date(2000, 1, 1) + timedelta(days=i): 1.0 for i in range(KEEP_DAYS + 2)})
+    assert len(weather.days) == KEEP_DAYS
+    assert date(2000, 1, 1) not in weather.days
+    assert weather.record() is weather.record()
 
 
 async def test_live_states_give_a_day_and_unavailable_changes_nothing(
