@@ -116,6 +116,7 @@ def home(hass: HomeAssistant) -> None:
     hass.states.async_set("sensor.kitchen_power", "2100", POWER_W)
     hass.states.async_set("sensor.tv_power", "120", POWER_W)
     hass.states.async_set("sensor.solar_power", "3000", POWER_W)
+    hass.states.async_set("sensor.price", "0.31", {"unit_of_measurement": "EUR/kWh"})
     hass.states.async_set(
         "sensor.house_energy",
         "9000.5",
@@ -305,6 +306,16 @@ async def test_user_flow_with_influxdb(hass: HomeAssistant, mock_validate: Async
             None,
             {CONF_ENERGY_SENSOR: "energy_not_found"},
         ),
+        (  # a REST client or an old entity id: a temperature is no energy counter
+            {CONF_METER: "sensor.house_power", CONF_ENERGY_SENSOR: "sensor.x"},
+            ("21", {"unit_of_measurement": "°C"}),
+            {CONF_ENERGY_SENSOR: "energy_not_energy"},
+        ),
+        (  # the meter itself (W) as its energy sensor
+            {CONF_METER: "sensor.house_power", CONF_ENERGY_SENSOR: "sensor.house_power"},
+            None,
+            {CONF_ENERGY_SENSOR: "energy_not_energy"},
+        ),
     ],
 )
 async def test_user_errors_then_success(
@@ -478,6 +489,42 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
     cleared = {key: value for key, value in user_input.items() if key != OPT_PRICE_ENTITY}
     result = await hass.config_entries.options.async_configure(result["flow_id"], cleared)
     assert OPT_PRICE_ENTITY not in entry.options
+
+
+@pytest.mark.parametrize(
+    ("price_entity", "state", "error"),
+    [
+        ("sensor.gone", None, "price_not_found"),
+        ("sensor.x", ("21", {"unit_of_measurement": "°C"}), "price_not_a_price"),
+        ("sensor.x", ("1.4", {"unit_of_measurement": "EUR/m³"}), "price_not_a_price"),
+        ("sensor.house_power", None, "price_not_a_price"),
+    ],
+)
+async def test_options_price_entity_errors_then_success(
+    hass: HomeAssistant,
+    price_entity: str,
+    state: tuple[str, dict[str, str]] | None,
+    error: str,
+) -> None:
+    """A price sensor that is missing or prices no kWh is refused on its field, then fixed."""
+    if state is not None:
+        hass.states.async_set("sensor.x", *state)
+    entry = _entry(hass)
+    shown = {k: v for k, v in DEFAULT_OPTIONS.items() if k != OPT_BACKLOG_MAX_POINTS}
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**shown, OPT_PRICE_ENTITY: price_entity}
+    )
+    _assert_translated(result, "options")
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {OPT_PRICE_ENTITY: error}
+    assert _suggested(result, OPT_PRICE_ENTITY) == price_entity
+    assert entry.options == DEFAULT_OPTIONS
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**shown, OPT_PRICE_ENTITY: "sensor.price"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[OPT_PRICE_ENTITY] == "sensor.price"
 
 
 async def test_options_without_influxdb(hass: HomeAssistant) -> None:

@@ -311,3 +311,26 @@ async def test_our_own_sensor_is_refused_as_meter(
         if entity.original_device_class == "power" and hass.states.get(entity.entity_id)
     )
     assert validate_meter(hass, peak) == "meter_is_ours"
+
+
+async def test_energy_sensor_of_another_entry_is_not_proposed(hass: HomeAssistant) -> None:
+    """A second meter's flow does not pre-select the house's energy counter that the first
+    entry already reads (seen on a real instance: a garage meter got the home's kWh)."""
+    energy = {
+        "device_class": "energy",
+        "unit_of_measurement": "kWh",
+        "state_class": "total_increasing",
+    }
+    _set(hass, "sensor.home_power", "900", POWER_W)
+    _set(hass, "sensor.home_energy", "5000", {**energy, "friendly_name": "Home energy"})
+    _set(hass, "sensor.garage_power", "90", POWER_W)
+    MockConfigEntry(
+        domain="energy_correlator",
+        data={CONF_METER: "sensor.home_power", CONF_ENERGY_SENSOR: "sensor.home_energy"},
+    ).add_to_hass(hass)
+    await _set_grid(
+        hass, {"type": "grid", "flow_from": [{"stat_energy_from": "sensor.home_energy"}]}
+    )
+    discovery = await async_discover_meters(hass)
+    assert discovery.best == "sensor.garage_power"
+    assert discovery.energy_sensor is None

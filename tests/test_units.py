@@ -76,9 +76,13 @@ def test_missing_state_is_no_number() -> None:
         ("300", "EUR/MWh", 0.3),
         ("30", "ct/kWh", 30.0),  # the currency part is the user's business
         ("0.3", None, 0.3),
-        ("0.3", "EUR/m³", 0.3),  # not an energy unit: taken as per kWh
+        ("0.3", "EUR/kwh", 0.3),  # not a unit Home Assistant knows: taken as per kWh
         ("abc", "EUR/kWh", None),
         ("1e308", "EUR/Wh", None),  # overflows: no price
+        ("1.4", "EUR/m³", None),  # a gas or water price says nothing about a kWh
+        ("0.01", "EUR/L", None),
+        ("21", "°C", None),  # a temperature chosen by mistake is no price
+        ("1850", "W", None),
     ],
 )
 def test_price_per_kwh(state: str, unit: str | None, expected: float | None) -> None:

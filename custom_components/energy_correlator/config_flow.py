@@ -33,6 +33,7 @@ from .const import (
     DOMAIN,
     LOGGER,
     OPT_BACKLOG_MAX_POINTS,
+    OPT_PRICE_ENTITY,
 )
 from .flow_schemas import (
     DEFAULT_OPTIONS,
@@ -52,6 +53,7 @@ from .meter_discovery import (
     async_discover_meters,
     meter_title,
     validate_meter_input,
+    validate_price_entity,
 )
 from .meters.config_flow import (
     SUBENTRY_FLOWS,
@@ -323,15 +325,21 @@ class EnergyCorrelatorOptionsFlow(OptionsFlowWithReload):
         """One form with every tunable; InfluxDB's only when InfluxDB is set up."""
         influx = bool(self.config_entry.data.get(CONF_INFLUX_ENABLED))
         current = {**DEFAULT_OPTIONS, **self.config_entry.options}
+        errors: dict[str, str] = {}
         if user_input is not None:
-            # The backlog limit is not on the form without InfluxDB: it keeps its value.
-            hidden = {} if influx else {OPT_BACKLOG_MAX_POINTS: current[OPT_BACKLOG_MAX_POINTS]}
-            return self.async_create_entry(data={**hidden, **normalize_options(user_input)})
+            if error := validate_price_entity(self.hass, user_input.get(OPT_PRICE_ENTITY)):
+                errors[OPT_PRICE_ENTITY] = error
+                current = user_input
+            else:
+                # The backlog limit is not on the form without InfluxDB: it keeps its value.
+                hidden = {} if influx else {OPT_BACKLOG_MAX_POINTS: current[OPT_BACKLOG_MAX_POINTS]}
+                return self.async_create_entry(data={**hidden, **normalize_options(user_input)})
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
                 options_schema(self.hass.config.currency, influx=influx), current
             ),
+            errors=errors,
         )
 
 

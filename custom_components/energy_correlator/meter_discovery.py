@@ -25,7 +25,7 @@ from homeassistant.helpers import entity_registry as er
 
 from .const import CONF_ENERGY_SENSOR, CONF_METER, DEFAULT_DOMAINS, DOMAIN
 from .energy_prefs import GridSensors, async_energy_prefs, grid_sensors
-from .units import ENERGY_UNITS, POWER_UNITS, power_w, state_unit
+from .units import ENERGY_UNITS, POWER_UNITS, is_price_of, power_w, state_unit
 
 MAIN_METER_WORDS = frozenset({"total", "home", "house", "grid", "main", "mains", "whole"})
 # "Circuit 3", "channel_2", "CT1", "phase L2", "clamp", "sub-meter"...
@@ -70,9 +70,20 @@ def validate_meter_input(hass: HomeAssistant, user_input: dict[str, str]) -> dic
     if error := validate_meter(hass, user_input[CONF_METER]):
         errors[CONF_METER] = error
     energy = user_input.get(CONF_ENERGY_SENSOR)
-    if energy and hass.states.get(energy) is None:
+    if energy and (state := hass.states.get(energy)) is None:
         errors[CONF_ENERGY_SENSOR] = "energy_not_found"
+    elif energy and state is not None and state_unit(state) not in ENERGY_UNITS:
+        errors[CONF_ENERGY_SENSOR] = "energy_not_energy"
     return errors
+
+
+def validate_price_entity(hass: HomeAssistant, entity_id: str | None) -> str | None:
+    """The form error for a price sensor of the power entry (per kWh), None when it fits."""
+    if not entity_id:
+        return None
+    if (state := hass.states.get(entity_id)) is None:
+        return "price_not_found"
+    return None if is_price_of(state, ENERGY_UNITS) else "price_not_a_price"
 
 
 def meter_title(hass: HomeAssistant, entity_id: str) -> str:
@@ -84,16 +95,13 @@ def meter_title(hass: HomeAssistant, entity_id: str) -> str:
 async def async_discover_meters(hass: HomeAssistant) -> MeterDiscovery:
     """Rank every W/kW power sensor as a whole-home meter candidate, and propose an energy meter."""
     prefs = grid_sensors(await async_energy_prefs(hass))
-    configured = {
-        entry.data[CONF_METER]
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if CONF_METER in entry.data
-    }
+    entries = hass.config_entries.async_entries(DOMAIN)
+    configured = {entry.data[CONF_METER] for entry in entries if CONF_METER in entry.data}
     ranked = [meter for meter in _power_candidates(hass, prefs) if meter not in configured]
-    return MeterDiscovery(
-        candidates=ranked,
-        energy_sensor=_energy_meter(hass, prefs, ranked[0] if ranked else None),
-    )
+    energy = _energy_meter(hass, prefs, ranked[0] if ranked else None)
+    if energy in {entry.data.get(CONF_ENERGY_SENSOR) for entry in entries}:
+        energy = None  # another entry's meter counts it: not this meter's energy
+    return MeterDiscovery(candidates=ranked, energy_sensor=energy)
 
 
 async def async_discover_circuits(hass: HomeAssistant, meter: str) -> list[str]:

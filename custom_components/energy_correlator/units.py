@@ -11,6 +11,7 @@ no meter without one.
 import math
 
 from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
@@ -36,6 +37,8 @@ POWER_UNITS = frozenset(PowerConverter.VALID_UNITS)
 ENERGY_UNITS = frozenset(EnergyConverter.VALID_UNITS)
 VOLUME_UNITS = frozenset(VolumeConverter.VALID_UNITS)
 TEMPERATURE_UNITS = frozenset(TemperatureConverter.VALID_UNITS)
+# Units that measure something: never a price on their own, and no price is "per" a power.
+_PHYSICAL_UNITS = POWER_UNITS | ENERGY_UNITS | VOLUME_UNITS | TEMPERATURE_UNITS
 
 _NOT_A_NUMBER = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
 
@@ -113,10 +116,30 @@ def price_per_kwh(state: State | None) -> float | None:
     """
     if state is None or (value := state_number(state)) is None:
         return None
+    if not is_price_of(state, ENERGY_UNITS):
+        return None  # °C, W, or a gas or water price (EUR/m³): nothing about a kWh
     per = (state_unit(state) or "").partition("/")[2]
     if per not in ENERGY_UNITS:
         return value
     return _finite(EnergyConverter.convert(value, KWH, per))
+
+
+def is_price_of(state: State, per_units: frozenset[str | None]) -> bool:
+    """Whether an entity can be the price of what `per_units` measure (ENERGY_UNITS for a kWh;
+    VOLUME_UNITS for water; both for gas), for the config flows.
+
+    Its unit is "<currency>/<one of per_units>", a bare currency (EUR, no "/"), none, or a "/"
+    unit Home Assistant does not know (EUR/kwh): not W, kWh or °C, not EUR/m³ for a kWh; and its
+    device class, if any, is monetary.
+    """
+    if state.attributes.get(ATTR_DEVICE_CLASS) not in (None, "monetary"):
+        return False
+    if (unit := state_unit(state)) is None:
+        return True
+    _currency, slash, per = unit.partition("/")
+    if not slash:
+        return unit not in _PHYSICAL_UNITS
+    return per in per_units or per not in _PHYSICAL_UNITS
 
 
 def price_per_cubic_meter(state: State | None, kwh_per_m3: float | None) -> float | None:
@@ -128,6 +151,8 @@ def price_per_cubic_meter(state: State | None, kwh_per_m3: float | None) -> floa
     """
     if state is None or (value := state_number(state)) is None:
         return None
+    if not is_price_of(state, ENERGY_UNITS | VOLUME_UNITS):
+        return None  # °C, W, m³: not a price
     per = (state_unit(state) or "").partition("/")[2]
     if per in VOLUME_UNITS:
         return _finite(VolumeConverter.convert(value, CUBIC_METER, per))

@@ -3,10 +3,11 @@
 from collections.abc import Generator
 import json
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, cast
 from unittest.mock import AsyncMock, patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigSubentryData
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentry, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType
 import pytest
@@ -104,6 +105,8 @@ def meters(hass: HomeAssistant) -> None:
     hass.states.async_set("sensor.heat_pump_energy", "300", ENERGY_SENSOR)
     hass.states.async_set("sensor.gas_flow", "1.2", {**GAS_SENSOR, "state_class": "measurement"})
     hass.states.async_set("sensor.temperature", "21", {"unit_of_measurement": "°C"})
+    hass.states.async_set("sensor.price", "0.31", {"unit_of_measurement": "EUR/kWh"})
+    hass.states.async_set("sensor.gas_price", "1.4", {"unit_of_measurement": "EUR/m³"})
     hass.states.async_set("sensor.odd_gas", "5", {**GAS_SENSOR, "unit_of_measurement": "barrels"})
 
 
@@ -245,6 +248,33 @@ async def test_first_flow_manual_gas_asks_calorific_value(hass: HomeAssistant) -
         (
             {**MANUAL_GAS, CONF_PRICE: 1.1, OPT_PRICE_ENTITY: "sensor.price"},
             {OPT_PRICE_ENTITY: "price_twice"},
+        ),
+        ({**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.gone"}, {OPT_PRICE_ENTITY: "price_not_found"}),
+        (
+            {**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.temperature"},
+            {OPT_PRICE_ENTITY: "price_not_a_price"},
+        ),
+        (  # a gas price on an electricity meter
+            {
+                CONF_NAME: "Grid",
+                CONF_METER_TYPE: "electricity",
+                CONF_SOURCE: "sensor.grid_energy",
+                OPT_PRICE_ENTITY: "sensor.gas_price",
+            },
+            {OPT_PRICE_ENTITY: "price_not_a_price"},
+        ),
+        (  # water priced per kWh
+            {
+                CONF_NAME: "Water",
+                CONF_METER_TYPE: "water",
+                CONF_UNIT: "m³",
+                OPT_PRICE_ENTITY: "sensor.price",
+            },
+            {OPT_PRICE_ENTITY: "price_not_a_price"},
+        ),
+        (  # an energy counter is no price
+            {**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.grid_energy"},
+            {OPT_PRICE_ENTITY: "price_not_a_price"},
         ),
     ],
 )
@@ -418,6 +448,10 @@ async def test_virtual_meter_errors_then_success_and_reconfigure(hass: HomeAssis
         ({CONF_SUBTRACT: [grid]}, {CONF_SUBTRACT: "base_subtracted"}),
         ({CONF_SUBTRACT: [gas], CONF_OUTPUT: "volume"}, {CONF_OUTPUT: "volume_from_energy"}),
         ({CONF_SUBTRACT: [water]}, {CONF_OUTPUT: "energy_from_water"}),
+        (  # m³ of gas minus m³ of water is no quantity at all
+            {CONF_BASE: gas, CONF_SUBTRACT: [water], CONF_OUTPUT: "volume"},
+            {CONF_SUBTRACT: "volume_gas_and_water"},
+        ),
     ):
         result = await _sub(hass, SUBENTRY_VIRTUAL, result, {**good, **bad})
         assert result["errors"] == errors
@@ -436,6 +470,50 @@ async def test_virtual_meter_errors_then_success_and_reconfigure(hass: HomeAssis
     result = await _sub(hass, SUBENTRY_VIRTUAL, result, {**good, CONF_SUBTRACT: [pump, gas]})
     assert result["reason"] == "reconfigure_successful"
     assert entry.subentries[virtual_id].data[CONF_SUBTRACT] == [pump, gas]
+
+
+async def test_virtual_meter_reconfigure_after_a_part_was_deleted(hass: HomeAssistant) -> None:
+    """A deleted meter is not pre-filled (the frontend submits what is pre-filled; an id that
+    is no option any more was an untranslated schema error)."""
+    entry = _utility_entry(
+        hass,
+        _meter("Gas", "gas", "sensor.gas"),
+        _meter("Hot water gas", "gas", None, "m³"),
+        _meter("Old gas", "gas", None, "m³"),
+    )
+    gas = _subentry_id(entry, "Gas")
+    hot = _subentry_id(entry, "Hot water gas")
+    old = _subentry_id(entry, "Old gas")
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=MappingProxyType(
+                {
+                    CONF_NAME: "Heating",
+                    CONF_BASE: gas,
+                    CONF_SUBTRACT: [hot, old],
+                    CONF_OUTPUT: "volume",
+                }
+            ),
+            subentry_type=SUBENTRY_VIRTUAL,
+            title="Heating",
+            unique_id=None,
+        ),
+    )
+    virtual_id = _subentry_id(entry, "Heating")
+    hass.config_entries.async_remove_subentry(entry, old)
+
+    result = await entry.start_subentry_reconfigure_flow(hass, virtual_id)
+    assert _suggested(result, CONF_SUBTRACT) == [hot]
+    assert _suggested(result, CONF_BASE) == gas
+    suggested = {
+        str(marker): marker.description["suggested_value"]
+        for marker in result["data_schema"].schema
+        if marker.description and marker.description.get("suggested_value") is not None
+    }
+    result = await _sub(hass, SUBENTRY_VIRTUAL, result, suggested)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[virtual_id].data[CONF_SUBTRACT] == [hot]
 
 
 async def _options(hass: HomeAssistant, result: Any, user_input: dict[str, Any]) -> Any:

@@ -95,19 +95,16 @@ def spread(
     return HourlySeries(start, values, filled, np.zeros(hours, bool), resolved), covered
 
 
-def recent_rate(t: np.ndarray, c: np.ndarray) -> float:
-    """Consumption per second over the last RECENT seconds of readings (0 when unknown)."""
+def recent_rate(t: np.ndarray, c: np.ndarray, max_rate: float = math.inf) -> float:
+    """Consumption per second over the last RECENT seconds of readings, taken over at least an
+    hour (readings seconds apart are no rate for the hours after them) and at most `max_rate`
+    (the meter's plausibility bound); 0 when unknown."""
     if len(t) < 2:
         return 0.0
     since = max(float(t[0]), float(t[-1]) - RECENT)
-    span = float(t[-1]) - since
-    if span < HOUR:
-        since = float(t[-2])
-        span = float(t[-1]) - since
-    if span <= 0:
-        return 0.0
+    span = max(float(t[-1]) - since, HOUR)
     rate = float(c[-1] - np.interp(since, t, c)) / span
-    return rate if math.isfinite(rate) and rate > 0 else 0.0
+    return min(rate, max_rate) if math.isfinite(rate) and rate > 0 else 0.0
 
 
 def extend_estimate(series: HourlySeries, last_ts: float, rate: float, now: float) -> HourlySeries:

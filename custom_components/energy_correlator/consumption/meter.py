@@ -202,13 +202,14 @@ class UtilityMeter:
             series = self._part(start, end)  # a recent range costs only its own hours
             if now is not None and len(series):
                 t, c = self._ledger.cumulative()
-                series = extend_estimate(series, float(t[-1]), recent_rate(t, c), now)
+                rate = recent_rate(t, c, self.config.max_rate_per_second)
+                series = extend_estimate(series, float(t[-1]), rate, now)
             return series.between(start, series.end if end is None else end)
         series = self._full()
         if now is not None and len(series):
             if self._estimate is None or self._estimate[0] != now:
                 t, c = self._ledger.cumulative()
-                rate = recent_rate(t, c)
+                rate = recent_rate(t, c, self.config.max_rate_per_second)
                 self._estimate = (now, extend_estimate(series, float(t[-1]), rate, now))
             series = self._estimate[1]
         if start is None and end is None:

@@ -197,17 +197,19 @@ class Ledger:
             and codes[i - 1] in _THINNABLE
             and codes[i] in _THINNABLE
             and prev.ts // HOUR == ts // HOUR == nxt.ts // HOUR
+            and prev.value <= nxt.value  # across a reset it is the last value before the drop
         ):
             return ReadingResult(True, None, notice, prev, nxt, removed), None  # redundant
         tss.insert(i, ts)
         values.insert(i, value)
         codes.insert(i, code)
-        if (  # keep only the first and last thinnable reading of an hour
+        if (  # keep only the first and last thinnable reading of an hour, and a reset's ends
             code in _THINNABLE
             and i >= 2
             and codes[i - 1] in _THINNABLE
             and codes[i - 2] in _THINNABLE
             and tss[i - 2] // HOUR == tss[i - 1] // HOUR == ts // HOUR
+            and values[i - 2] <= values[i - 1] <= value
         ):
             self._remove(i - 1)
             i -= 1
@@ -376,7 +378,11 @@ class Ledger:
                 return self._cum
             codes = np.frombuffer(bytes(self.codes), dtype=np.uint8)
             step = np.diff(v)
-            inc = np.where(step >= 0, step, v[1:])  # a drop: counted again from the new value
+            # A drop: counted again from the new value, which a reset reached since the reading
+            # before; a new value beyond what could be used since is a swap (or a typo), and no
+            # consumption (the repair asks for the swap).
+            plausible = v[1:] <= self.config.max_rate_per_second * np.maximum(np.diff(t), HOUR)
+            inc = np.where(step >= 0, step, np.where(plausible, v[1:], 0.0))
             inc[codes[1:] == NEW_FIRST] = 0.0
             cum = np.concatenate([[0.0], np.cumsum(inc)])
             keep = np.concatenate([[True], codes[1:] != NEW_FIRST])

@@ -48,6 +48,7 @@ from .flow_forms import (
     validate_virtual,
     virtual_data,
     virtual_schema,
+    virtual_suggested,
 )
 
 UTILITY_TITLE = "Utility meters"
@@ -220,7 +221,8 @@ class VirtualMeterSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Change a virtual meter."""
-        return self._virtual_form("reconfigure", user_input, self._get_reconfigure_subentry().data)
+        current = virtual_suggested(self._get_entry(), self._get_reconfigure_subentry().data)
+        return self._virtual_form("reconfigure", user_input, current)
 
     def _virtual_form(
         self, step_id: str, user_input: dict[str, Any] | None, current: Mapping[str, Any]

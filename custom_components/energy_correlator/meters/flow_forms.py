@@ -40,6 +40,7 @@ from ..units import (
     TEMPERATURE_UNITS,
     VOLUME,
     VOLUME_UNITS,
+    is_price_of,
     quantity_of,
     state_unit,
 )
@@ -166,8 +167,11 @@ def validate_meter(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[s
         errors[CONF_UNIT] = "unit_required"
     elif quantity_of(unit) != meter_quantity(meter_type):
         errors[CONF_UNIT] = "unit_wrong_kind"
-    if user_input.get(CONF_PRICE) is not None and user_input.get(OPT_PRICE_ENTITY):
+    price_entity = user_input.get(OPT_PRICE_ENTITY)
+    if user_input.get(CONF_PRICE) is not None and price_entity:
         errors[OPT_PRICE_ENTITY] = "price_twice"
+    elif price_entity and (error := _price_error(hass, price_entity, meter_type)) is not None:
+        errors[OPT_PRICE_ENTITY] = error
     temperature = user_input.get(CONF_TEMPERATURE)
     if temperature and (error := _temperature_error(hass, temperature, meter_type)):
         errors[CONF_TEMPERATURE] = error
@@ -186,6 +190,18 @@ def _temperature_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKin
     ):
         return "temperature_wrong_type"
     return None
+
+
+def _price_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
+    """Why an entity cannot price the meter, or None when it can: per kWh for electricity and
+    heat, per m³ (or per kWh, with the calorific value) for gas, per m³ for water."""
+    if (state := hass.states.get(entity_id)) is None:
+        return "price_not_found"
+    per_units = {
+        MeterKind.GAS: ENERGY_UNITS | VOLUME_UNITS,
+        MeterKind.WATER: VOLUME_UNITS,
+    }.get(meter_type, ENERGY_UNITS)
+    return None if is_price_of(state, per_units) else "price_not_a_price"
 
 
 def _source_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
@@ -276,9 +292,24 @@ def validate_virtual(entry: ConfigEntry, user_input: Mapping[str, Any]) -> dict[
     if user_input[CONF_OUTPUT] == OutputKind.VOLUME:
         if any(meter_quantity(kind) != VOLUME for kind in kinds):
             return {CONF_OUTPUT: "volume_from_energy"}
+        if len(kinds) > 1:  # m³ of gas minus m³ of water
+            return {CONF_SUBTRACT: "volume_gas_and_water"}
     elif MeterKind.WATER in kinds:
         return {CONF_OUTPUT: "energy_from_water"}
     return {}
+
+
+def virtual_suggested(entry: ConfigEntry, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A virtual meter's data to pre-fill its form, without meters deleted since: the frontend
+    submits what is pre-filled, and an id that is no option any more fails the schema."""
+    meters = {choice["value"] for choice in meter_choices(entry)}
+    suggested = {
+        **data,
+        CONF_SUBTRACT: [part for part in data.get(CONF_SUBTRACT, []) if part in meters],
+    }
+    if suggested.get(CONF_BASE) not in meters:
+        suggested.pop(CONF_BASE, None)
+    return suggested
 
 
 def virtual_data(user_input: Mapping[str, Any]) -> dict[str, Any]:

@@ -94,6 +94,7 @@ class MeterInputs:
     @callback
     def _source_state(self, state: State, when: datetime, refresh: bool = True) -> None:
         runtime = self.runtime
+        runtime.source_missing = False  # it reports again: the next refresh deletes the issue
         if (value := state_number(state)) is None:
             runtime.gaps += 1
             return
@@ -124,11 +125,10 @@ class MeterInputs:
 
     @callback
     def source_removed(self, entity_id: str) -> None:
-        """The source is gone: readings stay, manual readings still work, the user is told."""
+        """The source is gone: readings stay, manual readings still work, the user is told.
+        It is still followed: a sensor that reports again (set up late, or set over the REST API
+        and not restored at a restart) is read again."""
         self.runtime.source_missing = True
-        if self.source is not None:
-            self.source.stop()
-            self.source = None
         coordinator = self.coordinator
         async_source_removed_issue(
             coordinator.hass, coordinator.config_entry, self.runtime, entity_id

@@ -62,8 +62,9 @@ class PriceBook:
             del self._ts[0], self._prices[0]
 
     def cost(self, series: HourlySeries) -> float | None:
-        """The cost of the series' hours; hours before the first known price cost nothing
-        (see `since`); None while the entity is unavailable or has never reported."""
+        """The cost of the series' hours; hours that ended before the first known price cost
+        nothing (see `since`), the hour it came in is priced with it (a meter set up at 14:20
+        pays for 14:00-15:00); None while the entity is unavailable or has never reported."""
         if self.fixed is not None:
             return series.total * self.fixed
         if not self.available or not self._ts:
@@ -72,6 +73,7 @@ class PriceBook:
             return 0.0
         starts = series.start + HOUR * np.arange(len(series))
         index = np.searchsorted(np.asarray(self._ts), starts, side="right") - 1
+        index[(index < 0) & (starts + HOUR > self._ts[0])] = 0
         prices = np.where(index >= 0, np.asarray(self._prices)[np.maximum(index, 0)], 0.0)
         return float(np.dot(series.values, prices))
 
