@@ -72,6 +72,9 @@ async def test_correlation_in_the_activity_panel(
     assert ours[0]["entity_id"] == KETTLE
     assert ours[0]["name"] == "kettle"  # the switch's friendly name
     assert ours[0]["message"].startswith("turned on: +2 000 W (confidence ")
+    # It stands at the kettle's change (not half a minute later, when its window closed).
+    changed = next(row for row in rows if row.get("entity_id") == KETTLE and row.get("state"))
+    assert ours[0]["when"] == pytest.approx(changed["when"], abs=0.01)
     # A logbook card listing the device and one of our entities (as the dashboard does) shows it
     # too: the logbook asks for our events only when one of the entities is ours.
     # (Sensors with a unit are "continuous" and left out of logbook queries: use Top consumer.)

@@ -10,6 +10,7 @@ from custom_components.energy_correlator.units import (
     price_per_cubic_meter,
     price_per_kwh,
     state_number,
+    temperature_c,
 )
 
 
@@ -116,3 +117,25 @@ def test_price_per_cubic_meter(
         None if expected is None else pytest.approx(expected)
     )
     assert price_per_cubic_meter(None, kwh_per_m3) is None
+
+
+@pytest.mark.parametrize(
+    ("state", "unit", "expected"),
+    [
+        ("21.5", "°C", 21.5),
+        ("32", "°F", 0.0),
+        ("14", "°F", -10.0),
+        ("273.15", "K", 0.0),
+        ("5", None, None),  # no unit: not a temperature
+        ("5", "%", None),
+        ("unavailable", "°C", None),
+        ("unknown", "°C", None),
+        ("abc", "°C", None),
+    ],
+)
+def test_temperature_c(state: str, unit: str | None, expected: float | None) -> None:
+    """°F and K are converted by Home Assistant's converter; anything else is no temperature."""
+    attributes = {} if unit is None else {"unit_of_measurement": unit}
+    value = temperature_c(State("sensor.outdoor", state, attributes))
+    assert value == (None if expected is None else pytest.approx(expected))
+    assert temperature_c(None) is None

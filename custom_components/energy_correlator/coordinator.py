@@ -278,7 +278,13 @@ class EnergyCorrelatorCoordinator(DataUpdateCoordinator[CorrelatorData]):
         correlations = self.engine.tick(now, price)
         entry_id = self.config_entry.entry_id
         for correlation in correlations:
-            self.hass.bus.async_fire(EVENT_CORRELATION, correlation_payload(correlation, entry_id))
+            # fired as of the device's change (its window closed half a minute later), so the
+            # logbook line stands beside the change it explains
+            self.hass.bus.async_fire(
+                EVENT_CORRELATION,
+                correlation_payload(correlation, entry_id),
+                time_fired=min(correlation.ts, now),
+            )
         if correlations:
             self._last_correlation = correlations[-1]
             if self.event_ledger.add(correlations):  # a backfill must not teach them again

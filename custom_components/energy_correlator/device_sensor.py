@@ -7,7 +7,6 @@ the device), and sit on the watched device's own device page.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-import math
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -27,6 +26,7 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import DeviceData, EnergyCorrelatorConfigEntry
 from .entity import EnergyCorrelatorDeviceEntity, finite_state
+from .monotonic_total import MonotonicTotal
 from .unique_ids import device_source, source_entity_id, source_key
 from .write_policy import ENERGY, POWER, WriteGate
 
@@ -202,20 +202,14 @@ class EstimatedEnergySensor(EnergyCorrelatorDeviceEntity, RestoreSensor):
     ) -> None:
         """Start empty; the total comes from the restored state or the engine."""
         super().__init__(coordinator, description, source, entity_id)
-        self._total: float | None = None
-        self._engine_last: float | None = None
+        self._counter = MonotonicTotal()
         self._writes = WriteGate(ENERGY)
 
     async def async_added_to_hass(self) -> None:
         """Restore the last total before the first update."""
         await super().async_added_to_hass()
-        last = await self.async_get_last_sensor_data()
-        if last is not None and last.native_value is not None:
-            try:
-                total = float(last.native_value)  # type: ignore[arg-type]
-            except TypeError, ValueError:
-                total = math.nan
-            self._total = total if math.isfinite(total) and total >= 0 else None
+        if (last := await self.async_get_last_sensor_data()) is not None:
+            self._counter.restore(last.native_value)
         self._follow_engine()
 
     @callback
@@ -227,23 +221,13 @@ class EstimatedEnergySensor(EnergyCorrelatorDeviceEntity, RestoreSensor):
             super()._handle_coordinator_update()
 
     def _follow_engine(self) -> None:
-        if (device := self.device_data) is None:
-            return
-        engine_kwh = device.energy_kwh
-        if not math.isfinite(engine_kwh):
-            return  # never add what Home Assistant could not show
-        if self._engine_last is None:
-            self._total = max(self._total or 0.0, engine_kwh)
-        elif engine_kwh >= self._engine_last:
-            self._total = (self._total or 0.0) + engine_kwh - self._engine_last
-        else:  # the engine's counter started over
-            self._total = (self._total or 0.0) + engine_kwh
-        self._engine_last = engine_kwh
+        if (device := self.device_data) is not None:
+            self._counter.follow(device.energy_kwh)
 
     @property
     def native_value(self) -> float | None:
         """The monotonic total in kWh."""
-        return None if self._total is None else round(self._total, 4)
+        return self._counter.value
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:

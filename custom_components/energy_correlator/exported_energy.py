@@ -12,8 +12,6 @@ first registered (a meter below zero or exported energy in the store), so a home
 gets no permanently-zero entity in its lists. The user can enable it at any time.
 """
 
-import math
-
 from homeassistant.components.sensor import (
     RestoreSensor,
     SensorDeviceClass,
@@ -26,6 +24,7 @@ from homeassistant.core import callback
 from .coordinator import EnergyCorrelatorCoordinator
 from .data import CorrelatorData
 from .entity import EnergyCorrelatorEntity
+from .monotonic_total import MonotonicTotal
 from .write_policy import ENERGY, WriteGate
 
 EXPORTED_ENERGY = SensorEntityDescription(
@@ -50,42 +49,22 @@ class ExportedEnergySensor(EnergyCorrelatorEntity, RestoreSensor):
         """Enabled by default where export was seen; the total comes from restore and engine."""
         super().__init__(coordinator, EXPORTED_ENERGY)
         self._attr_entity_registry_enabled_default = export_seen(coordinator.data)
-        self._total: float | None = None
-        self._engine_last: float | None = None
+        self._counter = MonotonicTotal()
         self._writes = WriteGate(ENERGY)
 
     async def async_added_to_hass(self) -> None:
         """Restore the last total before following the engine."""
         await super().async_added_to_hass()
-        last = await self.async_get_last_sensor_data()
-        if last is not None and last.native_value is not None:
-            try:
-                total = float(last.native_value)  # type: ignore[arg-type]
-            except TypeError, ValueError:
-                total = math.nan
-            self._total = total if math.isfinite(total) and total >= 0.0 else None
-        self._follow_engine()
+        if (last := await self.async_get_last_sensor_data()) is not None:
+            self._counter.restore(last.native_value)
+        self._counter.follow(self.coordinator.data.export_total_kwh)
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Add the engine's increment, then write the state when it is worth a row."""
-        self._follow_engine()
+        self._counter.follow(self.coordinator.data.export_total_kwh)
         if self._writes.due(self.coordinator.data.now, self.native_value, self.available):
             super()._handle_coordinator_update()
-
-    def _follow_engine(self) -> None:
-        engine_kwh = self.coordinator.data.export_total_kwh
-        if not math.isfinite(engine_kwh):
-            return  # never add what Home Assistant could not show (a corrupted store)
-        if self._engine_last is None:
-            # The store and the restored state may disagree (a crash between saves): the larger
-            # one is the newer; nothing is counted twice.
-            self._total = max(self._total or 0.0, engine_kwh)
-        elif engine_kwh >= self._engine_last:
-            self._total = (self._total or 0.0) + engine_kwh - self._engine_last
-        else:  # the engine's counter started over (reset_statistics)
-            self._total = (self._total or 0.0) + max(engine_kwh, 0.0)
-        self._engine_last = engine_kwh
 
     @property
     def available(self) -> bool:
@@ -95,4 +74,4 @@ class ExportedEnergySensor(EnergyCorrelatorEntity, RestoreSensor):
     @property
     def native_value(self) -> float | None:
         """The monotonic total in kWh."""
-        return None if self._total is None else round(self._total, 4)
+        return self._counter.value

@@ -17,6 +17,7 @@ from homeassistant.const import (
     STATE_UNKNOWN,
     UnitOfEnergy,
     UnitOfPower,
+    UnitOfTemperature,
     UnitOfVolume,
 )
 from homeassistant.core import State
@@ -30,14 +31,14 @@ from homeassistant.util.unit_conversion import (
 WATT = UnitOfPower.WATT
 KWH = UnitOfEnergy.KILO_WATT_HOUR
 CUBIC_METER = UnitOfVolume.CUBIC_METERS
+CELSIUS = UnitOfTemperature.CELSIUS
 
 POWER_UNITS = frozenset(PowerConverter.VALID_UNITS)
 ENERGY_UNITS = frozenset(EnergyConverter.VALID_UNITS)
 VOLUME_UNITS = frozenset(VolumeConverter.VALID_UNITS)
+TEMPERATURE_UNITS = frozenset(TemperatureConverter.VALID_UNITS)
 # Units that measure something: never a price on their own, and no price is "per" a power.
-_PHYSICAL_UNITS = (
-    POWER_UNITS | ENERGY_UNITS | VOLUME_UNITS | frozenset(TemperatureConverter.VALID_UNITS)
-)
+_PHYSICAL_UNITS = POWER_UNITS | ENERGY_UNITS | VOLUME_UNITS | TEMPERATURE_UNITS
 
 _NOT_A_NUMBER = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
 
@@ -190,3 +191,17 @@ def to_canonical(value: float, unit: str | None, quantity: str) -> float | None:
     if quantity_of(unit) != quantity:
         return None
     return to_kwh(value, unit) if quantity == ENERGY else to_cubic_meters(value, unit)
+
+
+def to_celsius(value: float, unit: str | None) -> float | None:
+    """A temperature in °C (°F and K converted); an unknown or missing unit gives None."""
+    if unit not in TEMPERATURE_UNITS:
+        return None
+    return _finite(TemperatureConverter.convert(value, unit, CELSIUS))
+
+
+def temperature_c(state: State | None) -> float | None:
+    """A temperature sensor's state in °C, None when it is not a usable °C/°F/K reading."""
+    if state is None or (value := state_number(state)) is None:
+        return None
+    return to_celsius(value, state_unit(state))

@@ -1,12 +1,14 @@
 """A seeded utility-meter simulator: true hourly consumption, then readings as meters give them.
 
-Consumption has the shapes real homes show: heating gas follows the outdoor temperature over
-the seasons, every meter has a weekday/weekend difference and an hour-of-day shape (morning and
-evening peaks, quiet nights), and days vary. Readings are then taken from the cumulative total
-the way meters report: every hour (a gas meter on a P1 port), every day with missing days and
-sometimes missing stretches (a camera reading a water meter), or by hand at irregular intervals
-of a few weeks. Anomalies can be planted on chosen days (a leak, a spike, a holiday week) and
-are returned as truth. No Home Assistant import; numpy only; the same seed gives the same home.
+Consumption has the shapes real homes show: heating gas follows the outdoor temperature (a
+seasonal mean with autocorrelated weather on top, so cold snaps last days; `simulate` returns
+it per local day, as a thermometer's daily mean), every meter has a weekday/weekend difference
+and an hour-of-day shape (morning and evening peaks, quiet nights), and days vary. Readings are
+then taken from the cumulative total the way meters report: every hour (a gas meter on a P1
+port), every day with missing days and sometimes missing stretches (a camera reading a water
+meter), or by hand at irregular intervals of a few weeks. Anomalies can be planted on chosen
+days (a leak, a spike, a holiday week) and are returned as truth. No Home Assistant import;
+numpy only; the same seed gives the same home.
 """
 
 from dataclasses import dataclass
@@ -34,6 +36,28 @@ _BASE_PER_DAY = {
     MeterKind.HEAT: 8.0,
 }
 _HEATED = {MeterKind.GAS: 0.35, MeterKind.HEAT: 3.5}  # per degree-day below 15.5 °C
+WEATHER_PERSISTENCE = 0.8  # AR(1) coefficient of a day's departure from the seasonal mean
+WEATHER_SD = 3.5  # °C: the spread of those departures (the seasons aside)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Simulated:
+    """True hourly consumption and the outdoor mean temperature of each local day."""
+
+    hourly: np.ndarray
+    days: np.ndarray  # datetime64[D], local days the hours cover
+    temperature: np.ndarray  # °C per day
+
+
+def _weather(noise: np.ndarray) -> np.ndarray:
+    """Autocorrelated departures (AR(1)) from standard normal draws."""
+    innovation = noise * WEATHER_SD * np.sqrt(1 - WEATHER_PERSISTENCE**2)
+    departure = np.empty(len(noise))
+    previous = 0.0
+    for i, step in enumerate(innovation):
+        previous = WEATHER_PERSISTENCE * previous + step
+        departure[i] = previous
+    return departure
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +87,31 @@ def true_hourly(
 ) -> np.ndarray:
     """True consumption per UTC hour from `start` (kWh or m³); `day_noise` and `hour_noise`
     are the relative spreads of whole days and of single hours."""
+    return simulate(
+        kind,
+        hours,
+        tz,
+        seed,
+        start=start,
+        day_noise=day_noise,
+        hour_noise=hour_noise,
+        weekend=weekend,
+    ).hourly
+
+
+def simulate(
+    kind: MeterKind,
+    hours: int,
+    tz: tzinfo,
+    seed: int,
+    *,
+    start: float = UTILITY_START,
+    day_noise: float = 0.03,
+    hour_noise: float = 0.18,
+    weekend: float = 1.2,
+) -> Simulated:
+    """`true_hourly` with the day temperatures it was made from (the same draws: a meter
+    that does not heat has the same numbers whether or not its weather is asked for)."""
     rng = np.random.default_rng(seed)
     local = local_hours(start, hours, tz)
     day = (local // DAY).astype(np.int64)
@@ -71,7 +120,7 @@ def true_hourly(
     days = int(day[-1]) - first + 1
     day_of_year = (np.arange(first, first + days) - 3) % 365.25
     temperature = 10.0 - 8.0 * np.cos(2 * np.pi * (day_of_year - 15) / 365.25)
-    temperature += rng.normal(0, 2.5, days)
+    temperature += _weather(rng.normal(0, 1.0, days))
     per_day = np.full(days, _BASE_PER_DAY[kind])
     per_day += _HEATED.get(kind, 0.0) * np.maximum(15.5 - temperature, 0.0)
     weekday = (np.arange(first, first + days) + 3) % 7
@@ -81,7 +130,11 @@ def true_hourly(
     shape /= shape.sum()
     hourly = per_day[day - first] * shape[hour]
     shape_k = 1 / hour_noise**2  # gamma with mean 1 and the given relative spread
-    return hourly * rng.gamma(shape_k, 1 / shape_k, hours)
+    return Simulated(
+        hourly * rng.gamma(shape_k, 1 / shape_k, hours),
+        np.arange(first, first + days).astype("datetime64[D]"),
+        temperature,
+    )
 
 
 def plant(

@@ -6,7 +6,7 @@ daily anomalies. Time is an argument; memory is bounded by a horizon.
 """
 
 from .aggregate import daily, monthly, totals
-from .anomaly import detect
+from .anomaly import detect, weather_fit
 from .meter import UtilityMeter
 from .models import (
     DAY,
@@ -18,6 +18,7 @@ from .models import (
     BatchResult,
     DamagedStateError,
     DaySeries,
+    DayTemperatures,
     Drop,
     HourConsumption,
     HourlySeries,
@@ -33,19 +34,24 @@ from .models import (
     Replacement,
     ReplaceResult,
     Totals,
+    WeatherFit,
 )
 from .virtual import VirtualSeries, subtract
+from .weather import HDD_BASE_C, PLAUSIBLE_C
 
 __all__ = [
     "DAY",
+    "HDD_BASE_C",
     "HOUR",
     "MAX_RATE_PER_HOUR",
     "MAX_READING",
+    "PLAUSIBLE_C",
     "Anomaly",
     "AnomalyConfig",
     "BatchResult",
     "DamagedStateError",
     "DaySeries",
+    "DayTemperatures",
     "Drop",
     "HourConsumption",
     "HourlySeries",
@@ -63,9 +69,11 @@ __all__ = [
     "Totals",
     "UtilityMeter",
     "VirtualSeries",
+    "WeatherFit",
     "daily",
     "detect",
     "monthly",
     "subtract",
     "totals",
+    "weather_fit",
 ]

@@ -13,6 +13,12 @@ A day is an anomaly when at least `min_votes` agree and it is at least `min_devi
 from its usual level (a very steady meter must not alert for a 3 % blip that is 3 sd). Its
 expected range, in the meter's unit, is the rolling band (or the fence while the rolling window
 is short) times the day's usual level.
+
+A heating meter's use follows the weather, so a cold snap would look like a leak. Given each
+day's outdoor mean temperature, the usual level becomes the robust degree-day line of
+`weather.py` (times the 29-day median of the ratio to it, so a slow drift of the line is
+followed too): the vote then judges what the weather does not explain. Without enough
+temperatures nothing changes.
 """
 
 from datetime import date
@@ -20,7 +26,8 @@ from datetime import date
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .models import Anomaly, AnomalyConfig, DaySeries
+from .models import Anomaly, AnomalyConfig, DaySeries, WeatherFit
+from .weather import fit_weather, nan_median_windows, weather_level
 
 DEFAULT = AnomalyConfig()
 TREND_DAYS = 29  # centred window of the usual level
@@ -30,10 +37,37 @@ SD_FLOOR = 0.01  # relative floor of every spread (flat data must not give infin
 
 
 def _trend(x: np.ndarray) -> np.ndarray:
-    """The median of the centred TREND_DAYS window (truncated at the ends)."""
+    """The median of the centred TREND_DAYS window (truncated at the ends; NaN ignored)."""
     half = TREND_DAYS // 2
     padded = np.concatenate([np.full(half, np.nan), x, np.full(half, np.nan)])
-    return np.nanmedian(sliding_window_view(padded, TREND_DAYS), axis=1)
+    return nan_median_windows(sliding_window_view(padded, TREND_DAYS))
+
+
+def _judged(days: DaySeries) -> np.ndarray:
+    """Positions of the days the vote judges: complete and not estimated."""
+    return np.flatnonzero(days.complete & ~days.estimated)
+
+
+def weather_fit(days: DaySeries, temperature: np.ndarray | None) -> WeatherFit | None:
+    """The degree-day line the vote uses for these days (None: the plain 29-day median);
+    `temperature` is aligned with `days.days`, °C, NaN where unknown."""
+    if temperature is None:
+        return None
+    if len(temperature) != len(days.days):
+        raise ValueError("temperature must have one value per day")
+    index = _judged(days)
+    return fit_weather(days.values[index], np.asarray(temperature, float)[index])
+
+
+def _level(x: np.ndarray, temperature: np.ndarray | None, fit: WeatherFit | None) -> np.ndarray:
+    """The usual level of each judged day before weekday factors."""
+    plain = _trend(x)
+    if temperature is None or fit is None:
+        return plain
+    model = weather_level(temperature, fit)
+    known = np.isfinite(model)
+    ratio = np.where(known, x / np.where(known, model, 1.0), np.nan)
+    return np.where(known, model * _trend(ratio), plain)
 
 
 def _weekday_factors(ratio: np.ndarray, weekday: np.ndarray) -> np.ndarray:
@@ -64,14 +98,18 @@ def _rolling(y: np.ndarray, baseline: np.ndarray, window: int) -> tuple[np.ndarr
     return mean, np.sqrt(var), count
 
 
-def detect(days: DaySeries, config: AnomalyConfig = DEFAULT) -> list[Anomaly]:
-    """The anomalous complete, non-estimated days, oldest first."""
-    index = np.flatnonzero(days.complete & ~days.estimated)
+def detect(
+    days: DaySeries, config: AnomalyConfig = DEFAULT, temperature: np.ndarray | None = None
+) -> list[Anomaly]:
+    """The anomalous complete, non-estimated days, oldest first; `temperature` (°C per day of
+    `days`, NaN where unknown) lets a heating meter's cold days be usual."""
+    index = _judged(days)
     if len(index) < max(config.min_days, 3):
         return []
     x = days.values[index]
     weekday = ((days.days[index].astype(np.int64) + 3) % 7).astype(np.int64)
-    level = _trend(x)
+    fit = weather_fit(days, temperature)
+    level = _level(x, None if fit is None else np.asarray(temperature, float)[index], fit)
     flat = ~(level > 0)
     level[flat] = max(float(np.mean(x)), 1e-12)
     factors = _weekday_factors(x / level, weekday)

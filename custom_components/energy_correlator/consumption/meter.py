@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .aggregate import daily, month_start, monthly, totals
-from .anomaly import detect
+from .anomaly import detect, weather_fit
 from .interpolate import extend_estimate, recent_rate, spread
 from .models import (
     DAY,
@@ -25,6 +25,7 @@ from .models import (
     BatchResult,
     DamagedStateError,
     DaySeries,
+    DayTemperatures,
     Drop,
     HourlySeries,
     MeterConfig,
@@ -37,6 +38,7 @@ from .models import (
     Replacement,
     ReplaceResult,
     Totals,
+    WeatherFit,
 )
 from .profile import HourProfile
 from .readings import Ledger
@@ -71,7 +73,7 @@ class UtilityMeter:
         self._stale_from: float | None = None  # _series is out of date from here on
         self._estimate: tuple[float, HourlySeries] | None = None
         self._daily: tuple[float | None, DaySeries] | None = None
-        self._anomalies: list[Anomaly] | None = None
+        self._anomalies: tuple[DayTemperatures | None, list[Anomaly]] | None = None
 
     def _touch(self, since: float | None) -> None:
         """Consumption from `since` on changed: caches go, the next import starts there."""
@@ -232,16 +234,29 @@ class UtilityMeter:
         since = month_start(now, self.tz, 1)
         return totals(self.hourly(start=since, now=now), now, self.tz)
 
-    def anomalies(self, now: float | None = None) -> list[Anomaly]:
-        """Unusual complete days (the vote of anomaly.detect), cached until readings change.
+    def anomalies(
+        self, now: float | None = None, weather: DayTemperatures | None = None
+    ) -> list[Anomaly]:
+        """Unusual complete days (the vote of anomaly.detect), cached until readings or the
+        weather change; `weather` (outdoor means per day) judges a heating meter's use beyond
+        what the cold explains.
 
         Only days wholly before the last reading are judged, so `now` changes nothing (it is
         accepted for symmetry with the other views).
         """
         del now
-        if self._anomalies is None:
-            self._anomalies = detect(daily(self._full(), self.tz), self.config.anomaly)
-        return list(self._anomalies)
+        if self._anomalies is None or self._anomalies[0] is not weather:
+            days = daily(self._full(), self.tz)
+            temperature = None if weather is None else weather.on(days.days)
+            self._anomalies = (weather, detect(days, self.config.anomaly, temperature))
+        return list(self._anomalies[1])
+
+    def weather_fit(self, weather: DayTemperatures | None) -> WeatherFit | None:
+        """The degree-day line the anomaly vote uses with this weather (None: not used)."""
+        if weather is None:
+            return None
+        days = daily(self._full(), self.tz)
+        return weather_fit(days, weather.on(days.days))
 
     def learn_profile(self) -> bool:
         """Re-learn the hour-of-day x weekday profile from well-covered hours; True when it

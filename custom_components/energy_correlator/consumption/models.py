@@ -242,6 +242,33 @@ class AnomalyConfig:
     min_days: int = 14  # complete days needed before any day is judged
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class DayTemperatures:
+    """Outdoor mean temperature per local day in °C (NaN where unknown), for heating meters."""
+
+    days: np.ndarray  # datetime64[D], sorted, unique
+    values: np.ndarray  # float64
+
+    def on(self, days: np.ndarray) -> np.ndarray:
+        """The temperatures of `days` (datetime64[D]), NaN where none is known."""
+        found = np.full(len(days), np.nan)
+        if len(self.days) == 0 or len(days) == 0:
+            return found
+        where = np.clip(np.searchsorted(self.days, days), 0, len(self.days) - 1)
+        hit = self.days[where] == days
+        found[hit] = self.values[where[hit]]
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class WeatherFit:
+    """A heating meter's daily use explained by the weather: base + per_degree_day x HDD."""
+
+    base: float  # per day without heating (kWh or m³)
+    per_degree_day: float  # per heating degree day
+    days: int  # days with a temperature the fit was made on
+
+
 @dataclass(frozen=True, slots=True)
 class Anomaly:
     """A day whose consumption at least `min_votes` methods call unusual."""

@@ -1,9 +1,9 @@
 // A dashboard strategy: Settings → Dashboards → Add dashboard → "Energy Correlator" builds the
 // integration's dashboard from Home Assistant's built-in cards, finding the entities itself (no
-// entity ids to type): current power, energy today, peak power, correlations found; the top
-// consumers with learned W, kWh/month and cost/month; the recent power changes (a logbook card);
-// every learned device's power and its energy per day. Regenerated on each load, so devices
-// learned later appear by themselves.
+// entity ids to type): current power, energy today, peak power, correlations found, exported
+// energy where a net meter exports; the top consumers with learned W, kWh/month and cost/month;
+// the recent power changes (a logbook card); every learned device's power and its energy per
+// day. Regenerated on each load, so devices learned later appear by themselves.
 const DOMAIN = "energy_correlator";
 const SERVICE_KEYS = [
   "untracked_power",
@@ -14,6 +14,7 @@ const SERVICE_KEYS = [
   "last_correlation",
   "top_consumer",
   "cost_month",
+  "exported_energy",
 ];
 const DEVICE_KEYS = ["learned_power", "estimated_power", "estimated_energy"];
 
@@ -54,6 +55,7 @@ function serviceView(hass, service, devices) {
     correlations_found: "Correlations found",
     untracked_power: "Untracked power",
     cost_month: "Cost this month",
+    exported_energy: "Exported energy", // only where enabled (a net meter with export)
   };
   for (const [key, name] of Object.entries(names)) {
     if (service[key]) tiles.push({ type: "tile", entity: service[key], name });

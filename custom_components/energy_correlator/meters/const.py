@@ -22,6 +22,7 @@ CONF_UNIT: Final = "unit"  # unit of manual readings (a source sensor brings its
 CONF_CALORIFIC: Final = "calorific_value"  # kWh per m³
 CONF_CORRECTION: Final = "correction_factor"  # z-factor
 CONF_PRICE: Final = "price"  # fixed price per canonical unit (kWh or m³)
+CONF_TEMPERATURE: Final = "temperature_entity"  # optional outdoor temperature of a heating meter
 # A meter's price sensor is stored under the power entry's `const.OPT_PRICE_ENTITY`.
 
 # Subentry data of a virtual meter.

@@ -27,6 +27,24 @@ def _time(ts: float) -> str:
     return dt_util.utc_from_timestamp(ts).isoformat()
 
 
+def weather_diagnostics(runtime: MeterRuntime) -> dict[str, Any] | None:
+    """A heating meter's outdoor temperature: its days, and whether the vote uses its line."""
+    if (weather := runtime.weather) is None:
+        return None
+    fit = runtime.meter.weather_fit(weather.record())
+    days = sorted(weather.days)
+    return {
+        "entity": weather.entity_id,
+        "days": len(days),
+        "first_day": days[0].isoformat() if days else None,
+        "last_day": days[-1].isoformat() if days else None,
+        "from_statistics": weather.from_statistics,
+        "unknown_states": weather.unknown_states,
+        "fit_used": fit is not None,
+        "fit": None if fit is None else asdict(fit),
+    }
+
+
 def meter_diagnostics(runtime: MeterRuntime, gap_days: float) -> dict[str, Any]:
     """One meter: its settings, the readings (newest READINGS_SHOWN), gaps and swaps."""
     readings = runtime.meter.readings()
@@ -67,6 +85,7 @@ def meter_diagnostics(runtime: MeterRuntime, gap_days: float) -> dict[str, Any]:
             "available": runtime.price.available,
             "current": runtime.price.current,
         },
+        "weather": weather_diagnostics(runtime),
     }
 
 

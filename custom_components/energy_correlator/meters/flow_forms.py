@@ -37,6 +37,7 @@ from ..consumption import MeterKind
 from ..units import (
     ENERGY,
     ENERGY_UNITS,
+    TEMPERATURE_UNITS,
     VOLUME,
     VOLUME_UNITS,
     is_price_of,
@@ -53,6 +54,7 @@ from .const import (
     CONF_PRICE,
     CONF_SOURCE,
     CONF_SUBTRACT,
+    CONF_TEMPERATURE,
     CONF_UNIT,
     DEFAULT_CALORIFIC,
     DEFAULT_CORRECTION,
@@ -77,6 +79,8 @@ TYPE_DEVICE_CLASSES: dict[MeterKind, SensorDeviceClass] = {
     MeterKind.GAS: SensorDeviceClass.GAS,
     MeterKind.WATER: SensorDeviceClass.WATER,
 }
+# Meters whose use follows the outdoor temperature (they may have a temperature sensor).
+HEATING_KINDS = frozenset({MeterKind.GAS, MeterKind.HEAT})
 CUMULATIVE = frozenset({SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING})
 # Manual readings: the units offered, energy ones first.
 MANUAL_UNITS: tuple[str, ...] = tuple(sorted(str(unit) for unit in ENERGY_UNITS if unit)) + tuple(
@@ -127,6 +131,13 @@ def meter_schema() -> probatio.Schema:
                     )
                 )
             ),
+            probatio.Optional(CONF_TEMPERATURE): EntitySelector(
+                EntitySelectorConfig(
+                    filter=EntityWithDeviceFilterSelectorConfig(
+                        domain="sensor", device_class=str(SensorDeviceClass.TEMPERATURE)
+                    )
+                )
+            ),
         }
     )
 
@@ -161,7 +172,24 @@ def validate_meter(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[s
         errors[OPT_PRICE_ENTITY] = "price_twice"
     elif price_entity and (error := _price_error(hass, price_entity, meter_type)) is not None:
         errors[OPT_PRICE_ENTITY] = error
+    temperature = user_input.get(CONF_TEMPERATURE)
+    if temperature and (error := _temperature_error(hass, temperature, meter_type)):
+        errors[CONF_TEMPERATURE] = error
     return errors
+
+
+def _temperature_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
+    """Why a sensor cannot be the meter's outdoor temperature, or None when it can."""
+    if meter_type not in HEATING_KINDS:
+        return "temperature_not_heating"
+    if (state := hass.states.get(entity_id)) is None:
+        return "temperature_not_found"
+    if (
+        state.attributes.get(ATTR_DEVICE_CLASS) != SensorDeviceClass.TEMPERATURE
+        or state_unit(state) not in TEMPERATURE_UNITS
+    ):
+        return "temperature_wrong_type"
+    return None
 
 
 def _price_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
@@ -190,10 +218,12 @@ def _source_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) ->
 
 
 def meter_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The meter form as subentry data; a source sensor brings its own unit."""
+    """The meter form as subentry data; a source sensor brings its own unit; the outdoor
+    temperature is kept only when chosen (a reconfigure that clears it removes it)."""
     source = user_input.get(CONF_SOURCE) or None
     price = user_input.get(CONF_PRICE)
-    return {
+    temperature = user_input.get(CONF_TEMPERATURE) or None
+    data = {
         CONF_NAME: str(user_input[CONF_NAME]).strip(),
         CONF_METER_TYPE: str(user_input[CONF_METER_TYPE]),
         CONF_SOURCE: source,
@@ -201,6 +231,7 @@ def meter_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
         CONF_PRICE: None if price is None else float(price),
         OPT_PRICE_ENTITY: user_input.get(OPT_PRICE_ENTITY) or None,
     }
+    return data if temperature is None else {**data, CONF_TEMPERATURE: temperature}
 
 
 def gas_data(user_input: Mapping[str, Any]) -> dict[str, float]:

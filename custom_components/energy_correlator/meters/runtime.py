@@ -49,6 +49,7 @@ from .const import (
     CONF_PRICE,
     CONF_SOURCE,
     CONF_SUBTRACT,
+    CONF_TEMPERATURE,
     CONF_UNIT,
     DEFAULT_CALORIFIC,
     DEFAULT_CORRECTION,
@@ -66,8 +67,9 @@ from .const import (
     OutputKind,
 )
 from .data import MeterCost, MeterSnapshot
-from .flow_forms import meter_quantity
+from .flow_forms import HEATING_KINDS, meter_quantity
 from .price import PriceBook
+from .weather import DailyTemperatures
 
 # Anomaly events are fired for recent days only: a meter learned from years of history does
 # not flood automations with its past.
@@ -141,6 +143,7 @@ class MeterRuntime:
     gaps: int = 0  # unknown/unavailable/non-numeric states seen (gaps, never zero)
     wrong_unit: str | None = None  # the last unit of the wrong kind the source reported
     source_missing: bool = False
+    weather: DailyTemperatures | None = None  # a heating meter's outdoor temperature
 
     def count(self, result: ReadingResult) -> None:
         """Count a refusal by its reason, and resets (diagnostics)."""
@@ -187,7 +190,11 @@ class MeterRuntime:
         """Totals, last reading, anomaly and cost now; and all anomalous days."""
         meter = self.meter
         today = datetime.fromtimestamp(now, tz).date()
-        anomalies = meter.anomalies(now)
+        weather = None
+        if self.weather is not None:
+            self.weather.advance(now, tz)  # a sensor holding its value still ends its day
+            weather = self.weather.record()
+        anomalies = meter.anomalies(now, weather)
         verdict = judge(meter.daily(now), anomalies, config, today)
         last = meter.last_reading
         snapshot = MeterSnapshot(
@@ -277,6 +284,12 @@ def build_meter(
     price = PriceBook(data.get(CONF_PRICE), data.get(OPT_PRICE_ENTITY))
     if stored and stored.get("prices"):
         price.load(stored["prices"])
+    temperature = data.get(CONF_TEMPERATURE)
+    weather = (
+        DailyTemperatures(temperature, dict(stored.get("weather") or {}) if stored else None)
+        if temperature and kind in HEATING_KINDS
+        else None
+    )
     return MeterRuntime(
         subentry_id=subentry_id,
         name=str(data[CONF_NAME]),
@@ -289,6 +302,7 @@ def build_meter(
         meter=meter,
         announced=set(stored.get("announced", ())) if stored else set(),
         learned=bool(stored.get("learned")) if stored else False,
+        weather=weather,
     )
 
 

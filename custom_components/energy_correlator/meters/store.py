@@ -22,6 +22,7 @@ class StoredMeter(TypedDict, total=False):
     prices: list[list[float]]  # [ts, price] changes of the price entity
     announced: list[str]  # ISO days whose anomaly event was fired
     learned: bool  # history was read from the recorder once
+    weather: dict[str, Any]  # DailyTemperatures.to_dict() of a heating meter's outdoor sensor
 
 
 class StoredUtility(TypedDict, total=False):
