@@ -2,7 +2,8 @@
 
     scripts/in-env python -m tests.benchmarks.engine_ab REV_A REV_B [DEVICES]
 
-REV is a git revision (its engine/ is read with `git show`) or `work` (the working tree). On a
+REV is a git revision (its engine/ is read with `git show`: run it from a plain clone, since a
+git worktree's repository is outside what scripts/in-env mounts) or `work` (the working tree). On a
 shared machine the speed drifts by 10 % within minutes; running both versions in turn, several
 times, compares them under the same conditions, which two separate benchmark runs do not.
 """
