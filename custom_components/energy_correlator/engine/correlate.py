@@ -8,32 +8,27 @@ Other watched events near the event are handled in two ways: events close enough
 steps cannot be told apart form a cluster (the windows move outside the whole cluster and the
 others' confident profiles are subtracted); events further away only shorten the windows. When
 that leaves too little window, or a cluster member has no confident profile, the correlation is
-an overlap and does not teach.
+an overlap and does not teach. A device's own next event inside its window is a short pulse,
+measured from both edges (pulse.py); the confidence of a step is confidence.py's.
 """
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 import heapq
-import math
 
-from .models import Correlation, DeviceEvent, EngineConfig, Status
-from .series import Measured, PowerSeries
+from .confidence import step_confidence
+from .correlator_settings import CorrelatorSettings, Timing
+from .models import Correlation, DeviceEvent, Status
+from .pulse import correlate_pulse
+from .series import PowerSeries
 
-DEFAULT_GUARD_S = 3.0
-DEFAULT_WINDOW_S = 20.0
-DEFAULT_MIN_CONFIDENCE = 0.3
 MAX_CLUSTER_S = 60.0
 TOO_SLOW_CONFIDENCE = 0.1
 _FORGET_BATCH = 64
-_sqrt = math.sqrt
-_hypot = math.hypot
-_DRIFT_ERRORS = 2.0 * math.sqrt(2.0)
-_exp = math.exp
 SLOW_TOLERANCE = 1.1  # a meter whose windows would just exceed the ceiling still counts
 MAX_WINDOW_S = 60.0  # a quiet or slow meter's window may grow to this (from the configured cap)
 SLOW_MIN_UPDATES = 2  # readings per window at meters too slow for min_updates in MAX_WINDOW_S
-PULSE_MIN_UPDATES = 2  # readings inside a short on-period for it to teach
 CADENCE_SLACK = 0.05  # window timing is kept while the cadence stays within this share
 
 # (event, delta_w, reference before, reference after, standard error W) -> taught?
@@ -46,50 +41,6 @@ type ReferenceLookup = Callable[[str], PowerSeries | None] | None
 
 # (due, sequence, event): plain tuples keep the heap's comparisons in C
 type _Pending = tuple[float, int, DeviceEvent]
-# before length, after length, too slow, shortest usable window, readings needed, ceiling
-type _Timing = tuple[float, float, bool, float, int, float]
-
-
-@dataclass(frozen=True, slots=True)
-class CorrelatorSettings:
-    """Timing and acceptance tunables (from EngineConfig and its `extra`)."""
-
-    guard_s: float
-    settle_s: float
-    window_s: float
-    before_cap_s: float
-    after_cap_s: float
-    min_updates: int
-    min_delta_w: float
-    min_confidence: float
-
-    @classmethod
-    def from_config(cls, config: EngineConfig) -> CorrelatorSettings:
-        """Validate and collect the settings; ValueError names the bad one."""
-        extra = config.extra
-        settings = cls(
-            guard_s=float(extra.get("guard_s", DEFAULT_GUARD_S)),
-            settle_s=float(config.settle_s),
-            window_s=float(extra.get("window_s", DEFAULT_WINDOW_S)),
-            before_cap_s=float(config.before_window_s),
-            after_cap_s=float(config.after_window_s),
-            min_updates=int(config.min_updates),
-            min_delta_w=float(config.min_delta_w),
-            min_confidence=float(extra.get("min_confidence", DEFAULT_MIN_CONFIDENCE)),
-        )
-        for name in ("guard_s", "settle_s", "min_delta_w"):
-            value = getattr(settings, name)
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        for name in ("window_s", "before_cap_s", "after_cap_s"):
-            value = getattr(settings, name)
-            if not math.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-        if settings.min_updates < 1:
-            raise ValueError("min_updates must be at least 1")
-        if not 0.0 <= settings.min_confidence <= 1.0:
-            raise ValueError("min_confidence must be within 0..1")
-        return settings
 
 
 class Correlator:
@@ -103,7 +54,7 @@ class Correlator:
         self._pending: list[_Pending] = []
         self._seq = 0
         self._forget_at = _FORGET_BATCH  # remembered events that trigger the next clean-up
-        self._timings: tuple[float | None, _Timing] | None = None
+        self._timings: tuple[float | None, Timing] | None = None
 
     def __len__(self) -> int:
         """Events still waiting for their windows."""
@@ -247,7 +198,9 @@ class Correlator:
                 or (previous >= 0 and events[previous].entity_id == own)
             )
         ):
-            pulse = self._pulse(event, previous, following, timing, now, series, teach)
+            pulse = correlate_pulse(
+                s, times, events, event, previous, following, timing, now, series, teach
+            )
             if pulse is not None:
                 return pulse
         cutters: list[str] = []
@@ -313,8 +266,8 @@ class Correlator:
         if before_w is not None and after_w is not None:
             delta = after_w - before_w - compensated
             pct = 100.0 * delta / before_w if abs(before_w) >= 1.0 else None
-            confidence, sigma = self._confidence(
-                event, delta, before, after, compensated, 2.0 * needed
+            confidence, sigma = step_confidence(
+                s.min_delta_w, event, delta, before, after, compensated, 2.0 * needed
             )
         if before[4] or after[4] or before_w is None:
             status, confidence, sigma = Status.GAP, 0.0, None
@@ -363,146 +316,7 @@ class Correlator:
             sigma,
         )
 
-    def _pulse(
-        self,
-        event: DeviceEvent,
-        previous: int,
-        following: int,
-        timing: _Timing,
-        now: float,
-        series: PowerSeries,
-        teach: Teacher,
-    ) -> Correlation | float | None:
-        """A short on-period (or off-period) whose other edge falls inside this event's window.
-
-        The level inside the pulse is measured against the baseline before its opening edge
-        and after its closing edge; both edges report (and teach) that step, as the two edges
-        of a longer on-period would. None when this is no clean pulse (the general path
-        decides).
-        """
-        s = self.settings
-        times, events = self._times, self._events
-        count = len(times)
-        before_length, after_length, _, min_length, _, _ = timing
-        reach = s.guard_s + s.settle_s
-        own = event.entity_id
-        if (
-            following < count
-            and events[following].entity_id == own
-            and times[following] - s.guard_s < event.ts + s.settle_s + after_length
-        ):
-            opening, closing, first = event, events[following], previous + 1
-        elif (
-            previous >= 0
-            and events[previous].entity_id == own
-            and times[previous] + s.settle_s > event.ts - s.guard_s - before_length
-        ):
-            opening, closing, first = events[previous], event, previous
-        else:
-            return None
-        last = first + 1
-        if closing.level != opening.previous_level or closing.kind is not opening.kind:
-            return None  # not back where it started: no common baseline
-        if (first > 0 and times[first - 1] > opening.ts - reach) or (
-            last + 1 < count and times[last + 1] < closing.ts + reach
-        ):
-            return None  # another event crowds an edge
-        inside_start, inside_end = opening.ts + s.settle_s, closing.ts - s.guard_s
-        before_end = opening.ts - s.guard_s
-        before_start = before_end - before_length
-        crowded = False  # a side too short because another device switched there
-        if first > 0 and times[first - 1] + s.settle_s > before_start:
-            before_start = times[first - 1] + s.settle_s
-            crowded = events[first - 1].entity_id != own
-        after_start = closing.ts + s.settle_s
-        after_end = after_start + after_length
-        if last + 1 < count and times[last + 1] - s.guard_s < after_end:
-            after_end = times[last + 1] - s.guard_s
-            crowded = crowded or events[last + 1].entity_id != own
-        if now < after_end + s.guard_s:
-            return after_end + s.guard_s
-        inside = series.measure(inside_start, inside_end, True)
-        measured = [
-            series.measure(before_start, before_end)
-            if before_end - before_start >= min_length
-            else None,
-            series.measure(after_start, after_end, True)
-            if after_end - after_start >= min_length
-            else None,
-        ]
-        sides = [m for m in measured if m is not None and m[8] is not None and not m[4]]
-        inside_w = inside[8]
-        delta = base_w = None
-        confidence, sigma = 0.0, None
-        base_updates = sum(side[3] for side in sides)
-        if sides and inside_w is not None:
-            base_w = sum(side[8] for side in sides if side[8] is not None) / len(sides)
-            base_spread = _sqrt(sum(side[1] ** 2 for side in sides) / len(sides))
-            base_drift = max(abs(side[2]) for side in sides)
-            base_error = _sqrt(sum(side[9] ** 2 for side in sides)) / len(sides)
-            opening_step = inside_w - base_w
-            delta = opening_step if event is opening else -opening_step
-            confidence, sigma = self._confidence(
-                event,
-                delta,
-                (
-                    base_w,
-                    base_spread,
-                    base_drift,
-                    base_updates,
-                    False,
-                    (),
-                    (),
-                    (),
-                    base_w,
-                    base_error,
-                ),
-                inside,
-                0.0,
-                2.0 * PULSE_MIN_UPDATES,
-            )
-        if inside[4]:
-            status, confidence, sigma = Status.GAP, 0.0, None
-        elif not sides:  # no baseline: the meter was away, or others crowded both sides
-            gaps = any(m is not None and m[4] for m in measured)
-            status = Status.GAP if gaps else Status.OVERLAP if crowded else Status.LOW_CONFIDENCE
-            confidence, sigma = 0.0, None
-        elif delta is None or inside[3] < PULSE_MIN_UPDATES or confidence < s.min_confidence:
-            status = Status.LOW_CONFIDENCE
-        else:
-            status = Status.OK
-        learned = False
-        if status is Status.OK and delta is not None:
-            learned = teach(event, delta, None, None, sigma or 0.0)
-        before_w, after_w = (base_w, inside_w) if event is opening else (inside_w, base_w)
-        pct = None
-        if delta is not None and before_w is not None and abs(before_w) >= 1.0:
-            pct = 100.0 * delta / before_w
-        return Correlation(
-            event.entity_id,
-            event.domain,
-            event.kind,
-            event.previous_state,
-            event.state,
-            event.ts,
-            event.previous_level,
-            event.level,
-            before_w,
-            after_w,
-            delta,
-            pct,
-            base_updates + inside[3],
-            round(confidence, 4),
-            status,
-            (),
-            0.0,
-            None,
-            learned,
-            sigma,
-            True,
-        )
-
-    def _timing(self, cadence: float | None) -> _Timing:
+    def _timing(self, cadence: float | None) -> Timing:
         """Window lengths, whether too slow, shortest usable window, readings a window needs,
         and the ceiling a quiet window may grow to, at this cadence.
 
@@ -541,50 +355,6 @@ class Correlator:
         if cadence is None or (s.min_updates + 0.5) * cadence <= MAX_WINDOW_S:
             return s.min_updates
         return min(s.min_updates, SLOW_MIN_UPDATES)
-
-    def _confidence(
-        self,
-        event: DeviceEvent,
-        delta: float,
-        before: Measured,
-        after: Measured,
-        compensated: float,
-        wanted: float,
-    ) -> tuple[float, float]:
-        """(confidence, standard error of the delta in W).
-
-        Confidence is the SNR of the step against the windows' noise, times update, drift and
-        direction factors; the standard error combines the two levels' own standard errors.
-        """
-        s = self.settings
-        spread_before, drift_before, updates_before = before[1], before[2], before[3]
-        spread_after, drift_after, updates_after = after[1], after[2], after[3]
-        # a window's spread over the root of its readings (at least one)
-        error_before = (
-            spread_before / _sqrt(updates_before) if updates_before > 1 else spread_before
-        )
-        error_after = spread_after / _sqrt(updates_after) if updates_after > 1 else spread_after
-        overlap_error = 0.05 * abs(compensated) if compensated else 0.0
-        sigma = _hypot(before[9], after[9]) + overlap_error
-        noise = 1.25 * _hypot(error_before, error_after) + 0.5 + overlap_error
-        size = abs(delta)
-        confidence = 1.0 - _exp(-size / noise / 3.0)  # the SNR factor
-        fewest = updates_before if updates_before < updates_after else updates_after
-        if fewest < wanted:
-            confidence *= fewest / wanted
-        excess = max(  # 2 spreads / sqrt(n / 2) = 2 sqrt(2) errors
-            abs(drift_before) - _DRIFT_ERRORS * error_before,
-            abs(drift_after) - _DRIFT_ERRORS * error_after,
-            0.0,
-        )
-        if excess:
-            confidence /= 1.0 + 2.0 * excess / max(size, s.min_delta_w)
-            sigma += 0.5 * excess
-        if delta * (event.level - event.previous_level) < 0 and size > noise:
-            confidence *= 0.2  # the step goes against the event's direction
-        if confidence > 1.0:
-            return 1.0, sigma
-        return (confidence if confidence > 0.0 else 0.0), sigma
 
 
 def _reference(
