@@ -134,23 +134,15 @@ class Bucket:
         not teach. A run of values off the dominant mode that agree with each other and with
         nothing kept before them takes the bucket over (a replaced bulb is relearned).
         """
-        modes = self._stats
-        if modes is not None and not self.run:  # the usual lesson: agreeing with the dominant
+        if len(self.values) < MIN_FOR_REJECTION:
+            fitting = 0  # a young bucket accepts everything
+        else:
+            modes = self._stats or self.modes  # (the property works them out when due)
             dominant = modes[0]
             if abs(value - dominant.centre) <= dominant.tolerance:
-                self.append(value, ts, level, direction, sigma)
-                return True
-        if len(self.values) < MIN_FOR_REJECTION:
-            if self.run:
-                self.run.clear()
-            self.append(value, ts, level, direction, sigma)
-            return True
-        modes = modes or self.modes  # (the property computes them when due)
-        dominant = modes[0]
-        if abs(value - dominant.centre) <= dominant.tolerance:
-            fitting = 0
-        else:
-            fitting = self._fitting(modes, value, sigma)
+                fitting = 0  # the usual lesson: it agrees with the dominant mode
+            else:
+                fitting = self._fitting(modes, value, sigma)
         if fitting == 0:
             if self.run:
                 self.run.clear()

@@ -316,9 +316,8 @@ class PowerSeries:
             or ordered[-1] - middle > CLEAN_SPREADS * spread
             or middle - ordered[0] > CLEAN_SPREADS * spread
         ):  # too few readings to trust a mean, or an outlier: the time-weighted median
-            return measure_readings(
-                ts, w, first, last, start, end, (inside_only, False, self._warm)
-            )
+            flags = (inside_only, False, self._warm)
+            return measure_readings(ts, w, first, last, start, end, flags, ordered)
         base = sums[head]
         early = sums[head + split] - base
         drift = (sums[last] - base - early) / (count - split) - early / split

@@ -101,12 +101,14 @@ def measure_readings(
     start: float,
     end: float,
     flags: tuple[bool, bool, bool],
+    ordered: list[float] | None = None,
 ) -> Measured:
     """PowerSeries.measure from the readings themselves: a window with a gap inside, an
     outlier, too few readings, or one asked for its exact time-weighted median (window()).
 
     `ts`/`w` are the series' readings, [first, last) the ones inside (start, end]; flags are
-    (inside_only, exact_median, warm) as measure() has them.
+    (inside_only, exact_median, warm) as measure() has them; `ordered`, the window's values
+    already sorted by measure() (a window without a gap), is not sorted again.
     """
     inside_only, exact_median, warm = flags
     head = first if inside_only or not first else first - 1
@@ -136,7 +138,8 @@ def measure_readings(
         return None, 0.0, 0.0, updates, True, (), (), (), None, 0.0
     durations = list(map(sub, ends, starts, strict=True))
     count = len(values)
-    ordered = sorted(values)  # floats: CPython's fastest sort
+    if ordered is None or len(ordered) != count:  # (a gap inside left fewer values)
+        ordered = sorted(values)  # floats: CPython's fastest sort
     spread = IQR_SCALE * (ordered[(3 * count) // 4] - ordered[count // 4])
     split = count // 2
     if split:
