@@ -332,7 +332,8 @@ async def test_sink_sensors_when_influxdb_is_enabled(
         options=mock_config_entry.options,
     )
     await setup(hass, entry)
-    await run(hass, freezer, 30, 300)
+    # Past the backlog sensor's longest write interval (5 min): a slow rise is written by then.
+    await run(hass, freezer, 310, 300)
 
     registry = er.async_get(hass)
     # Nothing reaches a dead server: every heartbeat's meter point waits in the backlog.
