@@ -165,6 +165,7 @@ async def _async_add_reading(hass: HomeAssistant, call: ServiceCall) -> ServiceR
         "previous": _reading_json(previous),
         "consumption_since_previous": None if since is None or since < 0 else since,
         "notice": None if result.notice is None else str(result.notice),
+        "removed": _reading_json(result.removed),  # an older reading this one showed a typo
     }
 
 
