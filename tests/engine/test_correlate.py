@@ -227,12 +227,13 @@ def test_bad_settings(overrides: dict, message: str) -> None:
 def test_window_length_follows_cadence() -> None:
     """Nominal length for fast meters, stretched for slower ones, capped."""
     correlator = Correlator(CorrelatorSettings.from_config(EngineConfig(main_meter=METER)))
-    assert correlator.window_length(None, 30.0) == 20.0
-    assert correlator.window_length(1.0, 30.0) == 20.0
-    assert correlator.window_length(7.0, 30.0) == 24.5
-    assert correlator.window_length(10.0, 30.0) == 35.0  # 3 readings need more than the cap
-    assert correlator.window_length(20.0, 30.0) == 50.0  # a slow meter: 2 readings
-    assert correlator.window_length(60.0, 30.0) == 60.0  # the ceiling (and too slow anyway)
+    length = correlator.settings.window_length
+    assert length(None, 30.0) == 20.0
+    assert length(1.0, 30.0) == 20.0
+    assert length(7.0, 30.0) == 24.5
+    assert length(10.0, 30.0) == 35.0  # 3 readings need more than the cap
+    assert length(20.0, 30.0) == 50.0  # a slow meter: 2 readings
+    assert length(60.0, 30.0) == 60.0  # the ceiling (and too slow anyway)
     assert len(correlator) == 0
     correlator.add(event("switch.a", 10.0, 0, 1), 1.0)
     assert len(correlator) == 1
