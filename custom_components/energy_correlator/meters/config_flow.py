@@ -232,7 +232,7 @@ class VirtualMeterSubentryFlow(ConfigSubentryFlow):
             return self.async_abort(reason="too_few_meters")
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = validate_virtual(entry, user_input)
+            errors = validate_virtual(self.hass, entry, user_input)
             if not errors:
                 data = virtual_data(user_input)
                 if step_id == "reconfigure":

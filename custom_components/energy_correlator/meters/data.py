@@ -44,6 +44,7 @@ class MeterSnapshot:
     latest_anomaly: Anomaly | None = None  # the most recent anomalous day at all
     cost: MeterCost | None = None  # None when the meter has no price
     clamped_total: float = 0.0  # virtual meters: consumption clamped at zero
+    missing_parts: tuple[str, ...] = ()  # virtual meters: names of parts gone (unavailable)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -110,6 +110,14 @@ async def async_get_utility_diagnostics(
                 "output": str(virtual.output),
                 "clamped_total": virtual.clamped_total,
                 "statistic_id": meter_statistic_id(subentry_id),
+                "missing_parts": list(virtual.missing(coordinator.meters).ids),
+                "weather": None
+                if virtual.weather is None
+                else {
+                    "entity": virtual.weather.entity_id,
+                    "own": virtual.weather is virtual.own_weather,
+                    "days": len(virtual.weather.days),
+                },
             }
             for subentry_id, virtual in coordinator.virtuals.items()
         },

@@ -131,14 +131,19 @@ def meter_schema() -> probatio.Schema:
                     )
                 )
             ),
-            probatio.Optional(CONF_TEMPERATURE): EntitySelector(
-                EntitySelectorConfig(
-                    filter=EntityWithDeviceFilterSelectorConfig(
-                        domain="sensor", device_class=str(SensorDeviceClass.TEMPERATURE)
-                    )
-                )
-            ),
+            probatio.Optional(CONF_TEMPERATURE): _temperature_selector(),
         }
+    )
+
+
+def _temperature_selector() -> EntitySelector:
+    """An outdoor temperature sensor (real and virtual heating meters)."""
+    return EntitySelector(
+        EntitySelectorConfig(
+            filter=EntityWithDeviceFilterSelectorConfig(
+                domain="sensor", device_class=str(SensorDeviceClass.TEMPERATURE)
+            )
+        )
     )
 
 
@@ -252,7 +257,8 @@ def meter_choices(entry: ConfigEntry) -> list[SelectOptionDict]:
 
 
 def virtual_schema(entry: ConfigEntry) -> probatio.Schema:
-    """Name, base meter, the meters subtracted from it, and what the result is in."""
+    """Name, base meter, the meters subtracted from it, what the result is in, and an outdoor
+    temperature (a gas or heat base; without it, its parts' sensor is used)."""
     choices = meter_choices(entry)
     return probatio.Schema(
         {
@@ -272,14 +278,17 @@ def virtual_schema(entry: ConfigEntry) -> probatio.Schema:
                     translation_key="output_kind",
                 )
             ),
+            probatio.Optional(CONF_TEMPERATURE): _temperature_selector(),
         }
     )
 
 
-def validate_virtual(entry: ConfigEntry, user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Errors of the virtual-meter form: something to subtract, not the base itself, and
-    every part convertible to the output (no volume from energy, no energy from water; gas
-    becomes kWh through its calorific value)."""
+def validate_virtual(
+    hass: HomeAssistant, entry: ConfigEntry, user_input: Mapping[str, Any]
+) -> dict[str, str]:
+    """Errors of the virtual-meter form: something to subtract, not the base itself, every
+    part convertible to the output (no volume from energy, no energy from water; gas becomes
+    kWh through its calorific value), and an outdoor temperature only for a gas or heat base."""
     base = user_input[CONF_BASE]
     subtract = list(user_input.get(CONF_SUBTRACT) or [])
     if not str(user_input[CONF_NAME]).strip():
@@ -296,6 +305,10 @@ def validate_virtual(entry: ConfigEntry, user_input: Mapping[str, Any]) -> dict[
             return {CONF_SUBTRACT: "volume_gas_and_water"}
     elif MeterKind.WATER in kinds:
         return {CONF_OUTPUT: "energy_from_water"}
+    base_kind = MeterKind(entry.subentries[base].data[CONF_METER_TYPE])
+    temperature = user_input.get(CONF_TEMPERATURE)
+    if temperature and (error := _temperature_error(hass, temperature, base_kind)):
+        return {CONF_TEMPERATURE: error}
     return {}
 
 
@@ -313,13 +326,15 @@ def virtual_suggested(entry: ConfigEntry, data: Mapping[str, Any]) -> dict[str, 
 
 
 def virtual_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The virtual-meter form as subentry data."""
-    return {
+    """The virtual-meter form as subentry data (the temperature only when chosen)."""
+    data = {
         CONF_NAME: str(user_input[CONF_NAME]).strip(),
         CONF_BASE: user_input[CONF_BASE],
         CONF_SUBTRACT: list(user_input[CONF_SUBTRACT]),
         CONF_OUTPUT: str(user_input[CONF_OUTPUT]),
     }
+    temperature = user_input.get(CONF_TEMPERATURE) or None
+    return data if temperature is None else {**data, CONF_TEMPERATURE: temperature}
 
 
 DEFAULT_UTILITY_OPTIONS: dict[str, Any] = {

@@ -1,7 +1,7 @@
 """One meter in the shell: its subentry's settings, the core meter, its price, and its snapshot.
 
-Physical meters wrap a `UtilityMeter`; virtual meters are recomputed from the hourly series of
-their parts. Everything a snapshot needs is computed here from the core's outputs, so the
+Physical meters wrap a `UtilityMeter` (virtual meters, recomputed from their parts, are in
+virtual.py). Everything a snapshot needs is computed here from the core's outputs, so the
 coordinator only orchestrates.
 """
 
@@ -19,20 +19,14 @@ from ..consumption import (
     Anomaly,
     AnomalyConfig,
     DaySeries,
-    HourlySeries,
     MeterConfig,
     MeterKind,
     Notice,
     ReadingResult,
     UtilityMeter,
-    daily,
-    detect,
-    subtract,
-    totals,
 )
 from ..units import (
     ENERGY,
-    VOLUME,
     canonical_unit,
     gas_kwh,
     price_per_cubic_meter,
@@ -40,15 +34,12 @@ from ..units import (
     to_canonical,
 )
 from .const import (
-    CONF_BASE,
     CONF_CALORIFIC,
     CONF_CORRECTION,
     CONF_METER_TYPE,
     CONF_NAME,
-    CONF_OUTPUT,
     CONF_PRICE,
     CONF_SOURCE,
-    CONF_SUBTRACT,
     CONF_TEMPERATURE,
     CONF_UNIT,
     DEFAULT_CALORIFIC,
@@ -64,7 +55,6 @@ from .const import (
     OPT_ROLLING_Z,
     OPT_ZSCORE,
     SWAP_TOLERANCE,
-    OutputKind,
 )
 from .data import MeterCost, MeterSnapshot
 from .flow_forms import HEATING_KINDS, meter_quantity
@@ -303,93 +293,4 @@ def build_meter(
         announced=set(stored.get("announced", ())) if stored else set(),
         learned=bool(stored.get("learned")) if stored else False,
         weather=weather,
-    )
-
-
-@dataclass(kw_only=True)
-class VirtualRuntime:
-    """A virtual meter: base minus the subtracted meters, hour by hour."""
-
-    subentry_id: str
-    name: str
-    base: str
-    subtract: list[str]
-    output: OutputKind
-    announced: set[str] = field(default_factory=set)
-    clamped_total: float = 0.0
-
-    @property
-    def kind(self) -> MeterKind:
-        """Energy results are shown as electricity (kWh), volumes as gas (m³)."""
-        return MeterKind.ELECTRICITY if self.output == OutputKind.ENERGY else MeterKind.GAS
-
-    @property
-    def unit(self) -> str:
-        """kWh or m³."""
-        return canonical_unit(ENERGY if self.output == OutputKind.ENERGY else VOLUME)
-
-    def factor(self, part: MeterRuntime) -> float | None:
-        """What one canonical unit of `part` counts in the output (None: cannot)."""
-        if self.output == OutputKind.ENERGY:
-            return part.kwh_factor()
-        return 1.0 if part.quantity == VOLUME else None
-
-    def series(self, meters: Mapping[str, MeterRuntime], now: float | None) -> HourlySeries | None:
-        """The hourly difference; None when a part is missing or cannot be converted."""
-        base = meters.get(self.base)
-        parts = [meters.get(sid) for sid in self.subtract]
-        if base is None or (base_factor := self.factor(base)) is None:
-            return None
-        pairs: list[tuple[HourlySeries, float]] = []
-        for part in parts:
-            if part is None or (factor := self.factor(part)) is None:
-                return None
-            pairs.append((part.meter.hourly(now=now), factor))
-        result = subtract(base.meter.hourly(now=now), pairs, base_factor)
-        self.clamped_total = result.clamped_total
-        return result.series
-
-    def snapshot(
-        self, series: HourlySeries | None, now: float, tz: tzinfo, config: AnomalyConfig
-    ) -> tuple[MeterSnapshot, list[Anomaly]]:
-        """Totals and anomaly of the difference."""
-        if series is None or len(series) == 0:
-            empty = MeterSnapshot(
-                subentry_id=self.subentry_id,
-                name=self.name,
-                kind=self.kind,
-                unit=self.unit,
-                virtual=True,
-                totals=totals(HourlySeries.empty(), now, tz),
-            )
-            return empty, []
-        days = daily(series, tz)
-        anomalies = detect(days, config)
-        verdict = judge(days, anomalies, config, datetime.fromtimestamp(now, tz).date())
-        snapshot = MeterSnapshot(
-            subentry_id=self.subentry_id,
-            name=self.name,
-            kind=self.kind,
-            unit=self.unit,
-            virtual=True,
-            totals=totals(series, now, tz),
-            anomaly_judged=verdict.judged,
-            anomaly=verdict.latest_day,
-            latest_anomaly=verdict.latest_any,
-            clamped_total=self.clamped_total,
-        )
-        return snapshot, anomalies
-
-
-def build_virtual(
-    subentry_id: str, data: Mapping[str, Any], announced: list[str]
-) -> VirtualRuntime:
-    """A virtual meter from its subentry data."""
-    return VirtualRuntime(
-        subentry_id=subentry_id,
-        name=str(data[CONF_NAME]),
-        base=data[CONF_BASE],
-        subtract=list(data[CONF_SUBTRACT]),
-        output=OutputKind(data[CONF_OUTPUT]),
-        announced=set(announced),
     )
