@@ -83,6 +83,7 @@ def meter_diagnostics(runtime: MeterRuntime, gap_days: float) -> dict[str, Any]:
             "fixed": runtime.price.fixed,
             "entity": runtime.price.entity_id,
             "available": runtime.price.available,
+            "problem": runtime.price.problem,
             "current": runtime.price.current,
         },
         "weather": weather_diagnostics(runtime),

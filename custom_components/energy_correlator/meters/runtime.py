@@ -35,8 +35,6 @@ from ..units import (
     VOLUME,
     canonical_unit,
     gas_kwh,
-    price_per_cubic_meter,
-    price_per_kwh,
     to_canonical,
 )
 from .const import (
@@ -68,7 +66,7 @@ from .const import (
 )
 from .data import MeterCost, MeterSnapshot
 from .flow_forms import HEATING_KINDS, meter_quantity
-from .price import PriceBook
+from .price import PriceBook, PriceProblem, read_price
 from .weather import DailyTemperatures
 
 # Anomaly events are fired for recent days only: a meter learned from years of history does
@@ -178,11 +176,9 @@ class MeterRuntime:
             return gas_kwh(1.0, self.calorific, self.correction)
         return None
 
-    def price_of(self, state: State | None) -> float | None:
-        """A price entity's state per kWh or m³ (its unit converted); None: no usable price."""
-        if self.quantity == ENERGY:
-            return price_per_kwh(state)
-        return price_per_cubic_meter(state, self.kwh_factor())
+    def price_of(self, state: State | None) -> tuple[float | None, PriceProblem | None]:
+        """A price entity's state per kWh or m³ (its unit converted), or None and why not."""
+        return read_price(state, self.kind, self.kwh_factor())
 
     def snapshot(
         self, now: float, tz: tzinfo, config: AnomalyConfig
@@ -220,7 +216,7 @@ class MeterRuntime:
         if book.current is None:
             return MeterCost(
                 price_entity=book.entity_id,
-                unavailable_reason=f"price sensor {book.entity_id} is unavailable",
+                unavailable_reason=str(book.problem or PriceProblem.UNAVAILABLE),
                 priced_since=book.since,
             )
         local = datetime.fromtimestamp(now, tz)
