@@ -40,9 +40,7 @@ def free_port() -> int:
 class Victoria:
     """One VictoriaMetrics process we own."""
 
-    def __init__(
-        self, data_dir: Path, port: int | None = None, args: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, args: tuple[str, ...] = ()) -> None:
         """Remember where it lives; `start` runs it with `args` added to its flags."""
         binary = shutil.which(BINARY)
         if binary is None:

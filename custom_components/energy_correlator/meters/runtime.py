@@ -61,6 +61,7 @@ from .const import (
     OPT_MIN_METHODS,
     OPT_ROLLING_Z,
     OPT_ZSCORE,
+    STATISTICS_VERSION,
     SWAP_TOLERANCE,
     OutputKind,
 )
@@ -137,6 +138,7 @@ class MeterRuntime:
     meter: UtilityMeter
     announced: set[str] = field(default_factory=set)
     learned: bool = False
+    statistics_version: int = STATISTICS_VERSION  # the computation its statistics were made by
     refused: Counter[str] = field(default_factory=Counter)  # why readings were not taken
     gaps: int = 0  # unknown/unavailable/non-numeric states seen (gaps, never zero)
     wrong_unit: str | None = None  # the last unit of the wrong kind the source reported
@@ -277,6 +279,12 @@ def build_meter(
         if stored and stored.get("meter")
         else UtilityMeter(subentry_id, config, tz)
     )
+    version = STATISTICS_VERSION
+    if stored and stored.get("meter"):
+        found = stored.get("statistics_version")
+        version = found if isinstance(found, int) else 1
+        if version < STATISTICS_VERSION:
+            meter.reimport_all()  # imported by an older computation: all hours again, once
     price = PriceBook(data.get(CONF_PRICE), data.get(OPT_PRICE_ENTITY))
     if stored and stored.get("prices"):
         price.load(stored["prices"])
@@ -298,6 +306,7 @@ def build_meter(
         meter=meter,
         announced=set(stored.get("announced", ())) if stored else set(),
         learned=bool(stored.get("learned")) if stored else False,
+        statistics_version=version,
         weather=weather,
     )
 
