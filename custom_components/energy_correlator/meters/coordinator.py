@@ -336,6 +336,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
                 prices=runtime.price.to_list(),
                 announced=sorted(runtime.announced),
                 learned=runtime.learned,
+                statistics_version=runtime.statistics_version,
                 **({} if runtime.weather is None else {"weather": runtime.weather.to_dict()}),
             )
             for subentry_id, runtime in self.meters.items()

@@ -23,7 +23,7 @@ class MeterCost:
     this_month: float | None = None
     price: float | None = None  # the current price per unit
     price_entity: str | None = None
-    unavailable_reason: str | None = None  # e.g. "price sensor sensor.x is unavailable"
+    unavailable_reason: str | None = None  # a price.PriceProblem: "unavailable", "wrong_unit"...
     priced_since: float | None = None  # a price entity's first known value (earlier hours unpriced)
 
 

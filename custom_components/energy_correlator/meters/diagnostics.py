@@ -62,6 +62,7 @@ def meter_diagnostics(runtime: MeterRuntime, gap_days: float) -> dict[str, Any]:
         "unit": runtime.unit,
         "manual_unit": runtime.manual_unit,
         "statistic_id": meter_statistic_id(runtime.subentry_id),
+        "statistics_version": runtime.statistics_version,
         "history_learned": runtime.learned,
         "readings_count": len(readings),
         "readings": [
@@ -83,6 +84,7 @@ def meter_diagnostics(runtime: MeterRuntime, gap_days: float) -> dict[str, Any]:
             "fixed": runtime.price.fixed,
             "entity": runtime.price.entity_id,
             "available": runtime.price.available,
+            "problem": runtime.price.problem,
             "current": runtime.price.current,
         },
         "weather": weather_diagnostics(runtime),

@@ -40,7 +40,6 @@ from ..units import (
     TEMPERATURE_UNITS,
     VOLUME,
     VOLUME_UNITS,
-    is_price_of,
     quantity_of,
     state_unit,
 )
@@ -71,6 +70,7 @@ from .const import (
     SUBENTRY_METER,
     OutputKind,
 )
+from .price import PriceProblem, read_price
 
 # The device classes a source sensor may have, per meter type.
 TYPE_DEVICE_CLASSES: dict[MeterKind, SensorDeviceClass] = {
@@ -198,15 +198,12 @@ def _temperature_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKin
 
 
 def _price_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
-    """Why an entity cannot price the meter, or None when it can: per kWh for electricity and
-    heat, per m³ (or per kWh, with the calorific value) for gas, per m³ for water."""
+    """Why an entity cannot price the meter, or None when it can (see price.PRICE_UNITS). An
+    unavailable or unknown price is accepted: its integration may still be starting."""
     if (state := hass.states.get(entity_id)) is None:
         return "price_not_found"
-    per_units = {
-        MeterKind.GAS: ENERGY_UNITS | VOLUME_UNITS,
-        MeterKind.WATER: VOLUME_UNITS,
-    }.get(meter_type, ENERGY_UNITS)
-    return None if is_price_of(state, per_units) else "price_not_a_price"
+    problem = read_price(state, meter_type, 1.0)[1]  # any calorific value: only the unit counts
+    return None if problem in (None, PriceProblem.UNAVAILABLE) else f"price_{problem}"
 
 
 def _source_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:

@@ -19,6 +19,7 @@ from ..const import LOGGER, OPT_PRICE_ENTITY
 from ..consumption import ReadingSource
 from ..units import state_number, state_unit
 from .const import CONF_SOURCE
+from .price import MISFITS, PRICE_PROBLEM_LOG
 from .repairs import async_source_removed_issue
 from .runtime import MeterRuntime
 from .tracking import SourceTracker
@@ -54,9 +55,7 @@ class MeterInputs:
                 partial(self._renamed, OPT_PRICE_ENTITY),
                 self._price_removed,
             )
-            runtime.price.record(
-                dt_util.utcnow().timestamp(), runtime.price_of(hass.states.get(entity_id))
-            )
+            self._take_price(hass.states.get(entity_id))
         self.temperature = (
             None
             if runtime.weather is None
@@ -127,16 +126,26 @@ class MeterInputs:
 
     @callback
     def _price_state(self, state: State | None, _when: datetime) -> None:
-        runtime = self.runtime
-        price = runtime.price_of(state)
-        if price is None and runtime.price.available:
-            LOGGER.warning(
-                "Price sensor %s of %s is unavailable: its cost is unknown until it is back",
-                runtime.price.entity_id,
-                runtime.name,
-            )
-        runtime.price.record(dt_util.utcnow().timestamp(), price)
+        self._take_price(state)
         self._changed()
+
+    def _take_price(self, state: State | None) -> None:
+        """The price (or why there is none) into the book; a problem is logged once."""
+        runtime = self.runtime
+        price, problem = runtime.price_of(state)
+        book = runtime.price
+        # Told when a price goes away, or its unit needs the user (not at every start-up,
+        # while the price's integration is still loading).
+        if problem is not None and (
+            book.available or (problem in MISFITS and problem != book.problem)
+        ):
+            LOGGER.warning(
+                "Price sensor %s of %s %s: its cost is unknown until it gives a price",
+                book.entity_id,
+                runtime.name,
+                PRICE_PROBLEM_LOG[problem],
+            )
+        book.record(dt_util.utcnow().timestamp(), price, problem)
 
     @callback
     def _price_removed(self, _entity_id: str) -> None:

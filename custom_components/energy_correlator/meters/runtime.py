@@ -29,8 +29,6 @@ from ..units import (
     ENERGY,
     canonical_unit,
     gas_kwh,
-    price_per_cubic_meter,
-    price_per_kwh,
     to_canonical,
 )
 from .const import (
@@ -54,11 +52,12 @@ from .const import (
     OPT_MIN_METHODS,
     OPT_ROLLING_Z,
     OPT_ZSCORE,
+    STATISTICS_VERSION,
     SWAP_TOLERANCE,
 )
 from .data import MeterCost, MeterSnapshot
 from .flow_forms import HEATING_KINDS, meter_quantity
-from .price import PriceBook
+from .price import PriceBook, PriceProblem, read_price
 from .weather import DailyTemperatures
 
 # Anomaly events are fired for recent days only: a meter learned from years of history does
@@ -129,6 +128,7 @@ class MeterRuntime:
     meter: UtilityMeter
     announced: set[str] = field(default_factory=set)
     learned: bool = False
+    statistics_version: int = STATISTICS_VERSION  # the computation its statistics were made by
     refused: Counter[str] = field(default_factory=Counter)  # why readings were not taken
     gaps: int = 0  # unknown/unavailable/non-numeric states seen (gaps, never zero)
     wrong_unit: str | None = None  # the last unit of the wrong kind the source reported
@@ -168,11 +168,9 @@ class MeterRuntime:
             return gas_kwh(1.0, self.calorific, self.correction)
         return None
 
-    def price_of(self, state: State | None) -> float | None:
-        """A price entity's state per kWh or m³ (its unit converted); None: no usable price."""
-        if self.quantity == ENERGY:
-            return price_per_kwh(state)
-        return price_per_cubic_meter(state, self.kwh_factor())
+    def price_of(self, state: State | None) -> tuple[float | None, PriceProblem | None]:
+        """A price entity's state per kWh or m³ (its unit converted), or None and why not."""
+        return read_price(state, self.kind, self.kwh_factor())
 
     def snapshot(
         self, now: float, tz: tzinfo, config: AnomalyConfig
@@ -210,7 +208,7 @@ class MeterRuntime:
         if book.current is None:
             return MeterCost(
                 price_entity=book.entity_id,
-                unavailable_reason=f"price sensor {book.entity_id} is unavailable",
+                unavailable_reason=str(book.problem or PriceProblem.UNAVAILABLE),
                 priced_since=book.since,
             )
         local = datetime.fromtimestamp(now, tz)
@@ -271,6 +269,12 @@ def build_meter(
         if stored and stored.get("meter")
         else UtilityMeter(subentry_id, config, tz)
     )
+    version = STATISTICS_VERSION
+    if stored and stored.get("meter"):
+        found = stored.get("statistics_version")
+        version = found if isinstance(found, int) else 1
+        if version < STATISTICS_VERSION:
+            meter.reimport_all()  # imported by an older computation: all hours again, once
     price = PriceBook(data.get(CONF_PRICE), data.get(OPT_PRICE_ENTITY))
     if stored and stored.get("prices"):
         price.load(stored["prices"])
@@ -292,5 +296,6 @@ def build_meter(
         meter=meter,
         announced=set(stored.get("announced", ())) if stored else set(),
         learned=bool(stored.get("learned")) if stored else False,
+        statistics_version=version,
         weather=weather,
     )
