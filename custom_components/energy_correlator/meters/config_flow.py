@@ -19,7 +19,9 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
     SubentryFlowResult,
 )
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler, FlowResult
+from homeassistant.helpers import entity_registry as er
 
 from ..const import CONF_INFLUX_ENABLED, CONF_INFLUX_TOKEN
 from ..consumption import MeterKind
@@ -68,6 +70,20 @@ def _source_in_use(
     return {}
 
 
+def _source_is_ours(
+    hass: HomeAssistant, entry: ConfigEntry | None, data: Mapping[str, Any]
+) -> dict[str, str]:
+    """A meter never reads the utility meters' own sensors (its own consumption would feed
+    itself; another meter's would be interpolated twice)."""
+    source = data.get(CONF_SOURCE)
+    if entry is None or not source:
+        return {}
+    registered = er.async_get(hass).async_get(source)
+    if registered is not None and registered.config_entry_id == entry.entry_id:
+        return {CONF_SOURCE: "source_is_ours"}
+    return {}
+
+
 class _MeterSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
     """The meter form, then the gas form for gas meters; shared by the first flow and the
     meter subentry flow (add and reconfigure)."""
@@ -95,8 +111,10 @@ class _MeterSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any])
     ) -> ResultT:
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = validate_meter(self.hass, user_input) or _source_in_use(
-                self._meter_entry(), user_input, self._meter_keep()
+            errors = (
+                validate_meter(self.hass, user_input)
+                or _source_in_use(self._meter_entry(), user_input, self._meter_keep())
+                or _source_is_ours(self.hass, self._meter_entry(), user_input)
             )
             if not errors:
                 self._meter = meter_data(user_input)
