@@ -46,6 +46,19 @@ def test_step_reported_early_and_off() -> None:
     assert correlation.power_delta_w == pytest.approx(-150.0)
 
 
+def test_no_percentage_of_an_export() -> None:
+    """On a net meter exporting 1.5 kW a heater's step is learned, but a percentage of a
+    negative "before" means nothing: power_delta_pct is None."""
+    engine = make_engine()
+    home = Home(base_w=-1500.0)
+    home.switch(T0 + 100.0, 2000.0)
+    events = [event("switch.a", T0 + 100.0, 0.0, 1.0)]
+    (correlation,) = run(engine, home.power, events, T0, T0 + 300.0)
+    assert correlation.status is Status.OK
+    assert correlation.power_delta_w == pytest.approx(2000.0)
+    assert correlation.power_delta_pct is None
+
+
 def test_no_change_is_low_confidence() -> None:
     """An event with no power change cannot teach."""
     (correlation,) = _single(0.0, 100.0, 100.0, noise_pct=1.0)

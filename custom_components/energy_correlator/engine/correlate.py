@@ -302,7 +302,7 @@ class Correlator:
         sigma: float | None = None
         if before_w is not None and after_w is not None:
             delta = after_w - before_w - compensated
-            pct = 100.0 * delta / before_w if abs(before_w) >= 1.0 else None
+            pct = 100.0 * delta / before_w if before_w >= 1.0 else None  # not of an export
             confidence, sigma = step_confidence(
                 s.min_delta_w, event, delta, before, after, compensated, 2.0 * needed
             )
