@@ -24,6 +24,7 @@ from .models import Correlation, DeviceEvent, Status
 from .noisy import NOISE_REFRESH_S, NOISY_WINDOW_S, meter_noisy, widen_windows
 from .pulse import correlate_pulse
 from .series import PowerSeries
+from .trend import ramp_correction
 
 MAX_CLUSTER_S = 60.0
 TOO_SLOW_CONFIDENCE = 0.1
@@ -302,6 +303,9 @@ class Correlator:
         sigma: float | None = None
         if before_w is not None and after_w is not None:
             delta = after_w - before_w - compensated
+            delta -= ramp_correction(
+                before, after, (before_start, before_end, after_start, after_end)
+            )
             pct = 100.0 * delta / before_w if before_w >= 1.0 else None  # not of an export
             confidence, sigma = step_confidence(
                 s.min_delta_w, event, delta, before, after, compensated, 2.0 * needed
