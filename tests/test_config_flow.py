@@ -592,6 +592,37 @@ async def test_reconfigure_same_meter(hass: HomeAssistant) -> None:
     assert entry.data[CONF_ENERGY_SENSOR] == "sensor.house_energy"
 
 
+async def test_reconfigure_keeps_the_current_meter_while_it_is_away(hass: HomeAssistant) -> None:
+    """The meter is offline (unavailable, or gone from the states): the energy sensor can still
+    be changed with the meter kept, and the entry keeps its title.
+
+    Found on a real Home Assistant: with the garage meter away, its pre-filled reconfigure form
+    refused its own meter (meter_not_found), so nothing on the form could be changed.
+    """
+    entry = _entry(hass)
+    for away in ("unavailable", None):
+        if away is None:
+            hass.states.async_remove("sensor.house_power")
+        else:
+            hass.states.async_set(
+                "sensor.house_power", away, {**POWER_W, "friendly_name": "House power"}
+            )
+        result = await _reconfigure(hass, entry, "reconfigure_meter")
+        result = await _configure(
+            hass,
+            result,
+            {CONF_METER: "sensor.house_power", CONF_ENERGY_SENSOR: "sensor.house_energy"},
+        )
+        assert result["reason"] == "reconfigure_successful"
+        assert entry.title == "House power"
+        assert entry.data[CONF_ENERGY_SENSOR] == "sensor.house_energy"
+    # another meter that is away is still refused
+    result = await _reconfigure(hass, entry, "reconfigure_meter")
+    hass.states.async_set("sensor.tv_power", "unavailable", POWER_W)
+    result = await _configure(hass, result, {CONF_METER: "sensor.tv_power"})
+    assert result["errors"] == {CONF_METER: "meter_unavailable"}
+
+
 async def test_reconfigure_new_meter_keeps_entity_ids(hass: HomeAssistant) -> None:
     """A new meter becomes the unique id and title and leaves the circuits; our entities'
     unique ids are keyed by the entry id, so they need no change."""

@@ -212,6 +212,8 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = validate_meter_input(self.hass, user_input)
+            if user_input[CONF_METER] == entry.data[CONF_METER]:
+                errors.pop(CONF_METER, None)  # the current meter stays, even while it is away
             if not errors:
                 return await self._async_change_meter(entry, _meter_data(user_input))
         return self.async_show_form(
@@ -233,7 +235,9 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
         return self.async_update_reload_and_abort(
             entry,
             unique_id=new_meter,
-            title=meter_title(self.hass, new_meter),
+            title=meter_title(self.hass, new_meter)
+            if self.hass.states.get(new_meter) is not None
+            else entry.title,
             data_updates={**meter_data, CONF_CIRCUITS: circuits},
         )
 
