@@ -23,7 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler, FlowResult
 from homeassistant.helpers import entity_registry as er
 
-from ..const import CONF_INFLUX_ENABLED, CONF_INFLUX_TOKEN
+from ..const import CONF_INFLUX_ENABLED, CONF_INFLUX_TOKEN, OPT_PRICE_ENTITY
 from ..consumption import MeterKind
 from ..flow_schemas import INFLUX_FIELDS
 from .const import (
@@ -31,6 +31,7 @@ from .const import (
     CONF_METER_TYPE,
     CONF_NAME,
     CONF_SOURCE,
+    CONF_TEMPERATURE,
     ENTRY_KIND_UTILITY,
     SUBENTRY_METER,
     SUBENTRY_VIRTUAL,
@@ -84,6 +85,18 @@ def _source_is_ours(
     return {}
 
 
+def _keep_away(
+    errors: dict[str, str], user_input: Mapping[str, Any], current: Mapping[str, Any]
+) -> dict[str, str]:
+    """A reconfigure keeps the meter's own sensors while they are away (not there yet after a
+    restart, their integration down): only a newly chosen sensor must exist."""
+    for field in (CONF_SOURCE, OPT_PRICE_ENTITY, CONF_TEMPERATURE):
+        chosen = user_input.get(field)
+        if chosen and chosen == current.get(field) and errors.get(field, "").endswith("_not_found"):
+            del errors[field]
+    return errors
+
+
 class _MeterSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any]):
     """The meter form, then the gas form for gas meters; shared by the first flow and the
     meter subentry flow (add and reconfigure)."""
@@ -112,7 +125,9 @@ class _MeterSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any])
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = (
-                validate_meter(self.hass, user_input)
+                _keep_away(
+                    validate_meter(self.hass, user_input), user_input, self._meter_suggested()
+                )
                 or _source_in_use(self._meter_entry(), user_input, self._meter_keep())
                 or _source_is_ours(self.hass, self._meter_entry(), user_input)
             )
