@@ -10,7 +10,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from homeassistant.components.sensor import ATTR_STATE_CLASS
+from homeassistant.components.sensor import ATTR_LAST_RESET, ATTR_STATE_CLASS
 from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntry, ConfigEntryChange
 from homeassistant.core import (
     CALLBACK_TYPE,
@@ -75,8 +75,11 @@ UNLOAD_IMPORT_WAIT_S = 30.0
 
 
 def _sensor_resets(state: State | None) -> bool:
-    """A total_increasing sensor's drop is a reset; a `total` one's is a suspected swap."""
-    return state is None or state.attributes.get(ATTR_STATE_CLASS) != "total"
+    """A total_increasing sensor's drop is a reset; a `total` one's is a suspected swap, unless
+    it has a `last_reset`: a cycle that starts over (HA's utility_meter helper, daily/monthly)."""
+    if state is None or state.attributes.get(ATTR_STATE_CLASS) != "total":
+        return True
+    return state.attributes.get(ATTR_LAST_RESET) is not None
 
 
 class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
