@@ -76,7 +76,7 @@ UNLOAD_IMPORT_WAIT_S = 30.0
 
 def _sensor_resets(state: State | None) -> bool:
     """A total_increasing sensor's drop is a reset; a `total` one's is a suspected swap, unless
-    it has a `last_reset`: a cycle that starts over (HA's utility_meter helper, daily/monthly)."""
+    it has a `last_reset`: a cycle that starts over (a daily total, a net utility_meter)."""
     if state is None or state.attributes.get(ATTR_STATE_CLASS) != "total":
         return True
     return state.attributes.get(ATTR_LAST_RESET) is not None
