@@ -44,7 +44,7 @@ def _first_meter_from_the_menu(browser: Browser) -> None:
     browser.pick("Select an entity", "Gas meter")
     browser.button("Submit").click()
     browser.text(ERRORS["source_wrong_type"])
-    browser.shot("utility-1-wrong-type", readme=False)
+    browser.shot("utility-wrong-type", readme=False)
 
     page.get_by_role("radio", name="Gas").check()
     browser.button("Submit").click()
