@@ -614,6 +614,49 @@ async def test_reconfigure_new_meter_keeps_entity_ids(hass: HomeAssistant) -> No
     assert kept.unique_id == f"{entry.entry_id}_untracked_power"
 
 
+async def test_reconfigure_refuses_our_own_sensors_as_energy_and_circuit(
+    hass: HomeAssistant,
+) -> None:
+    """Our Energy today as the energy sensor, our Untracked power as a circuit: refused.
+
+    Found on a real Home Assistant: Energy today then read its own value and stayed frozen
+    for ever (and untracked power would subtract itself).
+    """
+    entry = _entry(hass)
+    ent_reg = er.async_get(hass)
+    today = ent_reg.async_get_or_create(
+        "sensor", DOMAIN, f"{entry.entry_id}_energy_today", config_entry=entry
+    )
+    untracked = ent_reg.async_get_or_create(
+        "sensor", DOMAIN, f"{entry.entry_id}_untracked_power", config_entry=entry
+    )
+    energy = {"device_class": "energy", "unit_of_measurement": "kWh", "state_class": "total"}
+    hass.states.async_set(today.entity_id, "3.2", energy)
+    hass.states.async_set(untracked.entity_id, "150", POWER_W)
+
+    result = await _reconfigure(hass, entry, "reconfigure_meter")
+    result = await _configure(
+        hass, result, {CONF_METER: "sensor.house_power", CONF_ENERGY_SENSOR: today.entity_id}
+    )
+    assert result["errors"] == {CONF_ENERGY_SENSOR: "energy_is_ours"}
+    result = await _configure(
+        hass, result, {CONF_METER: "sensor.house_power", CONF_ENERGY_SENSOR: "sensor.house_energy"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+
+    result = await _reconfigure(hass, entry, "reconfigure_devices")
+    result = await _configure(
+        hass, result, {CONF_DOMAINS: ["switch"], CONF_CIRCUITS: [untracked.entity_id]}
+    )
+    assert result["errors"] == {CONF_CIRCUITS: "circuit_is_ours"}
+    result = await _configure(
+        hass, result, {CONF_DOMAINS: ["switch"], CONF_CIRCUITS: ["sensor.kitchen_power"]}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_ENERGY_SENSOR] == "sensor.house_energy"
+    assert entry.data[CONF_CIRCUITS] == ["sensor.kitchen_power"]
+
+
 async def test_reconfigure_meter_of_other_entry(hass: HomeAssistant) -> None:
     """A meter another entry already uses is refused."""
     entry = _entry(hass)

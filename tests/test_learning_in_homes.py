@@ -59,7 +59,8 @@ async def test_a_60_w_lamp_gets_its_sensors_after_three_cycles(
         hass.states.async_set(LAMP, "on", {"supported_color_modes": ["onoff"]})
         await noisy_meter(hass, freezer, 120, 360.0, rng)
         hass.states.async_set(LAMP, "off", {"supported_color_modes": ["onoff"]})
-    await noisy_meter(hass, freezer, 45, 300.0, rng)
+    # a young device's steps on a noisy meter are measured over windows of up to 2 minutes
+    await noisy_meter(hass, freezer, 135, 300.0, rng)
     sensor = learned_sensor(hass, LAMP)
     assert sensor is not None
     state = hass.states.get(sensor)

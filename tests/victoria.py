@@ -40,8 +40,8 @@ def free_port() -> int:
 class Victoria:
     """One VictoriaMetrics process we own."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
-        """Remember where it lives; `start` runs it."""
+    def __init__(self, data_dir: Path, port: int | None = None, args: tuple[str, ...] = ()) -> None:
+        """Remember where it lives; `start` runs it with `args` added to its flags."""
         binary = shutil.which(BINARY)
         if binary is None:
             pytest.skip("victoria-metrics is not installed (scripts/setup installs it)")
@@ -49,6 +49,7 @@ class Victoria:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.args = args
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> None:
@@ -60,6 +61,7 @@ class Victoria:
                 f"-storageDataPath={self.data_dir}",
                 "-retentionPeriod=100y",
                 "-loggerLevel=ERROR",
+                *self.args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -52,6 +52,7 @@ from .meter_discovery import (
     async_discover_circuits,
     async_discover_meters,
     meter_title,
+    validate_circuits,
     validate_meter_input,
     validate_price_entity,
 )
@@ -141,7 +142,7 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
         meter = self._data[CONF_METER]
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _validate_devices(meter, user_input)
+            errors = _validate_devices(self.hass, meter, user_input)
             if not errors:
                 self._data.update(device_lists(user_input))
                 return await self.async_step_influxdb_menu()
@@ -243,7 +244,7 @@ class EnergyCorrelatorConfigFlow(UtilityFlowMixin, ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _validate_devices(entry.data[CONF_METER], user_input)
+            errors = _validate_devices(self.hass, entry.data[CONF_METER], user_input)
             if not errors:
                 return self.async_update_reload_and_abort(
                     entry, data_updates=device_lists(user_input)
@@ -351,11 +352,16 @@ def _meter_data(user_input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _validate_devices(meter: str, user_input: dict[str, Any]) -> dict[str, str]:
-    """Errors of the devices form: the meter is no circuit, and something must be watched."""
+def _validate_devices(
+    hass: HomeAssistant, meter: str, user_input: dict[str, Any]
+) -> dict[str, str]:
+    """Errors of the devices form: the meter and our own sensors are no circuits, and
+    something must be watched."""
     lists = device_lists(user_input)
     if meter in lists[CONF_CIRCUITS]:
         return {CONF_CIRCUITS: "circuit_is_meter"}
+    if error := validate_circuits(hass, lists[CONF_CIRCUITS]):
+        return {CONF_CIRCUITS: error}
     if not lists[CONF_DOMAINS] and not lists[CONF_INCLUDE]:
         return {"base": "no_devices"}
     return {}

@@ -72,9 +72,16 @@ def validate_meter_input(hass: HomeAssistant, user_input: dict[str, str]) -> dic
     energy = user_input.get(CONF_ENERGY_SENSOR)
     if energy and (state := hass.states.get(energy)) is None:
         errors[CONF_ENERGY_SENSOR] = "energy_not_found"
+    elif energy and energy in _our_entities(hass):
+        errors[CONF_ENERGY_SENSOR] = "energy_is_ours"  # Energy today would count itself
     elif energy and state is not None and state_unit(state) not in ENERGY_UNITS:
         errors[CONF_ENERGY_SENSOR] = "energy_not_energy"
     return errors
+
+
+def validate_circuits(hass: HomeAssistant, circuits: list[str]) -> str | None:
+    """The form error for circuits that include one of our own (derived) sensors."""
+    return "circuit_is_ours" if set(circuits) & _our_entities(hass) else None
 
 
 def validate_price_entity(hass: HomeAssistant, entity_id: str | None) -> str | None:

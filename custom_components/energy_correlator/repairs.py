@@ -15,6 +15,7 @@ from .energy_dashboard import (
     async_devices_to_offer,
 )
 from .meters.repairs import ReplaceMeterRepairFlow, is_meter_issue
+from .meters.virtual_repairs import VirtualPartsRepairFlow, is_virtual_issue
 
 
 class EnergyDashboardFlow(RepairsFlow):
@@ -62,4 +63,6 @@ async def async_create_fix_flow(
         return EnergyDashboardFlow(str(data["entry_id"]))
     if is_meter_issue(issue_id) and data is not None:
         return ReplaceMeterRepairFlow(dict(data))
+    if is_virtual_issue(issue_id) and data is not None:
+        return VirtualPartsRepairFlow(dict(data))
     return ConfirmRepairFlow()

@@ -126,20 +126,26 @@ def price_per_kwh(state: State | None) -> float | None:
 
 def is_price_of(state: State, per_units: frozenset[str | None]) -> bool:
     """Whether an entity can be the price of what `per_units` measure (ENERGY_UNITS for a kWh;
-    VOLUME_UNITS for water; both for gas), for the config flows.
+    VOLUME_UNITS for water; both for gas), for the config flows (see `price_misfit`)."""
+    return price_misfit(state, per_units) is None
 
-    Its unit is "<currency>/<one of per_units>", a bare currency (EUR, no "/"), none, or a "/"
-    unit Home Assistant does not know (EUR/kwh): not W, kWh or °C, not EUR/m³ for a kWh; and its
-    device class, if any, is monetary.
+
+def price_misfit(state: State, per_units: frozenset[str | None]) -> str | None:
+    """Why an entity cannot be the price of what `per_units` measure, None when it can.
+
+    "not_a_price": its device class is not monetary, or its unit is one of a measurement (W,
+    kWh, °C). "wrong_unit": a price per something else ("<currency>/m³" for a kWh). Accepted:
+    "<currency>/<one of per_units>", a bare currency (EUR, no "/"), no unit, or a "/" unit
+    Home Assistant does not know (EUR/kwh).
     """
     if state.attributes.get(ATTR_DEVICE_CLASS) not in (None, "monetary"):
-        return False
+        return "not_a_price"
     if (unit := state_unit(state)) is None:
-        return True
+        return None
     _currency, slash, per = unit.partition("/")
     if not slash:
-        return unit not in _PHYSICAL_UNITS
-    return per in per_units or per not in _PHYSICAL_UNITS
+        return "not_a_price" if unit in _PHYSICAL_UNITS else None
+    return None if per in per_units or per not in _PHYSICAL_UNITS else "wrong_unit"
 
 
 def price_per_cubic_meter(state: State | None, kwh_per_m3: float | None) -> float | None:

@@ -104,6 +104,24 @@ def test_changed_hours_start_where_a_late_reading_lands() -> None:
     assert meter.pending_import() is None
 
 
+def test_reimport_all_marks_every_hour_once() -> None:
+    """Every hour from the first reading is pending again (a meter without readings has none);
+    one import clears it, and the series is the same as before."""
+    empty = UtilityMeter("m", MeterConfig(kind=MeterKind.WATER), TZ)
+    empty.reimport_all()
+    assert empty.pending_import() is None
+    meter = daily_meter(20)
+    before = meter.hourly().values.copy()
+    meter.mark_imported(meter.pending_import().version)  # type: ignore[union-attr]
+    meter.reimport_all()
+    pending = meter.pending_import()
+    assert pending is not None
+    assert pending.start == T0
+    assert np.array_equal(meter.hourly().values, before)
+    meter.mark_imported(pending.version)
+    assert meter.pending_import() is None
+
+
 def test_days_and_months_are_local() -> None:
     """Local days (Amsterdam, across the DST change) and months; partial days not complete."""
     meter = UtilityMeter("m", MeterConfig(), TZ)

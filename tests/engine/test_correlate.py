@@ -46,6 +46,19 @@ def test_step_reported_early_and_off() -> None:
     assert correlation.power_delta_w == pytest.approx(-150.0)
 
 
+def test_no_percentage_of_an_export() -> None:
+    """On a net meter exporting 1.5 kW a heater's step is learned, but a percentage of a
+    negative "before" means nothing: power_delta_pct is None."""
+    engine = make_engine()
+    home = Home(base_w=-1500.0)
+    home.switch(T0 + 100.0, 2000.0)
+    events = [event("switch.a", T0 + 100.0, 0.0, 1.0)]
+    (correlation,) = run(engine, home.power, events, T0, T0 + 300.0)
+    assert correlation.status is Status.OK
+    assert correlation.power_delta_w == pytest.approx(2000.0)
+    assert correlation.power_delta_pct is None
+
+
 def test_no_change_is_low_confidence() -> None:
     """An event with no power change cannot teach."""
     (correlation,) = _single(0.0, 100.0, 100.0, noise_pct=1.0)
@@ -227,12 +240,13 @@ def test_bad_settings(overrides: dict, message: str) -> None:
 def test_window_length_follows_cadence() -> None:
     """Nominal length for fast meters, stretched for slower ones, capped."""
     correlator = Correlator(CorrelatorSettings.from_config(EngineConfig(main_meter=METER)))
-    assert correlator.window_length(None, 30.0) == 20.0
-    assert correlator.window_length(1.0, 30.0) == 20.0
-    assert correlator.window_length(7.0, 30.0) == 24.5
-    assert correlator.window_length(10.0, 30.0) == 35.0  # 3 readings need more than the cap
-    assert correlator.window_length(20.0, 30.0) == 50.0  # a slow meter: 2 readings
-    assert correlator.window_length(60.0, 30.0) == 60.0  # the ceiling (and too slow anyway)
+    length = correlator.settings.window_length
+    assert length(None, 30.0) == 20.0
+    assert length(1.0, 30.0) == 20.0
+    assert length(7.0, 30.0) == 24.5
+    assert length(10.0, 30.0) == 35.0  # 3 readings need more than the cap
+    assert length(20.0, 30.0) == 50.0  # a slow meter: 2 readings
+    assert length(60.0, 30.0) == 60.0  # the ceiling (and too slow anyway)
     assert len(correlator) == 0
     correlator.add(event("switch.a", 10.0, 0, 1), 1.0)
     assert len(correlator) == 1

@@ -107,6 +107,8 @@ def meters(hass: HomeAssistant) -> None:
     hass.states.async_set("sensor.temperature", "21", {"unit_of_measurement": "°C"})
     hass.states.async_set("sensor.price", "0.31", {"unit_of_measurement": "EUR/kWh"})
     hass.states.async_set("sensor.gas_price", "1.4", {"unit_of_measurement": "EUR/m³"})
+    hass.states.async_set("sensor.tariff", "peak", {"unit_of_measurement": "EUR/kWh"})
+    hass.states.async_set("sensor.price_loading", "unavailable", {"unit_of_measurement": "EUR/kWh"})
     hass.states.async_set("sensor.odd_gas", "5", {**GAS_SENSOR, "unit_of_measurement": "barrels"})
 
 
@@ -261,7 +263,7 @@ async def test_first_flow_manual_gas_asks_calorific_value(hass: HomeAssistant) -
                 CONF_SOURCE: "sensor.grid_energy",
                 OPT_PRICE_ENTITY: "sensor.gas_price",
             },
-            {OPT_PRICE_ENTITY: "price_not_a_price"},
+            {OPT_PRICE_ENTITY: "price_wrong_unit"},
         ),
         (  # water priced per kWh
             {
@@ -270,7 +272,11 @@ async def test_first_flow_manual_gas_asks_calorific_value(hass: HomeAssistant) -
                 CONF_UNIT: "m³",
                 OPT_PRICE_ENTITY: "sensor.price",
             },
-            {OPT_PRICE_ENTITY: "price_not_a_price"},
+            {OPT_PRICE_ENTITY: "price_wrong_unit"},
+        ),
+        (  # a text, not a number
+            {**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.tariff"},
+            {OPT_PRICE_ENTITY: "price_not_a_number"},
         ),
         (  # an energy counter is no price
             {**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.grid_energy"},
@@ -288,6 +294,13 @@ async def test_first_meter_errors_then_success(
     assert result["errors"] == errors
     assert _suggested(result, CONF_NAME) == user_input[CONF_NAME]
     result = await _flow(hass, result, {**MANUAL_GAS, CONF_SOURCE: "sensor.gas"})
+    assert result["step_id"] == "utility_gas"
+
+
+async def test_first_meter_with_a_price_still_loading(hass: HomeAssistant) -> None:
+    """An unavailable price sensor is accepted: its integration may still be starting."""
+    result = await _start_utility(hass)
+    result = await _flow(hass, result, {**MANUAL_GAS, OPT_PRICE_ENTITY: "sensor.price_loading"})
     assert result["step_id"] == "utility_gas"
 
 
@@ -340,16 +353,17 @@ async def test_add_meter_subentry(hass: HomeAssistant) -> None:
     water = {CONF_NAME: "Water", CONF_METER_TYPE: "gas", CONF_SOURCE: "sensor.gas"}
     result = await _sub(hass, SUBENTRY_METER, result, water)
     assert result["errors"] == {CONF_SOURCE: "source_in_use"}
+    heat_pump = {
+        CONF_NAME: "Heat pump",
+        CONF_METER_TYPE: "electricity",
+        CONF_SOURCE: "sensor.heat_pump_energy",
+    }
     result = await _sub(
-        hass,
-        SUBENTRY_METER,
-        result,
-        {
-            CONF_NAME: "Heat pump",
-            CONF_METER_TYPE: "electricity",
-            CONF_SOURCE: "sensor.heat_pump_energy",
-            OPT_PRICE_ENTITY: "sensor.price",
-        },
+        hass, SUBENTRY_METER, result, {**heat_pump, OPT_PRICE_ENTITY: "sensor.gas_price"}
+    )
+    assert result["errors"] == {OPT_PRICE_ENTITY: "price_wrong_unit"}
+    result = await _sub(
+        hass, SUBENTRY_METER, result, {**heat_pump, OPT_PRICE_ENTITY: "sensor.price"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     subentry = entry.subentries[_subentry_id(entry, "Heat pump")]

@@ -248,7 +248,7 @@ async def test_price_entity_unavailable_makes_cost_unknown(
     cost = hass.states.get("sensor.gas_cost_this_month")
     assert cost is not None
     assert cost.state == "unknown"
-    assert cost.attributes["price_unavailable"] == "price sensor sensor.price is unavailable"
+    assert cost.attributes["price_unavailable"] == "unavailable"
     assert "Price sensor sensor.price of Gas is unavailable" in caplog.text
 
     hass.states.async_set("sensor.price", "3.0")
@@ -431,7 +431,7 @@ async def test_price_entity_renamed_and_deleted(
     cost = hass.states.get("sensor.gas_cost_today")
     assert cost is not None
     assert cost.state == "unknown"
-    assert cost.attributes["price_unavailable"] == "price sensor sensor.gas_price is unavailable"
+    assert cost.attributes["price_unavailable"] == "missing"
 
 
 async def test_source_missing_after_start_raises_the_issue(

@@ -281,6 +281,14 @@ class UtilityMeter:
             return None
         return PendingImport(math.floor(self._dirty_from / HOUR) * HOUR, self._version)
 
+    def reimport_all(self) -> None:
+        """Every hour is due for import again (the shell's computation changed since they were
+        imported); the cached series is spread anew."""
+        t, _ = self._ledger.cumulative()
+        if len(t):
+            self._series = None
+            self._touch(float(t[0]))
+
     def mark_imported(self, version: int) -> None:
         """The import of `pending_import()` with this version is done (a later change keeps
         its hours pending)."""

@@ -174,6 +174,7 @@ class Ledger:
                 removed = prev  # the one before agrees with this one: the previous was a typo
                 self._remove(i - 1)
                 i -= 1
+                prev = self.reading(i - 1)  # the stored neighbour now, not the removed typo
                 notice = Notice.TYPO_REMOVED
             elif not self._is_drop(prev.value, value) or manual:
                 return refuse(Refusal.DECREASE)

@@ -12,6 +12,8 @@ from typing import Any
 from .models import DeviceEvent, PowerMode, ProfileSummary, TransitionKind
 from .profiles import KindProfile, Shape, shape_delta
 
+YOUNG_LESSONS = 10  # a profile's first lessons: wider windows on a noisy meter (correlate.py)
+
 
 class ProfileBook:
     """entity_id -> transition kind -> KindProfile, with per-device summaries."""
@@ -27,6 +29,7 @@ class ProfileBook:
         # entity_id -> measured power of its running on-period (a device with modes), until
         # its next event: what power_at says while it is on
         self.running: dict[str, float] = {}
+        self._grown: set[str] = set()  # devices past their first YOUNG_LESSONS lessons
 
     def __len__(self) -> int:
         """Devices with at least one profile."""
@@ -39,6 +42,10 @@ class ProfileBook:
     def kind_profile(self, entity_id: str, kind: TransitionKind) -> KindProfile | None:
         """One kind's profile of a device."""
         return self._profiles.get(entity_id, {}).get(kind)
+
+    def young(self, event: DeviceEvent) -> bool:
+        """Whether the device is still in its first YOUNG_LESSONS lessons (any kind)."""
+        return event.entity_id not in self._grown
 
     def teach(
         self,
@@ -60,6 +67,8 @@ class ProfileBook:
         if profile is None:
             profile = kinds[event.kind] = KindProfile(event.kind)
         accepted = profile.add(event.previous_level, event.level, delta_w, event.ts, sigma_w)
+        if profile.events >= YOUNG_LESSONS:
+            self._grown.add(entity_id)
         if ref_before is not None and ref_after is not None:
             profile.add_reference(event.previous_level, event.level, ref_after - ref_before)
             if event.previous_level <= 0.0:
@@ -126,6 +135,9 @@ class ProfileBook:
         """Move a device's profiles to its new entity id."""
         if old in self._profiles:
             self._profiles[new] = self._profiles.pop(old)
+        if old in self._grown:
+            self._grown.discard(old)
+            self._grown.add(new)
         for cache in (self._summaries, self._power):
             cache.pop(old, None)
             cache.pop(new, None)
@@ -136,8 +148,10 @@ class ProfileBook:
             self._profiles.clear()
             self._summaries.clear()
             self._power.clear()
+            self._grown.clear()
             return
         for entity_id in entity_ids:
+            self._grown.discard(entity_id)
             self._profiles.pop(entity_id, None)
             self._summaries.pop(entity_id, None)
             self._power.pop(entity_id, None)
@@ -166,6 +180,11 @@ class ProfileBook:
         self._profiles = profiles
         self._summaries.clear()
         self._power.clear()
+        self._grown = {
+            entity_id
+            for entity_id, kinds in profiles.items()
+            if any(p.events >= YOUNG_LESSONS for p in kinds.values())
+        }
 
 
 def _primary(kinds: dict[TransitionKind, KindProfile]) -> KindProfile:

@@ -16,19 +16,19 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 import heapq
+import math
 
 from .confidence import step_confidence
 from .correlator_settings import CorrelatorSettings, Timing
 from .models import Correlation, DeviceEvent, Status
+from .noisy import NOISE_REFRESH_S, NOISY_WINDOW_S, meter_noisy, widen_windows
 from .pulse import correlate_pulse
 from .series import PowerSeries
+from .trend import ramp_correction
 
 MAX_CLUSTER_S = 60.0
 TOO_SLOW_CONFIDENCE = 0.1
 _FORGET_BATCH = 64
-SLOW_TOLERANCE = 1.1  # a meter whose windows would just exceed the ceiling still counts
-MAX_WINDOW_S = 60.0  # a quiet or slow meter's window may grow to this (from the configured cap)
-SLOW_MIN_UPDATES = 2  # readings per window at meters too slow for min_updates in MAX_WINDOW_S
 CADENCE_SLACK = 0.05  # window timing is kept while the cadence stays within this share
 
 # (event, delta_w, reference before, reference after, standard error W) -> taught?
@@ -55,13 +55,23 @@ class Correlator:
         self._seq = 0
         self._forget_at = _FORGET_BATCH  # remembered events that trigger the next clean-up
         self._timings: tuple[float | None, Timing] | None = None
+        # whether a device's profile is still young (its first lessons): wider noisy windows
+        self.young: Callable[[DeviceEvent], bool] | None = None
+        self._noisy_meter = (-math.inf, False)  # (valid until, whether the meter is noisy)
+        self._wide: set[int] = set()  # pending correlations scheduled for wider windows
 
     def __len__(self) -> int:
         """Events still waiting for their windows."""
         return len(self._pending)
 
-    def add(self, event: DeviceEvent, cadence: float | None) -> None:
-        """Remember an event for overlaps and schedule its correlation."""
+    def add(
+        self, event: DeviceEvent, cadence: float | None, series: PowerSeries | None = None
+    ) -> None:
+        """Remember an event for overlaps and schedule its correlation.
+
+        A young device's event on a noisy meter (see noisy.py) is scheduled for its wider
+        windows at once, so that it is correlated once, not twice.
+        """
         ts = event.ts
         times = self._times
         if not times or ts >= times[-1]:
@@ -72,25 +82,34 @@ class Correlator:
             times.insert(index, ts)
             self._events.insert(index, event)
         s = self.settings
-        due = ts + s.settle_s + self._timing(cadence)[1] + s.guard_s
+        timing = self._timing(cadence)
+        after = timing[1]
+        if (
+            series is not None
+            and not timing[2]
+            and self._meter_noisy(series, ts, timing[0])
+            and self.young is not None
+            and self.young(event)
+        ):
+            after = NOISY_WINDOW_S
+            self._wide.add(self._seq + 1)
+        due = ts + s.settle_s + after + s.guard_s
         self._seq += 1
         heapq.heappush(self._pending, (due, self._seq, event))
+
+    def _meter_noisy(self, series: PowerSeries, ts: float, before_length: float) -> bool:
+        """Whether the meter is noisy (noisy.meter_noisy), refreshed every NOISE_REFRESH_S:
+        its noise changes slowly, and this runs on every event."""
+        until, noisy = self._noisy_meter
+        if ts < until:
+            return noisy
+        noisy = meter_noisy(series, ts - self.settings.guard_s, before_length)
+        self._noisy_meter = (ts + NOISE_REFRESH_S, noisy)
+        return noisy
 
     def next_due(self) -> float | None:
         """When the earliest pending correlation may close."""
         return self._pending[0][0] if self._pending else None
-
-    def window_length(self, cadence: float | None, cap: float) -> float:
-        """Long enough for the readings a window needs at this cadence (and the nominal length).
-
-        The cap is the configured longest window; a slow meter may stretch it up to
-        MAX_WINDOW_S so that its windows still hold the readings they need.
-        """
-        s = self.settings
-        if cadence is None:
-            return min(s.window_s, cap)
-        wanted = (self.needed_updates(cadence) + 0.5) * cadence
-        return min(max(cap, min(wanted, MAX_WINDOW_S)), max(s.window_s, wanted))
 
     def forget_before(self, ts: float) -> None:
         """Drop remembered events older than `ts` that no pending correlation needs.
@@ -119,6 +138,7 @@ class Correlator:
         self._times.clear()
         self._events.clear()
         self._pending.clear()
+        self._wide.clear()
         self._forget_at = _FORGET_BATCH
 
     def close_due(
@@ -134,11 +154,15 @@ class Correlator:
         pending = self._pending
         while pending and pending[0][0] <= now:
             _, seq, event = heapq.heappop(pending)
-            result = self._correlate(event, now, series, compensate, teach, reference)
+            wide = self._wide
+            widen = seq in wide if wide else False
+            result = self._correlate(event, now, series, compensate, teach, reference, widen)
             if isinstance(result, float):
                 heapq.heappush(pending, (result, seq, event))
             else:
                 out.append(result)
+                if widen:
+                    wide.discard(seq)
         return out
 
     def _cluster(self, event: DeviceEvent) -> tuple[float, float, list[DeviceEvent]]:
@@ -168,6 +192,7 @@ class Correlator:
         compensate: Compensator,
         teach: Teacher,
         reference: ReferenceLookup,
+        widen: bool = False,
     ) -> Correlation | float:
         s = self.settings
         guard, settle = s.guard_s, s.settle_s
@@ -241,6 +266,19 @@ class Correlator:
             if wanted_start < before_start:
                 before_start = wanted_start
                 before = series.measure(before_start, before_end)
+        if widen and not cluster and not too_slow:
+            wider = widen_windows(
+                s,
+                (times, previous, following),
+                event,
+                now,
+                series,
+                (before, after, before_start, after_end, needed),
+            )
+            if isinstance(wider, float):
+                return wider
+            if wider is not None:
+                before_start, after_end, before, after = wider
         shortened = cutters and (
             before_end - before_start < min_length or after_end - after_start < min_length
         )
@@ -265,7 +303,10 @@ class Correlator:
         sigma: float | None = None
         if before_w is not None and after_w is not None:
             delta = after_w - before_w - compensated
-            pct = 100.0 * delta / before_w if abs(before_w) >= 1.0 else None
+            delta -= ramp_correction(
+                before, after, (before_start, before_end, after_start, after_end)
+            )
+            pct = 100.0 * delta / before_w if before_w >= 1.0 else None  # not of an export
             confidence, sigma = step_confidence(
                 s.min_delta_w, event, delta, before, after, compensated, 2.0 * needed
             )
@@ -331,30 +372,9 @@ class Correlator:
                 and abs(cadence - known) <= CADENCE_SLACK * known
             ):  # a jittering cadence moves the windows by nothing worth a recompute
                 return cached[1]
-        s = self.settings
-        needed = self.needed_updates(cadence)
-        ceiling_before = max(MAX_WINDOW_S, s.before_cap_s)
-        ceiling_after = max(MAX_WINDOW_S, s.after_cap_s)
-        too_slow = cadence is not None and (needed + 0.5) * cadence > SLOW_TOLERANCE * min(
-            ceiling_before, ceiling_after
-        )
-        timing = (
-            self.window_length(cadence, s.before_cap_s),
-            self.window_length(cadence, s.after_cap_s),
-            too_slow,
-            max((cadence or 1.0) * needed, 0.25 * s.window_s),
-            needed,
-            min(ceiling_before, ceiling_after),
-        )
+        timing = self.settings.timing(cadence)
         self._timings = (cadence, timing)
         return timing
-
-    def needed_updates(self, cadence: float | None) -> int:
-        """Meter readings a window needs: min_updates, or fewer (2) at a slow meter."""
-        s = self.settings
-        if cadence is None or (s.min_updates + 0.5) * cadence <= MAX_WINDOW_S:
-            return s.min_updates
-        return min(s.min_updates, SLOW_MIN_UPDATES)
 
 
 def _reference(

@@ -1,4 +1,5 @@
-"""The correlator's timing and acceptance tunables, validated once from the engine's config."""
+"""The correlator's timing and acceptance tunables, validated once from the engine's config,
+and the window timing they give at a meter's cadence."""
 
 from dataclasses import dataclass
 import math
@@ -8,6 +9,9 @@ from .models import EngineConfig
 DEFAULT_GUARD_S = 3.0
 DEFAULT_WINDOW_S = 20.0
 DEFAULT_MIN_CONFIDENCE = 0.3
+SLOW_TOLERANCE = 1.1  # a meter whose windows would just exceed the ceiling still counts
+MAX_WINDOW_S = 60.0  # a quiet or slow meter's window may grow to this (from the configured cap)
+SLOW_MIN_UPDATES = 2  # readings per window at meters too slow for min_updates in MAX_WINDOW_S
 
 # before length, after length, too slow, shortest usable window, readings needed, ceiling
 type Timing = tuple[float, float, bool, float, int, float]
@@ -53,3 +57,38 @@ class CorrelatorSettings:
         if not 0.0 <= settings.min_confidence <= 1.0:
             raise ValueError("min_confidence must be within 0..1")
         return settings
+
+    def timing(self, cadence: float | None) -> Timing:
+        """Window lengths, whether too slow, shortest usable window, readings a window needs,
+        and the ceiling a quiet window may grow to, at this cadence."""
+        needed = self.needed_updates(cadence)
+        ceiling_before = max(MAX_WINDOW_S, self.before_cap_s)
+        ceiling_after = max(MAX_WINDOW_S, self.after_cap_s)
+        too_slow = cadence is not None and (needed + 0.5) * cadence > SLOW_TOLERANCE * min(
+            ceiling_before, ceiling_after
+        )
+        return (
+            self.window_length(cadence, self.before_cap_s),
+            self.window_length(cadence, self.after_cap_s),
+            too_slow,
+            max((cadence or 1.0) * needed, 0.25 * self.window_s),
+            needed,
+            min(ceiling_before, ceiling_after),
+        )
+
+    def window_length(self, cadence: float | None, cap: float) -> float:
+        """Long enough for the readings a window needs at this cadence (and the nominal length).
+
+        The cap is the configured longest window; a slow meter may stretch it up to
+        MAX_WINDOW_S so that its windows still hold the readings they need.
+        """
+        if cadence is None:
+            return min(self.window_s, cap)
+        wanted = (self.needed_updates(cadence) + 0.5) * cadence
+        return min(max(cap, min(wanted, MAX_WINDOW_S)), max(self.window_s, wanted))
+
+    def needed_updates(self, cadence: float | None) -> int:
+        """Meter readings a window needs: min_updates, or fewer (2) at a slow meter."""
+        if cadence is None or (self.min_updates + 0.5) * cadence <= MAX_WINDOW_S:
+            return self.min_updates
+        return min(self.min_updates, SLOW_MIN_UPDATES)

@@ -61,6 +61,7 @@ class Engine:
         self._main.consumer = self._baseline.consume
         self._book = ProfileBook()
         self._book.before_change = self._book_energy
+        self._correlator.young = self._book.young
         self._devices = DeviceLedger(self._book.power_at)
         self._running = self._book.running  # on-periods measured by their own on-event
         self._changed_at: dict[str, float] = {}  # each device's latest event
@@ -140,7 +141,7 @@ class Engine:
         if self._running:
             self._running.pop(entity_id, None)
         self._changed_at[entity_id] = event.ts
-        self._correlator.add(event, self._main.interval_s())
+        self._correlator.add(event, self._main.interval_s(), self._main)
 
     def set_reference_meter(self, entity_id: str, meter_id: str | None) -> None:
         """Declare the device's own power sensor (smart plug) for self-validation."""

@@ -64,7 +64,7 @@ class Correlation:
     power_before_w: float | None
     power_after_w: float | None
     power_delta_w: float | None  # after - before, minus compensated overlaps
-    power_delta_pct: float | None  # delta relative to before (None when before ~ 0)
+    power_delta_pct: float | None  # delta relative to before (None below 1 W or exporting)
     meter_updates: int  # meter updates inside both windows
     confidence: float  # 0..1
     status: Status

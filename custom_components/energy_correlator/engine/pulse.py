@@ -135,7 +135,7 @@ def correlate_pulse(
         learned = teach(event, delta, None, None, sigma or 0.0)
     before_w, after_w = (base_w, inside_w) if event is opening else (inside_w, base_w)
     pct = None
-    if delta is not None and before_w is not None and abs(before_w) >= 1.0:
+    if delta is not None and before_w is not None and before_w >= 1.0:  # not of an export
         pct = 100.0 * delta / before_w
     return Correlation(
         event.entity_id,

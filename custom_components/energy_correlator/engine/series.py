@@ -195,6 +195,11 @@ class PowerSeries:
         self._consumed = self._offset + end
 
     @property
+    def first_ts(self) -> float | None:
+        """The oldest kept reading's time (None before any)."""
+        return self._ts[0] if self._ts else None
+
+    @property
     def last_value(self) -> float | None:
         """The held value now; None in a gap or before any reading."""
         if not self._w:

@@ -19,11 +19,13 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
     SubentryFlowResult,
 )
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler, FlowResult
+from homeassistant.helpers import entity_registry as er
 
 from ..const import CONF_INFLUX_ENABLED, CONF_INFLUX_TOKEN
 from ..consumption import MeterKind
-from ..flow_schemas import INFLUX_FIELDS, INFLUX_SCHEMA, INFLUX_SUGGESTED
+from ..flow_schemas import INFLUX_FIELDS
 from .const import (
     CONF_ENTRY_KIND,
     CONF_METER_TYPE,
@@ -50,6 +52,7 @@ from .flow_forms import (
     virtual_schema,
     virtual_suggested,
 )
+from .influx_form import UTILITY_INFLUX_SCHEMA, influx_input, influx_suggested
 
 UTILITY_TITLE = "Utility meters"
 
@@ -64,6 +67,20 @@ def _source_in_use(
     for subentry_id, subentry in entry.subentries.items():
         if subentry_id != keep and subentry.data.get(CONF_SOURCE) == source:
             return {CONF_SOURCE: "source_in_use"}
+    return {}
+
+
+def _source_is_ours(
+    hass: HomeAssistant, entry: ConfigEntry | None, data: Mapping[str, Any]
+) -> dict[str, str]:
+    """A meter never reads the utility meters' own sensors (its own consumption would feed
+    itself; another meter's would be interpolated twice)."""
+    source = data.get(CONF_SOURCE)
+    if entry is None or not source:
+        return {}
+    registered = er.async_get(hass).async_get(source)
+    if registered is not None and registered.config_entry_id == entry.entry_id:
+        return {CONF_SOURCE: "source_is_ours"}
     return {}
 
 
@@ -94,8 +111,10 @@ class _MeterSteps[ResultT: FlowResult[Any, Any]](FlowHandler[Any, ResultT, Any])
     ) -> ResultT:
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = validate_meter(self.hass, user_input) or _source_in_use(
-                self._meter_entry(), user_input, self._meter_keep()
+            errors = (
+                validate_meter(self.hass, user_input)
+                or _source_in_use(self._meter_entry(), user_input, self._meter_keep())
+                or _source_is_ours(self.hass, self._meter_entry(), user_input)
             )
             if not errors:
                 self._meter = meter_data(user_input)
@@ -232,7 +251,7 @@ class VirtualMeterSubentryFlow(ConfigSubentryFlow):
             return self.async_abort(reason="too_few_meters")
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = validate_virtual(entry, user_input)
+            errors = validate_virtual(self.hass, entry, user_input)
             if not errors:
                 data = virtual_data(user_input)
                 if step_id == "reconfigure":
@@ -284,26 +303,24 @@ class UtilityOptionsFlow(OptionsFlowWithReload):
     async def async_step_influxdb(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The InfluxDB connection, checked with a test write as for the power entry."""
+        """The InfluxDB connection, checked with a test write as for the power entry; pre-filled
+        from the power entry's, an empty token reusing one stored for the URL."""
         # The power entry's check, shared; imported here as config_flow imports this module.
         from ..config_flow import _async_influx_errors
 
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = await _async_influx_errors(self.hass, user_input, INFLUX_FIELDS)
-            if not errors:
-                influx = {key: user_input[key] for key in INFLUX_FIELDS}
+            influx = influx_input(self.hass, self.config_entry, user_input)
+            if influx is None:
+                errors = {CONF_INFLUX_TOKEN: "token_required"}
+            else:
+                errors = await _async_influx_errors(self.hass, influx, INFLUX_FIELDS)
+            if influx is not None and not errors:
                 return self._async_save({**influx, CONF_INFLUX_ENABLED: True})
-        # The stored token is not sent back to the browser.
-        current = {
-            key: value
-            for key, value in self.config_entry.data.items()
-            if key in INFLUX_FIELDS and key != CONF_INFLUX_TOKEN
-        }
         return self.async_show_form(
             step_id="influxdb",
             data_schema=self.add_suggested_values_to_schema(
-                INFLUX_SCHEMA, user_input or current or INFLUX_SUGGESTED
+                UTILITY_INFLUX_SCHEMA, influx_suggested(self.hass, self.config_entry, user_input)
             ),
             errors=errors,
         )

@@ -58,6 +58,11 @@ SWAP_TOLERANCE: Final = 0.2
 METER_STORAGE_VERSION: Final = 1
 METER_STORAGE_MINOR_VERSION: Final = 1
 METER_SAVE_DELAY: Final = timedelta(seconds=10)
+# The consumption computation behind each meter's imported long-term statistics. Raise it with a
+# fix that changes hours already imported: each meter stored with an older one re-imports all its
+# hours from its readings once. 1: before versions (no key stored); 2: a reset inside an hour
+# keeps the reading before the drop (efbcf94; the hour's use before the reset had been lost).
+STATISTICS_VERSION: Final = 2
 
 
 class OutputKind(StrEnum):

@@ -59,15 +59,16 @@ from .repairs import (
 )
 from .runtime import (
     MeterRuntime,
-    VirtualRuntime,
     announce,
     anomaly_config,
     anomaly_event,
     build_meter,
-    build_virtual,
     meter_config,
 )
 from .store import MeterStore, StoredMeter, StoredUtility
+from .virtual import VirtualRuntime, build_virtual
+from .virtual_repairs import async_sync_virtual_issues
+from .weather_inputs import TemperatureFollower
 
 REFRESH_COOLDOWN_S = 5.0
 UNLOAD_IMPORT_WAIT_S = 30.0
@@ -106,6 +107,7 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         # Meters whose snapshot must be recomputed (None: all of them, e.g. the hourly tick).
         self._dirty: set[str] | None = None
         self._trackers: dict[str, MeterInputs] = {}
+        self._followers: list[TemperatureFollower] = []  # virtual meters' own temperatures
         self._unsubs: list[CALLBACK_TYPE] = []
         self._subentry_ids = frozenset(entry.subentries)
 
@@ -120,8 +122,13 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
                 self._add_meter(subentry_id, subentry.data, stored.get(subentry_id))
         for subentry_id, subentry in entry.subentries.items():
             if subentry.subentry_type == SUBENTRY_VIRTUAL:
-                announced = (stored.get(subentry_id) or {}).get("announced", [])
-                self.virtuals[subentry_id] = build_virtual(subentry_id, subentry.data, announced)
+                virtual = build_virtual(subentry_id, subentry.data, stored.get(subentry_id))
+                virtual.link(self.meters)
+                self.virtuals[subentry_id] = virtual
+                if virtual.own_weather is not None and virtual.weather is virtual.own_weather:
+                    self._followers.append(
+                        TemperatureFollower(self, subentry_id, virtual.name, virtual.own_weather)
+                    )
         self._unsubs.append(async_track_time_change(self.hass, self._hourly, minute=0, second=5))
         self._unsubs.append(
             async_dispatcher_connect(self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._entry_changed)
@@ -163,6 +170,9 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
         for tracker in self._trackers.values():
             tracker.stop()
         self._trackers.clear()
+        for follower in self._followers:
+            follower.stop()
+        self._followers.clear()
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
@@ -284,13 +294,15 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
             if runtime.source and not runtime.source_missing:
                 async_delete_source_issue(self.hass, runtime)
         for subentry_id, virtual in self.virtuals.items():
-            parts = {virtual.base, *virtual.subtract}
+            parts = {subentry_id, *virtual.parts}  # its own temperature marks it dirty
             if dirty is not None and not parts & dirty and subentry_id in previous:
                 snapshots[subentry_id] = previous[subentry_id]
                 continue
             await asyncio.sleep(0)
-            series = virtual.series(self.meters, now)
-            snapshot, anomalies = virtual.snapshot(series, now, self.tz, config)
+            missing = virtual.missing(self.meters)
+            async_sync_virtual_issues(self.hass, self.config_entry, virtual, missing)
+            series = None if missing else virtual.series(self.meters, now)
+            snapshot, anomalies = virtual.snapshot(series, now, self.tz, config, missing)
             snapshots[subentry_id] = snapshot
             fired += [(snapshot, a) for a in announce(virtual.announced, anomalies, today)]
         for snapshot, anomaly in fired:
@@ -324,10 +336,15 @@ class UtilityCoordinator(DataUpdateCoordinator[UtilityData]):
                 prices=runtime.price.to_list(),
                 announced=sorted(runtime.announced),
                 learned=runtime.learned,
+                statistics_version=runtime.statistics_version,
                 **({} if runtime.weather is None else {"weather": runtime.weather.to_dict()}),
             )
             for subentry_id, runtime in self.meters.items()
         }
         for subentry_id, virtual in self.virtuals.items():
-            meters[subentry_id] = StoredMeter(announced=sorted(virtual.announced))
+            meters[subentry_id] = StoredMeter(
+                announced=sorted(virtual.announced), part_names=dict(virtual.part_names)
+            )
+            if virtual.own_weather is not None:
+                meters[subentry_id]["weather"] = virtual.own_weather.to_dict()
         return StoredUtility(meters=meters)

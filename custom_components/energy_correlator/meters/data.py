@@ -23,7 +23,7 @@ class MeterCost:
     this_month: float | None = None
     price: float | None = None  # the current price per unit
     price_entity: str | None = None
-    unavailable_reason: str | None = None  # e.g. "price sensor sensor.x is unavailable"
+    unavailable_reason: str | None = None  # a price.PriceProblem: "unavailable", "wrong_unit"...
     priced_since: float | None = None  # a price entity's first known value (earlier hours unpriced)
 
 
@@ -44,6 +44,7 @@ class MeterSnapshot:
     latest_anomaly: Anomaly | None = None  # the most recent anomalous day at all
     cost: MeterCost | None = None  # None when the meter has no price
     clamped_total: float = 0.0  # virtual meters: consumption clamped at zero
+    missing_parts: tuple[str, ...] = ()  # virtual meters: names of parts gone (unavailable)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -62,6 +62,7 @@ def meter_diagnostics(runtime: MeterRuntime, gap_days: float) -> dict[str, Any]:
         "unit": runtime.unit,
         "manual_unit": runtime.manual_unit,
         "statistic_id": meter_statistic_id(runtime.subentry_id),
+        "statistics_version": runtime.statistics_version,
         "history_learned": runtime.learned,
         "readings_count": len(readings),
         "readings": [
@@ -83,6 +84,7 @@ def meter_diagnostics(runtime: MeterRuntime, gap_days: float) -> dict[str, Any]:
             "fixed": runtime.price.fixed,
             "entity": runtime.price.entity_id,
             "available": runtime.price.available,
+            "problem": runtime.price.problem,
             "current": runtime.price.current,
         },
         "weather": weather_diagnostics(runtime),
@@ -110,6 +112,14 @@ async def async_get_utility_diagnostics(
                 "output": str(virtual.output),
                 "clamped_total": virtual.clamped_total,
                 "statistic_id": meter_statistic_id(subentry_id),
+                "missing_parts": list(virtual.missing(coordinator.meters).ids),
+                "weather": None
+                if virtual.weather is None
+                else {
+                    "entity": virtual.weather.entity_id,
+                    "own": virtual.weather is virtual.own_weather,
+                    "days": len(virtual.weather.days),
+                },
             }
             for subentry_id, virtual in coordinator.virtuals.items()
         },

@@ -39,6 +39,12 @@ class MeterEntity(CoordinatorEntity[UtilityCoordinator]):
         )
 
     @property
+    def available(self) -> bool:
+        """A virtual meter missing a part is unavailable, not a made-up value (its repair
+        issue tells why)."""
+        return super().available and not self.snapshot.missing_parts
+
+    @property
     def snapshot(self) -> MeterSnapshot:
         """The meter in the coordinator's latest snapshot."""
         return self.coordinator.data.meters[self.subentry_id]

@@ -40,7 +40,6 @@ from ..units import (
     TEMPERATURE_UNITS,
     VOLUME,
     VOLUME_UNITS,
-    is_price_of,
     quantity_of,
     state_unit,
 )
@@ -71,6 +70,7 @@ from .const import (
     SUBENTRY_METER,
     OutputKind,
 )
+from .price import PriceProblem, read_price
 
 # The device classes a source sensor may have, per meter type.
 TYPE_DEVICE_CLASSES: dict[MeterKind, SensorDeviceClass] = {
@@ -79,8 +79,10 @@ TYPE_DEVICE_CLASSES: dict[MeterKind, SensorDeviceClass] = {
     MeterKind.GAS: SensorDeviceClass.GAS,
     MeterKind.WATER: SensorDeviceClass.WATER,
 }
-# Meters whose use follows the outdoor temperature (they may have a temperature sensor).
-HEATING_KINDS = frozenset({MeterKind.GAS, MeterKind.HEAT})
+# Meters whose use may follow the outdoor temperature (they may have a temperature sensor):
+# heating gas, a heat meter, and electricity (a heat pump, electric heating; without heating
+# the fitted weather slope is simply about zero). Water use does not follow it.
+HEATING_KINDS = frozenset({MeterKind.GAS, MeterKind.HEAT, MeterKind.ELECTRICITY})
 CUMULATIVE = frozenset({SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING})
 # Manual readings: the units offered, energy ones first.
 MANUAL_UNITS: tuple[str, ...] = tuple(sorted(str(unit) for unit in ENERGY_UNITS if unit)) + tuple(
@@ -131,14 +133,19 @@ def meter_schema() -> probatio.Schema:
                     )
                 )
             ),
-            probatio.Optional(CONF_TEMPERATURE): EntitySelector(
-                EntitySelectorConfig(
-                    filter=EntityWithDeviceFilterSelectorConfig(
-                        domain="sensor", device_class=str(SensorDeviceClass.TEMPERATURE)
-                    )
-                )
-            ),
+            probatio.Optional(CONF_TEMPERATURE): _temperature_selector(),
         }
+    )
+
+
+def _temperature_selector() -> EntitySelector:
+    """An outdoor temperature sensor (real and virtual heating meters)."""
+    return EntitySelector(
+        EntitySelectorConfig(
+            filter=EntityWithDeviceFilterSelectorConfig(
+                domain="sensor", device_class=str(SensorDeviceClass.TEMPERATURE)
+            )
+        )
     )
 
 
@@ -193,15 +200,12 @@ def _temperature_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKin
 
 
 def _price_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
-    """Why an entity cannot price the meter, or None when it can: per kWh for electricity and
-    heat, per m³ (or per kWh, with the calorific value) for gas, per m³ for water."""
+    """Why an entity cannot price the meter, or None when it can (see price.PRICE_UNITS). An
+    unavailable or unknown price is accepted: its integration may still be starting."""
     if (state := hass.states.get(entity_id)) is None:
         return "price_not_found"
-    per_units = {
-        MeterKind.GAS: ENERGY_UNITS | VOLUME_UNITS,
-        MeterKind.WATER: VOLUME_UNITS,
-    }.get(meter_type, ENERGY_UNITS)
-    return None if is_price_of(state, per_units) else "price_not_a_price"
+    problem = read_price(state, meter_type, 1.0)[1]  # any calorific value: only the unit counts
+    return None if problem in (None, PriceProblem.UNAVAILABLE) else f"price_{problem}"
 
 
 def _source_error(hass: HomeAssistant, entity_id: str, meter_type: MeterKind) -> str | None:
@@ -252,7 +256,8 @@ def meter_choices(entry: ConfigEntry) -> list[SelectOptionDict]:
 
 
 def virtual_schema(entry: ConfigEntry) -> probatio.Schema:
-    """Name, base meter, the meters subtracted from it, and what the result is in."""
+    """Name, base meter, the meters subtracted from it, what the result is in, and an outdoor
+    temperature (a heating base; without it, its parts' sensor is used)."""
     choices = meter_choices(entry)
     return probatio.Schema(
         {
@@ -272,14 +277,17 @@ def virtual_schema(entry: ConfigEntry) -> probatio.Schema:
                     translation_key="output_kind",
                 )
             ),
+            probatio.Optional(CONF_TEMPERATURE): _temperature_selector(),
         }
     )
 
 
-def validate_virtual(entry: ConfigEntry, user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Errors of the virtual-meter form: something to subtract, not the base itself, and
-    every part convertible to the output (no volume from energy, no energy from water; gas
-    becomes kWh through its calorific value)."""
+def validate_virtual(
+    hass: HomeAssistant, entry: ConfigEntry, user_input: Mapping[str, Any]
+) -> dict[str, str]:
+    """Errors of the virtual-meter form: something to subtract, not the base itself, every
+    part convertible to the output (no volume from energy, no energy from water; gas becomes
+    kWh through its calorific value), and an outdoor temperature only for a heating base."""
     base = user_input[CONF_BASE]
     subtract = list(user_input.get(CONF_SUBTRACT) or [])
     if not str(user_input[CONF_NAME]).strip():
@@ -296,6 +304,10 @@ def validate_virtual(entry: ConfigEntry, user_input: Mapping[str, Any]) -> dict[
             return {CONF_SUBTRACT: "volume_gas_and_water"}
     elif MeterKind.WATER in kinds:
         return {CONF_OUTPUT: "energy_from_water"}
+    base_kind = MeterKind(entry.subentries[base].data[CONF_METER_TYPE])
+    temperature = user_input.get(CONF_TEMPERATURE)
+    if temperature and (error := _temperature_error(hass, temperature, base_kind)):
+        return {CONF_TEMPERATURE: error}
     return {}
 
 
@@ -313,13 +325,15 @@ def virtual_suggested(entry: ConfigEntry, data: Mapping[str, Any]) -> dict[str, 
 
 
 def virtual_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The virtual-meter form as subentry data."""
-    return {
+    """The virtual-meter form as subentry data (the temperature only when chosen)."""
+    data = {
         CONF_NAME: str(user_input[CONF_NAME]).strip(),
         CONF_BASE: user_input[CONF_BASE],
         CONF_SUBTRACT: list(user_input[CONF_SUBTRACT]),
         CONF_OUTPUT: str(user_input[CONF_OUTPUT]),
     }
+    temperature = user_input.get(CONF_TEMPERATURE) or None
+    return data if temperature is None else {**data, CONF_TEMPERATURE: temperature}
 
 
 DEFAULT_UTILITY_OPTIONS: dict[str, Any] = {

@@ -17,8 +17,10 @@ from homeassistant.core import HomeAssistant
 from ..const import DOMAIN, LOGGER
 from ..consumption import HOUR, Anomaly, HourlySeries, daily
 from ..influx import ConsumptionPeriod, InfluxSink
+from .const import STATISTICS_VERSION
 from .data import MeterSnapshot
 from .statistics import (
+    async_flatten_after,
     async_import_meter,
     async_import_series,
     async_rename_statistics,
@@ -28,6 +30,7 @@ from .statistics import (
 if TYPE_CHECKING:
     from .coordinator import UtilityCoordinator
     from .price import PriceBook
+    from .runtime import MeterRuntime
 
 # The core's test names -> the sink's method names (see influx.ANOMALY_METHOD_BITS).
 INFLUX_METHODS = {"global_z": "zscore", "iqr": "iqr", "rolling_z": "rolling_zscore"}
@@ -164,14 +167,24 @@ class StatisticsImporter:
                     price=runtime.price if runtime.price.priced else None,
                 )
             if self._recorder:
-                await async_import_meter(
+                result = await async_import_meter(
                     self.hass,
                     runtime.meter,
                     statistic_id=meter_statistic_id(subentry_id),
                     name=runtime.name,
                 )
+                if runtime.statistics_version < STATISTICS_VERSION:
+                    await async_flatten_after(
+                        self.hass,
+                        statistic_id=meter_statistic_id(subentry_id),
+                        name=runtime.name,
+                        unit=runtime.unit,
+                        result=result,
+                    )
             else:
                 runtime.meter.mark_imported(pending.version)
+            if runtime.statistics_version < STATISTICS_VERSION:
+                self._recomputed(runtime)
             self.imports += 1
         for subentry_id, virtual in coordinator.virtuals.items():
             parts = (virtual.base, *virtual.subtract)
@@ -204,6 +217,19 @@ class StatisticsImporter:
             self.imports += 1
         if self._recorder:
             await self._async_rename()
+
+    def _recomputed(self, runtime: MeterRuntime) -> None:
+        """A meter's statistics of an older computation were all imported again: stored with
+        the new version, so the next start does not repeat it."""
+        LOGGER.info(
+            "Re-imported the long-term statistics of %s: its consumption is computed differently "
+            "since they were imported (statistics version %d -> %d)",
+            runtime.name,
+            runtime.statistics_version,
+            STATISTICS_VERSION,
+        )
+        runtime.statistics_version = STATISTICS_VERSION
+        self.coordinator.schedule_save()
 
     async def _async_rename(self) -> None:
         """Once per set-up (a renamed meter reloads the entry): the statistics carry the

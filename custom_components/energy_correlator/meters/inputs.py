@@ -3,32 +3,30 @@
 A source report becomes a reading in kWh or m³ (a gap when it is not a number, refused when its
 unit is of the wrong kind); a price report goes to the meter's price book (unknown while it is
 not a number, said once in the log). Renames are kept in the subentry; a deleted source raises a
-repair issue (the readings stay), a deleted price sensor makes the cost unknown. A heating
-meter's outdoor temperature sensor gives a mean per day (`weather.py`): its past from the
-recorder once Home Assistant runs, new days from its states; a deleted one keeps its days.
+repair issue (the readings stay) and makes the virtual meters made of it unavailable, a
+deleted price sensor makes the cost unknown. A heating meter's outdoor temperature sensor is
+followed by `weather_inputs.TemperatureFollower`.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, State, callback
-from homeassistant.helpers.start import async_at_started
+from homeassistant.core import State, callback
 from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN, LOGGER, OPT_PRICE_ENTITY
+from ..const import LOGGER, OPT_PRICE_ENTITY
 from ..consumption import ReadingSource
-from ..units import state_number, state_unit, temperature_c
-from .const import CONF_SOURCE, CONF_TEMPERATURE
+from ..units import state_number, state_unit
+from .const import CONF_SOURCE
+from .price import MISFITS, PRICE_PROBLEM_LOG
 from .repairs import async_source_removed_issue
 from .runtime import MeterRuntime
 from .tracking import SourceTracker
-from .weather import DailyTemperatures, async_read_daily_means
+from .weather_inputs import TemperatureFollower
 
 if TYPE_CHECKING:
     from .coordinator import UtilityCoordinator
-
-WEATHER_LOOKBACK = timedelta(days=5 * 365)  # like the meter's own history
 
 
 class MeterInputs:
@@ -57,22 +55,14 @@ class MeterInputs:
                 partial(self._renamed, OPT_PRICE_ENTITY),
                 self._price_removed,
             )
-            runtime.price.record(
-                dt_util.utcnow().timestamp(), runtime.price_of(hass.states.get(entity_id))
+            self._take_price(hass.states.get(entity_id))
+        self.temperature = (
+            None
+            if runtime.weather is None
+            else TemperatureFollower(
+                coordinator, runtime.subentry_id, runtime.name, runtime.weather
             )
-        self.temperature: SourceTracker | None = None
-        self._unsub_started: CALLBACK_TYPE | None = None
-        if (weather := runtime.weather) is not None:
-            self.temperature = SourceTracker(
-                hass,
-                weather.entity_id,
-                self._temperature_state,
-                self._temperature_renamed,
-                self._temperature_removed,
-            )
-            if (state := hass.states.get(weather.entity_id)) is not None:
-                weather.add(state.last_reported_timestamp, temperature_c(state), coordinator.tz)
-            self._unsub_started = async_at_started(hass, self._learn_weather)
+        )
 
     @callback
     def stop(self) -> None:
@@ -80,9 +70,6 @@ class MeterInputs:
         for tracker in (self.source, self.price, self.temperature):
             if tracker is not None:
                 tracker.stop()
-        if self._unsub_started is not None:
-            self._unsub_started()
-            self._unsub_started = None
 
     def _changed(self, refresh: bool = True) -> None:
         coordinator = self.coordinator
@@ -94,7 +81,9 @@ class MeterInputs:
     @callback
     def _source_state(self, state: State, when: datetime, refresh: bool = True) -> None:
         runtime = self.runtime
-        runtime.source_missing = False  # it reports again: the next refresh deletes the issue
+        if runtime.source_missing:  # it reports again: the next refresh deletes the issues
+            runtime.source_missing = False
+            self._changed(refresh)
         if (value := state_number(state)) is None:
             runtime.gaps += 1
             return
@@ -133,88 +122,34 @@ class MeterInputs:
         async_source_removed_issue(
             coordinator.hass, coordinator.config_entry, self.runtime, entity_id
         )
+        self._changed(refresh=coordinator.data is not None)  # its virtual meters follow
 
     @callback
     def _price_state(self, state: State | None, _when: datetime) -> None:
-        runtime = self.runtime
-        price = runtime.price_of(state)
-        if price is None and runtime.price.available:
-            LOGGER.warning(
-                "Price sensor %s of %s is unavailable: its cost is unknown until it is back",
-                runtime.price.entity_id,
-                runtime.name,
-            )
-        runtime.price.record(dt_util.utcnow().timestamp(), price)
+        self._take_price(state)
         self._changed()
+
+    def _take_price(self, state: State | None) -> None:
+        """The price (or why there is none) into the book; a problem is logged once."""
+        runtime = self.runtime
+        price, problem = runtime.price_of(state)
+        book = runtime.price
+        # Told when a price goes away, or its unit needs the user (not at every start-up,
+        # while the price's integration is still loading).
+        if problem is not None and (
+            book.available or (problem in MISFITS and problem != book.problem)
+        ):
+            LOGGER.warning(
+                "Price sensor %s of %s %s: its cost is unknown until it gives a price",
+                book.entity_id,
+                runtime.name,
+                PRICE_PROBLEM_LOG[problem],
+            )
+        book.record(dt_util.utcnow().timestamp(), price, problem)
 
     @callback
     def _price_removed(self, _entity_id: str) -> None:
         self._price_state(None, dt_util.utcnow())
-
-    @callback
-    def _temperature_state(self, state: State, when: datetime) -> None:
-        """A temperature report; the anomalies change only when it completes a day."""
-        weather = self._weather
-        if weather.add(when.timestamp(), temperature_c(state), self.coordinator.tz):
-            self._changed()
-
-    @property
-    def _weather(self) -> DailyTemperatures:
-        weather = self.runtime.weather
-        assert weather is not None  # only followed for a meter with a temperature sensor
-        return weather
-
-    @callback
-    def _temperature_renamed(self, old: str, new: str) -> None:
-        self._weather.entity_id = new
-        self._renamed(CONF_TEMPERATURE, old, new)
-
-    @callback
-    def _temperature_removed(self, _entity_id: str) -> None:
-        """Gone: its days stay, no new ones come (the vote falls back on days without)."""
-        self._weather.add(dt_util.utcnow().timestamp(), None, self.coordinator.tz)
-        if self.temperature is not None:
-            self.temperature.stop()
-            self.temperature = None
-
-    @callback
-    def _learn_weather(self, hass: HomeAssistant) -> None:
-        """Once Home Assistant runs: the sensor's past daily means from the recorder."""
-        self._unsub_started = None
-        if "recorder" not in hass.config.components:
-            return
-        coordinator = self.coordinator
-        coordinator.learning.append(
-            coordinator.config_entry.async_create_background_task(
-                hass,
-                self._async_learn_weather(),
-                f"{DOMAIN} learn outdoor temperatures of {self.runtime.name}",
-            )
-        )
-
-    async def _async_learn_weather(self) -> None:
-        weather = self._weather
-        coordinator = self.coordinator
-        end = dt_util.utcnow()
-        try:
-            means = await async_read_daily_means(
-                coordinator.hass, weather.entity_id, end - WEATHER_LOOKBACK, end, coordinator.tz
-            )
-        except Exception:
-            LOGGER.exception(
-                "Could not read the history of %s for %s", weather.entity_id, self.runtime.name
-            )
-            return
-        weather.merge(means)
-        LOGGER.info(
-            "%s learned %d daily outdoor temperatures of %s from the recorder",
-            self.runtime.name,
-            len(means),
-            weather.entity_id,
-        )
-        coordinator.mark_dirty(self.runtime.subentry_id)
-        coordinator.schedule_save()
-        await coordinator.async_refresh()
 
     @callback
     def _renamed(self, key: str, old: str, new: str) -> None:

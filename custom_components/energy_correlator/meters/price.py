@@ -2,29 +2,95 @@
 
 A price entity's values are kept as a step function of time, so an hour's consumption is priced
 at the price that held when it was used, even when a late reading changes that hour. While the
-entity is unavailable the cost is unknown and says why; the fixed price is never used instead.
-Hours during an outage are priced, once the entity is back, at the last price before it.
+entity gives no usable price the cost is unknown and says why (`PriceProblem`: missing,
+unavailable, not a number, not a price, a price per the wrong unit); the fixed price is never
+used instead. Hours during an outage are priced, once the entity is back, at the last price
+before it. Negative prices are prices: dynamic electricity tariffs go below zero.
 """
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from enum import StrEnum
 
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import State
 import numpy as np
 
-from ..consumption import HOUR, HourlySeries
+from ..consumption import HOUR, HourlySeries, MeterKind
+from ..units import (
+    ENERGY_UNITS,
+    VOLUME_UNITS,
+    price_misfit,
+    price_per_cubic_meter,
+    price_per_kwh,
+    state_number,
+)
 
 # Price changes older than this are forgotten (the cost sensors cover this and last month).
 PRICE_HORIZON_S = 70 * 86_400.0
 
 
+# What a price entity's unit may be "per", by meter type: a kWh for electricity and heat, a m³ or
+# a kWh (converted with the calorific value) for gas, a m³ for water.
+PRICE_UNITS: dict[MeterKind, frozenset[str | None]] = {
+    MeterKind.ELECTRICITY: ENERGY_UNITS,
+    MeterKind.HEAT: ENERGY_UNITS,
+    MeterKind.GAS: ENERGY_UNITS | VOLUME_UNITS,
+    MeterKind.WATER: VOLUME_UNITS,
+}
+
+
+class PriceProblem(StrEnum):
+    """Why a price entity gives no price (the cost sensors' `price_unavailable`, translated)."""
+
+    MISSING = "missing"  # no such entity (deleted, or its integration not loaded)
+    UNAVAILABLE = "unavailable"  # unavailable or unknown
+    NOT_A_NUMBER = "not_a_number"  # a text, NaN or infinite, or too large to convert
+    NOT_A_PRICE = "not_a_price"  # a measurement: W, kWh, °C, or a device class not monetary
+    WRONG_UNIT = "wrong_unit"  # a price per something the meter does not count (EUR/m³ for kWh)
+
+
+# Problems of the entity's unit: they last until the user changes the entity or the meter.
+MISFITS = frozenset({PriceProblem.NOT_A_PRICE, PriceProblem.WRONG_UNIT})
+# The log's words for each problem (logs are not translated; the attribute is).
+PRICE_PROBLEM_LOG: dict[PriceProblem, str] = {
+    PriceProblem.MISSING: "does not exist",
+    PriceProblem.UNAVAILABLE: "is unavailable",
+    PriceProblem.NOT_A_NUMBER: "reports no number",
+    PriceProblem.NOT_A_PRICE: "is no price (its unit or device class is one of a measurement)",
+    PriceProblem.WRONG_UNIT: "is a price per a unit this meter does not count",
+}
+
+
+def read_price(
+    state: State | None, kind: MeterKind, kwh_per_m3: float | None
+) -> tuple[float | None, PriceProblem | None]:
+    """A price entity's state per kWh (electricity, heat) or m³ (gas, water; `kwh_per_m3`
+    converts a gas price per kWh), or None and why not."""
+    if state is None:
+        return None, PriceProblem.MISSING
+    if state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        return None, PriceProblem.UNAVAILABLE
+    if state_number(state) is None:
+        return None, PriceProblem.NOT_A_NUMBER
+    if (misfit := price_misfit(state, PRICE_UNITS[kind])) is not None:
+        return None, PriceProblem(misfit)
+    if kind in (MeterKind.ELECTRICITY, MeterKind.HEAT):
+        price = price_per_kwh(state)
+    else:
+        price = price_per_cubic_meter(state, kwh_per_m3)
+    return (price, None) if price is not None else (None, PriceProblem.NOT_A_NUMBER)
+
+
 class PriceBook:
-    """Prices per time; `available` is whether the current price is known."""
+    """Prices per time; `available` is whether the current price is known, `problem` why not."""
 
     def __init__(self, fixed: float | None, entity_id: str | None) -> None:
         """A fixed price, or an entity whose values are recorded with `record`."""
         self.fixed = fixed
         self.entity_id = entity_id
         self.available = fixed is not None
+        self.problem: PriceProblem | None = None
         self._ts: list[float] = []
         self._prices: list[float] = []
 
@@ -47,11 +113,13 @@ class PriceBook:
         """When the entity's first known price was recorded."""
         return self._ts[0] if self._ts else None
 
-    def record(self, ts: float, price: float | None) -> None:
-        """The entity reported `price` at `ts` (None: unavailable or not a number)."""
+    def record(self, ts: float, price: float | None, problem: PriceProblem | None = None) -> None:
+        """The entity reported `price` at `ts` (None: no usable price, for `problem`)."""
         self.available = price is not None
         if price is None:
+            self.problem = problem or PriceProblem.UNAVAILABLE
             return
+        self.problem = None
         if self._prices and self._prices[-1] == price:
             return
         if self._ts and ts < self._ts[-1]:

@@ -1,7 +1,7 @@
 """One meter in the shell: its subentry's settings, the core meter, its price, and its snapshot.
 
-Physical meters wrap a `UtilityMeter`; virtual meters are recomputed from the hourly series of
-their parts. Everything a snapshot needs is computed here from the core's outputs, so the
+Physical meters wrap a `UtilityMeter` (virtual meters, recomputed from their parts, are in
+virtual.py). Everything a snapshot needs is computed here from the core's outputs, so the
 coordinator only orchestrates.
 """
 
@@ -19,36 +19,25 @@ from ..consumption import (
     Anomaly,
     AnomalyConfig,
     DaySeries,
-    HourlySeries,
     MeterConfig,
     MeterKind,
     Notice,
     ReadingResult,
     UtilityMeter,
-    daily,
-    detect,
-    subtract,
-    totals,
 )
 from ..units import (
     ENERGY,
-    VOLUME,
     canonical_unit,
     gas_kwh,
-    price_per_cubic_meter,
-    price_per_kwh,
     to_canonical,
 )
 from .const import (
-    CONF_BASE,
     CONF_CALORIFIC,
     CONF_CORRECTION,
     CONF_METER_TYPE,
     CONF_NAME,
-    CONF_OUTPUT,
     CONF_PRICE,
     CONF_SOURCE,
-    CONF_SUBTRACT,
     CONF_TEMPERATURE,
     CONF_UNIT,
     DEFAULT_CALORIFIC,
@@ -63,12 +52,12 @@ from .const import (
     OPT_MIN_METHODS,
     OPT_ROLLING_Z,
     OPT_ZSCORE,
+    STATISTICS_VERSION,
     SWAP_TOLERANCE,
-    OutputKind,
 )
 from .data import MeterCost, MeterSnapshot
 from .flow_forms import HEATING_KINDS, meter_quantity
-from .price import PriceBook
+from .price import PriceBook, PriceProblem, read_price
 from .weather import DailyTemperatures
 
 # Anomaly events are fired for recent days only: a meter learned from years of history does
@@ -139,6 +128,7 @@ class MeterRuntime:
     meter: UtilityMeter
     announced: set[str] = field(default_factory=set)
     learned: bool = False
+    statistics_version: int = STATISTICS_VERSION  # the computation its statistics were made by
     refused: Counter[str] = field(default_factory=Counter)  # why readings were not taken
     gaps: int = 0  # unknown/unavailable/non-numeric states seen (gaps, never zero)
     wrong_unit: str | None = None  # the last unit of the wrong kind the source reported
@@ -178,11 +168,9 @@ class MeterRuntime:
             return gas_kwh(1.0, self.calorific, self.correction)
         return None
 
-    def price_of(self, state: State | None) -> float | None:
-        """A price entity's state per kWh or m³ (its unit converted); None: no usable price."""
-        if self.quantity == ENERGY:
-            return price_per_kwh(state)
-        return price_per_cubic_meter(state, self.kwh_factor())
+    def price_of(self, state: State | None) -> tuple[float | None, PriceProblem | None]:
+        """A price entity's state per kWh or m³ (its unit converted), or None and why not."""
+        return read_price(state, self.kind, self.kwh_factor())
 
     def snapshot(
         self, now: float, tz: tzinfo, config: AnomalyConfig
@@ -220,7 +208,7 @@ class MeterRuntime:
         if book.current is None:
             return MeterCost(
                 price_entity=book.entity_id,
-                unavailable_reason=f"price sensor {book.entity_id} is unavailable",
+                unavailable_reason=str(book.problem or PriceProblem.UNAVAILABLE),
                 priced_since=book.since,
             )
         local = datetime.fromtimestamp(now, tz)
@@ -281,6 +269,12 @@ def build_meter(
         if stored and stored.get("meter")
         else UtilityMeter(subentry_id, config, tz)
     )
+    version = STATISTICS_VERSION
+    if stored and stored.get("meter"):
+        found = stored.get("statistics_version")
+        version = found if isinstance(found, int) else 1
+        if version < STATISTICS_VERSION:
+            meter.reimport_all()  # imported by an older computation: all hours again, once
     price = PriceBook(data.get(CONF_PRICE), data.get(OPT_PRICE_ENTITY))
     if stored and stored.get("prices"):
         price.load(stored["prices"])
@@ -302,94 +296,6 @@ def build_meter(
         meter=meter,
         announced=set(stored.get("announced", ())) if stored else set(),
         learned=bool(stored.get("learned")) if stored else False,
+        statistics_version=version,
         weather=weather,
-    )
-
-
-@dataclass(kw_only=True)
-class VirtualRuntime:
-    """A virtual meter: base minus the subtracted meters, hour by hour."""
-
-    subentry_id: str
-    name: str
-    base: str
-    subtract: list[str]
-    output: OutputKind
-    announced: set[str] = field(default_factory=set)
-    clamped_total: float = 0.0
-
-    @property
-    def kind(self) -> MeterKind:
-        """Energy results are shown as electricity (kWh), volumes as gas (m³)."""
-        return MeterKind.ELECTRICITY if self.output == OutputKind.ENERGY else MeterKind.GAS
-
-    @property
-    def unit(self) -> str:
-        """kWh or m³."""
-        return canonical_unit(ENERGY if self.output == OutputKind.ENERGY else VOLUME)
-
-    def factor(self, part: MeterRuntime) -> float | None:
-        """What one canonical unit of `part` counts in the output (None: cannot)."""
-        if self.output == OutputKind.ENERGY:
-            return part.kwh_factor()
-        return 1.0 if part.quantity == VOLUME else None
-
-    def series(self, meters: Mapping[str, MeterRuntime], now: float | None) -> HourlySeries | None:
-        """The hourly difference; None when a part is missing or cannot be converted."""
-        base = meters.get(self.base)
-        parts = [meters.get(sid) for sid in self.subtract]
-        if base is None or (base_factor := self.factor(base)) is None:
-            return None
-        pairs: list[tuple[HourlySeries, float]] = []
-        for part in parts:
-            if part is None or (factor := self.factor(part)) is None:
-                return None
-            pairs.append((part.meter.hourly(now=now), factor))
-        result = subtract(base.meter.hourly(now=now), pairs, base_factor)
-        self.clamped_total = result.clamped_total
-        return result.series
-
-    def snapshot(
-        self, series: HourlySeries | None, now: float, tz: tzinfo, config: AnomalyConfig
-    ) -> tuple[MeterSnapshot, list[Anomaly]]:
-        """Totals and anomaly of the difference."""
-        if series is None or len(series) == 0:
-            empty = MeterSnapshot(
-                subentry_id=self.subentry_id,
-                name=self.name,
-                kind=self.kind,
-                unit=self.unit,
-                virtual=True,
-                totals=totals(HourlySeries.empty(), now, tz),
-            )
-            return empty, []
-        days = daily(series, tz)
-        anomalies = detect(days, config)
-        verdict = judge(days, anomalies, config, datetime.fromtimestamp(now, tz).date())
-        snapshot = MeterSnapshot(
-            subentry_id=self.subentry_id,
-            name=self.name,
-            kind=self.kind,
-            unit=self.unit,
-            virtual=True,
-            totals=totals(series, now, tz),
-            anomaly_judged=verdict.judged,
-            anomaly=verdict.latest_day,
-            latest_anomaly=verdict.latest_any,
-            clamped_total=self.clamped_total,
-        )
-        return snapshot, anomalies
-
-
-def build_virtual(
-    subentry_id: str, data: Mapping[str, Any], announced: list[str]
-) -> VirtualRuntime:
-    """A virtual meter from its subentry data."""
-    return VirtualRuntime(
-        subentry_id=subentry_id,
-        name=str(data[CONF_NAME]),
-        base=data[CONF_BASE],
-        subtract=list(data[CONF_SUBTRACT]),
-        output=OutputKind(data[CONF_OUTPUT]),
-        announced=set(announced),
     )

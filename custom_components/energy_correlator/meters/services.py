@@ -131,18 +131,29 @@ def _reading_json(reading: Reading | None) -> dict[str, Any] | None:
 
 
 def _refused(
-    runtime: MeterRuntime, reason: Refusal, value: float, result: ReadingResult
+    hass: HomeAssistant,
+    runtime: MeterRuntime,
+    reason: Refusal,
+    value: float,
+    result: ReadingResult,
 ) -> ServiceValidationError:
-    """The refusal with the stored neighbours, so the user sees what the value clashes with."""
+    """The refusal with the stored neighbours, so the user sees what the value clashes with;
+    in the unit the value was typed in (a GJ meter's message speaks GJ, not kWh)."""
     previous, following = result.previous, result.next
+    unit = meter_unit(hass, runtime)
+    per_unit = runtime.canonical(1.0, unit) or 1.0  # kWh / m³ of one typed unit
+
+    def shown(canonical: float) -> str:
+        return f"{canonical / per_unit:g}"
+
     return _error(
         f"reading_{reason}",
         meter=runtime.name,
-        value=f"{value:g}",
-        unit=runtime.unit,
-        previous="-" if previous is None else f"{previous.value:g}",
+        value=shown(value),
+        unit=unit,
+        previous="-" if previous is None else shown(previous.value),
         previous_time="-" if previous is None else _time(previous.ts),
-        next="-" if following is None else f"{following.value:g}",
+        next="-" if following is None else shown(following.value),
         next_time="-" if following is None else _time(following.ts),
     )
 
@@ -154,7 +165,7 @@ async def _async_add_reading(hass: HomeAssistant, call: ServiceCall) -> ServiceR
     ts = dt_util.as_utc(when).timestamp() if when is not None else dt_util.utcnow().timestamp()
     result = coordinator.add_manual_reading(runtime, ts, value)
     if not result.accepted and result.reason is not Refusal.DUPLICATE:
-        raise _refused(runtime, result.reason or Refusal.NOT_A_NUMBER, value, result)
+        raise _refused(hass, runtime, result.reason or Refusal.NOT_A_NUMBER, value, result)
     await coordinator.async_refresh()
     previous = result.previous
     since = None if previous is None or previous.ts > ts else value - previous.value
@@ -165,6 +176,7 @@ async def _async_add_reading(hass: HomeAssistant, call: ServiceCall) -> ServiceR
         "previous": _reading_json(previous),
         "consumption_since_previous": None if since is None or since < 0 else since,
         "notice": None if result.notice is None else str(result.notice),
+        "removed": _reading_json(result.removed),  # an older reading this one showed a typo
     }
 
 

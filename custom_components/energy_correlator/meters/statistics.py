@@ -139,6 +139,34 @@ async def async_import_series(
     return ImportResult(hours, series.start, series.start + HOUR * hours, total)
 
 
+async def async_flatten_after(
+    hass: HomeAssistant, *, statistic_id: str, name: str, unit: str, result: ImportResult
+) -> int:
+    """After a full re-import, rows stored past its last hour (an older computation's) get its
+    final sum: the statistic ends where the readings do and stays continuous. How many."""
+    if result.end is None or result.last_sum is None:
+        return 0
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime.fromtimestamp(result.end, UTC),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"sum"},
+    )
+    stale = [
+        StatisticData(start=datetime.fromtimestamp(row["start"], UTC), sum=result.last_sum)
+        for row in rows.get(statistic_id, [])
+        if row.get("sum") != result.last_sum
+    ]
+    if stale:
+        async_add_external_statistics(hass, metadata(statistic_id, name, unit), stale)
+        await async_recorder_caught_up(hass)
+    return len(stale)
+
+
 async def async_rename_statistics(hass: HomeAssistant, names: dict[str, tuple[str, str]]) -> int:
     """Give existing statistics (id -> (name, unit)) their meters' current names: metadata
     written again without rows (a renamed meter; none is created). How many were renamed."""

@@ -23,6 +23,10 @@ class StoredMeter(TypedDict, total=False):
     announced: list[str]  # ISO days whose anomaly event was fired
     learned: bool  # history was read from the recorder once
     weather: dict[str, Any]  # DailyTemperatures.to_dict() of a heating meter's outdoor sensor
+    part_names: dict[str, str]  # a virtual meter's parts (subentry id -> name), also deleted
+    statistics_version: (
+        int  # const.STATISTICS_VERSION its statistics were imported with (absent: 1)
+    )
 
 
 class StoredUtility(TypedDict, total=False):
