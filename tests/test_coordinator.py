@@ -133,6 +133,7 @@ async def test_price_entity_or_fixed(
         ("0.0003", "EUR/Wh", 0.3),
         ("0.3", "EUR/kWh", 0.3),
         ("0.3", "EUR", 0.3),  # no energy unit: per kWh, as Home Assistant's energy cost
+        ("30", "ct/kWh", 0.3),  # a currency's hundredths (30 ct/kWh was taken as 30 EUR/kWh)
     ],
 )
 async def test_price_entity_unit_is_converted_to_per_kwh(

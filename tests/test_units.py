@@ -74,7 +74,11 @@ def test_missing_state_is_no_number() -> None:
     ("state", "unit", "expected"),
     [
         ("300", "EUR/MWh", 0.3),
-        ("30", "ct/kWh", 30.0),  # the currency part is the user's business
+        ("30", "ct/kWh", 0.30),  # a currency's hundredths: 30 ct is 0.30 EUR
+        ("28.5", "p/kWh", 0.285),  # pence
+        ("0.03", "ct/Wh", 0.30),
+        ("150", "öre/kWh", 1.5),
+        ("0.3", "$/kWh", 0.3),
         ("0.3", None, 0.3),
         ("0.3", "EUR/kwh", 0.3),  # not a unit Home Assistant knows: taken as per kWh
         ("abc", "EUR/kWh", None),
@@ -104,6 +108,9 @@ def test_price_per_kwh(state: str, unit: str | None, expected: float | None) -> 
         ("0.1", "EUR/kWh", None, None),  # water priced per kWh says nothing
         ("1.2", None, None, 1.2),  # no unit: per m³
         ("1.2", "EUR", None, 1.2),
+        ("120", "ct/m³", None, 1.2),  # a currency's hundredths
+        ("0.12", "ct/L", None, 1.2),
+        ("10", "ct/kWh", 10.0, 1.0),  # a gas tariff in ct/kWh: scaled once
         ("abc", "EUR/m³", None, None),
         ("1e308", "EUR/mL", None, None),  # overflows: no price
     ],

@@ -41,6 +41,11 @@ TEMPERATURE_UNITS = frozenset(TemperatureConverter.VALID_UNITS)
 _PHYSICAL_UNITS = POWER_UNITS | ENERGY_UNITS | VOLUME_UNITS | TEMPERATURE_UNITS
 
 _NOT_A_NUMBER = frozenset({STATE_UNKNOWN, STATE_UNAVAILABLE, ""})
+# Currencies' hundredths that price sensors report in (euro and US cents, pence, öre / øre,
+# Rappen, grosz): a price in them is a hundredth of one in the main currency unit.
+_HUNDREDTHS = frozenset(
+    {"ct", "cent", "cents", "c", "¢", "p", "pence", "öre", "øre", "ore", "rp", "rp.", "gr"}
+)
 
 
 def number(text: str) -> float | None:
@@ -111,17 +116,25 @@ def energy_kwh(state: State | None) -> float | None:
 def price_per_kwh(state: State | None) -> float | None:
     """A price entity's state per kWh, None when it is no number.
 
-    As Home Assistant's own energy cost does: the energy unit after the "/" of its unit
-    (EUR/MWh, ct/Wh) is converted; without one (EUR/kWh, EUR, none) the price is per kWh.
+    As Home Assistant's own energy cost does, the energy unit after the "/" of its unit
+    (EUR/MWh, EUR/Wh) is converted; without one (EUR/kWh, EUR, none) the price is per kWh.
+    Unlike it, a price in a currency's hundredths (ct/kWh, p/kWh) becomes one in the main
+    unit: 30 ct/kWh is 0.30 EUR/kWh, not 30.
     """
     if state is None or (value := state_number(state)) is None:
         return None
     if not is_price_of(state, ENERGY_UNITS):
         return None  # °C, W, or a gas or water price (EUR/m³): nothing about a kWh
-    per = (state_unit(state) or "").partition("/")[2]
+    currency, _, per = (state_unit(state) or "").partition("/")
+    value *= currency_scale(currency)
     if per not in ENERGY_UNITS:
         return value
     return _finite(EnergyConverter.convert(value, KWH, per))
+
+
+def currency_scale(currency: str) -> float:
+    """0.01 for a currency's hundredths (ct, p, öre), else 1 (EUR, $, none)."""
+    return 0.01 if currency.strip().lower() in _HUNDREDTHS else 1.0
 
 
 def is_price_of(state: State, per_units: frozenset[str | None]) -> bool:
@@ -153,18 +166,20 @@ def price_per_cubic_meter(state: State | None, kwh_per_m3: float | None) -> floa
 
     The unit after the "/" decides: a volume (EUR/L, USD/ft³, EUR/CCF) is converted; an energy
     (a gas tariff in EUR/kWh or EUR/MWh) is converted with `kwh_per_m3` (gas: calorific value x
-    z; None for water: such a price says nothing about water, so None); none: per m³.
+    z; None for water: such a price says nothing about water, so None); none: per m³. A price
+    in a currency's hundredths (ct/m³) becomes one in the main unit.
     """
     if state is None or (value := state_number(state)) is None:
         return None
     if not is_price_of(state, ENERGY_UNITS | VOLUME_UNITS):
         return None  # °C, W, m³: not a price
-    per = (state_unit(state) or "").partition("/")[2]
+    currency, _, per = (state_unit(state) or "").partition("/")
+    if per in ENERGY_UNITS:
+        per_kwh = price_per_kwh(state)  # in the main currency unit already
+        return None if kwh_per_m3 is None or per_kwh is None else _finite(per_kwh * kwh_per_m3)
+    value *= currency_scale(currency)
     if per in VOLUME_UNITS:
         return _finite(VolumeConverter.convert(value, CUBIC_METER, per))
-    if per in ENERGY_UNITS:
-        per_kwh = price_per_kwh(state)
-        return None if kwh_per_m3 is None or per_kwh is None else _finite(per_kwh * kwh_per_m3)
     return value
 
 

@@ -266,6 +266,8 @@ async def test_price_entity_unavailable_makes_cost_unknown(
         ("gas", GAS_ATTRS, "100", "EUR/MWh", 0.1 * 11.504 * 0.8885),  # per kWh of gas
         ("gas", GAS_ATTRS, "0.0015", "EUR/L", 1.5),
         ("electricity", ENERGY_ATTRS, "300", "EUR/MWh", 0.3),
+        ("electricity", ENERGY_ATTRS, "25", "ct/kWh", 0.25),  # was 25 EUR/kWh
+        ("gas", GAS_ATTRS, "120", "ct/m³", 1.2),
     ],
 )
 async def test_price_entity_unit_is_converted(
