@@ -410,6 +410,7 @@ async def test_reconfigure_meter_subentry(hass: HomeAssistant, mock_setup_entry:
     result = await _sub(hass, SUBENTRY_METER, result, {CONF_CALORIFIC: 10.6, CONF_CORRECTION: 0.9})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()  # the reload it scheduled ends inside the test
     subentry = entry.subentries[subentry_id]
     assert subentry.title == "Gas meter"
     assert subentry.data[CONF_PRICE] == 1.2
@@ -428,6 +429,7 @@ async def test_reconfigure_electricity_meter(hass: HomeAssistant) -> None:
         {CONF_NAME: "Grid", CONF_METER_TYPE: "electricity", CONF_UNIT: "kWh"},
     )
     assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
     assert entry.subentries[subentry_id].data[CONF_SOURCE] is None
     assert entry.subentries[subentry_id].data[CONF_UNIT] == "kWh"
 
@@ -483,6 +485,7 @@ async def test_virtual_meter_errors_then_success_and_reconfigure(hass: HomeAssis
     assert _suggested(result, CONF_BASE) == grid
     result = await _sub(hass, SUBENTRY_VIRTUAL, result, {**good, CONF_SUBTRACT: [pump, gas]})
     assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
     assert entry.subentries[virtual_id].data[CONF_SUBTRACT] == [pump, gas]
 
 
@@ -527,6 +530,7 @@ async def test_virtual_meter_reconfigure_after_a_part_was_deleted(hass: HomeAssi
     }
     result = await _sub(hass, SUBENTRY_VIRTUAL, result, suggested)
     assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
     assert entry.subentries[virtual_id].data[CONF_SUBTRACT] == [hot]
 
 
