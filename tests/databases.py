@@ -215,7 +215,9 @@ def main(argv: list[str]) -> int:
             up = time.monotonic() - started
             print(f"== pytest on {server.name} ({server.url}), up in {up:.1f} s")
             sys.stdout.flush()
-            command = [sys.executable, "-m", "pytest", f"--dburl={server.url}", *pytest_args]
+            command = [sys.executable, "-m", "pytest", f"--dburl={server.url}"]
+            command += ["--drop-existing-db"]
+            command += pytest_args
             return subprocess.run(command, check=False, cwd=REPO).returncode
     except ServerUnavailable as err:
         print(f"== SKIPPED the {kind} pass: the server is unavailable: {err}")
