@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "build"
@@ -203,6 +204,15 @@ def database_server(kind: str) -> Iterator[Server]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def pytest_configure(config: Any) -> None:
+    """As a plugin (`-p tests.databases`): each xdist worker gets a database of its own, as the
+    harness creates and drops the one named in `--dburl` around every test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = config.getoption("dburl")
+    if worker and not url.startswith("sqlite"):
+        config.option.dburl = f"{url}_{worker}"
+
+
 def main(argv: list[str]) -> int:
     """Start the server, run pytest against it, stop it; pytest's exit code (0 when skipped)."""
     if not argv or argv[0] not in STARTERS:
@@ -216,7 +226,7 @@ def main(argv: list[str]) -> int:
             print(f"== pytest on {server.name} ({server.url}), up in {up:.1f} s")
             sys.stdout.flush()
             command = [sys.executable, "-m", "pytest", f"--dburl={server.url}"]
-            command += ["--drop-existing-db"]
+            command += ["--drop-existing-db", "-p", "tests.databases"]
             command += pytest_args
             return subprocess.run(command, check=False, cwd=REPO).returncode
     except ServerUnavailable as err:
