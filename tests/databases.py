@@ -41,6 +41,7 @@ class Server:
     name: str
     process: subprocess.Popen[bytes]
     url: str
+    home: Path
 
 
 def free_port() -> int:
@@ -129,7 +130,7 @@ def start_mariadb(home: Path) -> Server:
         stderr=subprocess.DEVNULL,
     )
     _wait_listening(process, port, log)
-    return Server("MariaDB", process, f"mysql://root@127.0.0.1:{port}/ec_test")
+    return Server("MariaDB", process, f"mysql://root@127.0.0.1:{port}/ec_test", home)
 
 
 def start_postgresql(home: Path) -> Server:
@@ -182,7 +183,7 @@ def start_postgresql(home: Path) -> Server:
         **as_user,  # type: ignore[arg-type]
     )
     _wait_listening(process, port, log)
-    return Server("PostgreSQL", process, f"postgresql://postgres@127.0.0.1:{port}/ec_test")
+    return Server("PostgreSQL", process, f"postgresql://postgres@127.0.0.1:{port}/ec_test", home)
 
 
 STARTERS = {"mariadb": start_mariadb, "postgresql": start_postgresql}
