@@ -3,8 +3,9 @@ browser download) against a real Home Assistant with the simulated home of `conf
 
 The user adds the integration keeping every default, a few devices switch, and then they see the
 learned devices, the Activity timeline, the learned devices in the Energy dashboard after one
-confirm, and the ready dashboard. Screenshots go to build/screenshots (and, with
-EC_UPDATE_SCREENSHOTS=1, to docs/screenshots for the README).
+confirm, and the ready dashboard; then they add utility meters (utility_meters.py, on the same
+Home Assistant). Screenshots go to build/screenshots (and, with EC_UPDATE_SCREENSHOTS=1, to
+docs/screenshots for the README).
 
 Two things are sped up so the test fits CI (about two minutes), both through Home Assistant's
 own API: the learning windows are set to 6 s in the options (the defaults are 30 s, which
@@ -14,32 +15,26 @@ are imported instead of waiting up to five minutes for its next compile.
 
 from collections.abc import Iterator
 import json
-import os
 from pathlib import Path
-import shutil
+import re
 import time
 from typing import Any
 
 import pytest
 
-from .home_assistant import ROOT, RunningHomeAssistant, home_assistant
+from .browser import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    DOMAIN,
+    TRANSLATIONS,
+    Browser,
+    our_console_errors,
+)
+from .home_assistant import RunningHomeAssistant, home_assistant
+from .utility_meters import utility_meters_in_the_browser
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = ROOT / "build" / "screenshots"
-README_SHOTS = ROOT / "docs" / "screenshots"
-DOMAIN = "energy_correlator"
 # Toggled in turn, one change every SWITCH_EVERY_S seconds (the 6 s windows never overlap).
 DEVICES = ("switch.kettle", "media_player.tv")
 SWITCH_EVERY_S = 10.0
@@ -51,54 +46,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
     pytest.mark.timeout(300),
 ]
-
-
-class Browser:
-    """One page of Chromium, logged in as the owner, collecting console errors."""
-
-    def __init__(self, page: Any, ha: RunningHomeAssistant) -> None:
-        """Watch the console of `page`."""
-        self.page = page
-        self.ha = ha
-        self.console_errors: list[str] = []
-        page.on(
-            "console",
-            lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None,
-        )
-        page.on("pageerror", lambda err: self.console_errors.append(str(err)))
-
-    def open(self, path: str) -> None:
-        """Go to a panel and wait until the frontend has connected."""
-        self.page.goto(self.ha.url + path)
-        self.page.wait_for_function(
-            "() => document.querySelector('home-assistant')?.hass?.connected === true"
-        )
-
-    def ws(self, message: dict[str, Any]) -> Any:
-        """A websocket command through the frontend's own connection."""
-        return self.page.evaluate(
-            "(msg) => document.querySelector('home-assistant').hass.callWS(msg)", message
-        )
-
-    def shot(self, name: str) -> None:
-        """A screenshot for the README (and CI's artefacts)."""
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        path = SHOTS / f"{name}.png"
-        self.page.wait_for_timeout(800)  # let animations settle
-        self.page.screenshot(path=str(path))
-        if os.environ.get("EC_UPDATE_SCREENSHOTS"):
-            README_SHOTS.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, README_SHOTS / path.name)
-
-    def text(self, text: str, *, exact: bool = False) -> Any:
-        """The first visible element showing `text` (shadow roots included)."""
-        locator = self.page.get_by_text(text, exact=exact).filter(visible=True).first
-        locator.wait_for(state="visible")
-        return locator
-
-    def button(self, name: str) -> Any:
-        """A visible button by its label."""
-        return self.page.get_by_role("button", name=name, exact=True)
 
 
 @pytest.fixture
@@ -124,10 +71,6 @@ def browser(ha: RunningHomeAssistant, tmp_path: Path) -> Iterator[Browser]:
         context.set_default_timeout(20_000)
         yield Browser(context.pages[0] if context.pages else context.new_page(), ha)
         context.close()
-
-
-def _our_console_errors(browser: Browser) -> list[str]:
-    return [e for e in browser.console_errors if "energy" in e.lower() and "correlat" in e.lower()]
 
 
 def _state(ha: RunningHomeAssistant, entity_id: str) -> dict[str, Any] | None:
@@ -163,7 +106,7 @@ def _config_flow_keeping_the_defaults(browser: Browser) -> None:
     browser.text("Name and assign")  # the entry's device, named after the meter
     browser.shot("flow-3-done")
     browser.button("Skip and finish").click()
-    assert not _our_console_errors(browser)
+    assert not our_console_errors(browser)
 
 
 def _devices_learned_and_timeline(browser: Browser, ha: RunningHomeAssistant) -> list[str]:
@@ -211,7 +154,7 @@ def _devices_learned_and_timeline(browser: Browser, ha: RunningHomeAssistant) ->
     browser.open("/logbook")
     browser.text("turned on: +")
     browser.shot("activity")
-    assert not _our_console_errors(browser)
+    assert not our_console_errors(browser)
     return learned
 
 
@@ -297,7 +240,7 @@ def _energy_dashboard_in_one_step(
     browser.page.mouse.wheel(0, 450)  # down to the power flow
     browser.page.wait_for_timeout(1500)
     browser.shot("energy-dashboard")  # (the kettle stays on: the dashboard shows it drawing)
-    assert not _our_console_errors(browser)
+    assert not our_console_errors(browser)
 
 
 def _device_page(browser: Browser) -> None:
@@ -308,11 +251,12 @@ def _device_page(browser: Browser) -> None:
     for name in ("Untracked power", "Energy today", "Last power change"):
         browser.text(name, exact=True)
     browser.shot("device")
-    assert not _our_console_errors(browser)
+    assert not our_console_errors(browser)
 
 
 def _ready_dashboard(browser: Browser) -> None:
-    """Added from "Add dashboard" in one click; every card shows, none says "not available"."""
+    """Added from "Add dashboard" in one click; opened with nothing cached, every card shows,
+    named in the user's language, none says "not available"."""
     browser.open("/config/lovelace/dashboards")
     browser.button("Add dashboard").click()
     browser.text("Energy Correlator", exact=True).click()  # the strategy, among the built-in ones
@@ -322,17 +266,36 @@ def _ready_dashboard(browser: Browser) -> None:
     dashboards = browser.ws({"type": "lovelace/dashboards/list"})
     url_path = next(d["url_path"] for d in dashboards if d["title"] == "Energy Correlator")
 
+    # As on a browser's first visit (nothing cached): the small strategy module then loads
+    # before the frontend's app bundle, which swaps the element registry after it.
+    browser.page.context.new_cdp_session(browser.page).send("Network.clearBrowserCache")
     browser.open(f"/{url_path}/0")
-    browser.text("Top consumers")
-    browser.text("Recent power changes")
-    browser.text("Current power")
-    browser.text("kWh / month")  # the top consumers' table (rendered by the server's template)
+    # Every heading and tile name in the user's language: the texts of translations/en.json
+    # (a heading may be followed by its card's "Show more" link).
+    common = TRANSLATIONS["common"]
+    names = [
+        common[f"dashboard_{key}"]
+        for key in (
+            "current_power",
+            "cost_month",
+            "top_consumers",
+            "column_kwh_month",  # the top consumers' table (rendered by the server's template)
+            "recent_changes",
+            "learned_devices",
+            "energy_per_device",
+            "power",
+        )
+    ]
+    sensors = ("daily_energy", "peak_power", "correlations_found", "untracked_power")
+    names += [TRANSLATIONS["entity"]["sensor"][key]["name"] for key in sensors]
+    for name in names:
+        browser.text(re.compile(rf"^\s*{re.escape(name)}(\s|$)"))
     browser.text("Kettle", exact=True)
     browser.page.wait_for_timeout(2000)
     assert browser.page.get_by_text("Entity not available").count() == 0
     assert browser.page.locator("hui-warning").count() == 0
     browser.shot("dashboard")
-    assert not _our_console_errors(browser)
+    assert not our_console_errors(browser)
 
 
 def _home_assistant_logged_no_error_of_ours(ha: RunningHomeAssistant) -> None:
@@ -354,6 +317,7 @@ def test_a_new_user_in_a_real_browser(browser: Browser, ha: RunningHomeAssistant
         _energy_dashboard_in_one_step(browser, ha, learned)
         _device_page(browser)
         _ready_dashboard(browser)
+        utility_meters_in_the_browser(browser)
     except Exception:
         browser.shot("failure")  # what the page showed when it failed (build/screenshots)
         raise

@@ -60,7 +60,7 @@ async def _sub(hass: HomeAssistant, result: Any, user_input: dict[str, Any]) -> 
 @pytest.mark.parametrize(
     ("base", "temperature", "error"),
     [
-        ("grid", "sensor.outdoor", "temperature_not_heating"),  # electricity follows no cold
+        ("water", "sensor.outdoor", "temperature_not_heating"),  # water follows no cold
         ("gas", "sensor.humidity", "temperature_wrong_type"),
         ("gas", "sensor.nowhere", "temperature_not_found"),
     ],
@@ -78,16 +78,25 @@ async def test_virtual_temperature_field_errors_then_success(
         meter("Household", "electricity", unit="kWh", subentry_id="house"),
         meter("Gas", "gas", unit="m³", subentry_id="gas"),
         meter("Hot water", "gas", unit="m³", subentry_id="hot"),
+        meter("Water", "water", unit="m³", subentry_id="water"),
+        meter("Garden", "water", unit="m³", subentry_id="garden"),
     )
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_VIRTUAL), context={"source": SOURCE_USER}
     )
     form = {CONF_NAME: "Heating", CONF_OUTPUT: "energy"}
-    subtract = {"grid": ["house"], "gas": ["hot"]}[base]
+    subtract = {"water": ["garden"], "gas": ["hot"]}[base]
+    output = {CONF_OUTPUT: "volume"} if base == "water" else {}
     result = await _sub(
         hass,
         result,
-        {**form, CONF_BASE: base, CONF_SUBTRACT: subtract, CONF_TEMPERATURE: temperature},
+        {
+            **form,
+            **output,
+            CONF_BASE: base,
+            CONF_SUBTRACT: subtract,
+            CONF_TEMPERATURE: temperature,
+        },
     )
     assert result["errors"] == {CONF_TEMPERATURE: error}
     good = {**form, CONF_BASE: "gas", CONF_SUBTRACT: ["hot"]}
@@ -112,8 +121,8 @@ async def test_virtual_temperature_field_errors_then_success(
 async def test_virtual_meter_inherits_its_parts_temperature(
     hass: HomeAssistant, setup_utility: SetUp
 ) -> None:
-    """Without a sensor of its own, a gas-based virtual meter uses its base's (else a
-    subtracted meter's); an electricity-based one none, even with a gas part that has one."""
+    """Without a sensor of its own, a gas- or electricity-based virtual meter (heating gas, a
+    heat pump) uses its base's, else a subtracted meter's; a water-based one none."""
     hass.states.async_set("sensor.outdoor", "5", OUTDOOR_C)
     hass.states.async_set("sensor.garden", "6", OUTDOOR_C)
     entry: UtilityConfigEntry = await setup_utility(
@@ -124,6 +133,9 @@ async def test_virtual_meter_inherits_its_parts_temperature(
         virtual("Heating", "gas", ["hot"], "energy", subentry_id="heating"),
         virtual("Rest", "boiler", ["hot"], "volume", subentry_id="rest"),
         virtual("Other", "grid", ["gas"], "energy", subentry_id="other"),
+        meter("Water", "water", unit="m³", subentry_id="water"),
+        meter("Garden", "water", unit="m³", subentry_id="garden"),
+        virtual("Tap", "water", ["garden"], "volume", subentry_id="tap"),
         _with_temperature(
             virtual("Own", "boiler", ["gas"], "energy", subentry_id="own"), "sensor.garden"
         ),
@@ -132,7 +144,8 @@ async def test_virtual_meter_inherits_its_parts_temperature(
     virtuals, meters = coordinator.virtuals, coordinator.meters
     assert virtuals["heating"].weather is meters["gas"].weather  # the base's first
     assert virtuals["rest"].weather is meters["hot"].weather  # else a subtracted meter's
-    assert virtuals["other"].weather is None
+    assert virtuals["other"].weather is meters["gas"].weather  # a heat pump's base heats too
+    assert virtuals["tap"].weather is None
     own = virtuals["own"]
     assert own.weather is own.own_weather
     assert own.weather is not meters["gas"].weather

@@ -127,6 +127,33 @@ async def test_temperature_field_errors_then_success(
     assert _runtime(entry, "Old gas").weather is None
 
 
+async def test_a_heat_pump_electricity_meter_takes_the_temperature(
+    hass: HomeAssistant, setup_utility: SetUp
+) -> None:
+    """An electricity meter may heat (a heat pump, electric heating): its outdoor
+    temperature is accepted and followed like a gas meter's."""
+    hass.states.async_set("sensor.outdoor", "5", OUTDOOR_C)
+    entry = await setup_utility(_heating_meter("Old gas", None, None))
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_METER), context={"source": SOURCE_USER}
+    )
+    result = await _sub(
+        hass,
+        result,
+        {
+            CONF_NAME: "Heat pump",
+            CONF_METER_TYPE: "electricity",
+            CONF_UNIT: "kWh",
+            CONF_TEMPERATURE: "sensor.outdoor",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    runtime = _runtime(entry, "Heat pump")
+    assert runtime.weather is not None
+    assert runtime.weather.entity_id == "sensor.outdoor"
+
+
 async def test_reconfigure_removes_the_temperature(
     hass: HomeAssistant, setup_utility: SetUp
 ) -> None:

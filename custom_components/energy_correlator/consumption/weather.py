@@ -1,9 +1,10 @@
 """The weather's share of a heating meter's daily use: a robust line on heating degree days.
 
-A gas or heat meter uses about `base + k x HDD` a day, HDD = max(HDD_BASE_C - T, 0) for the
-day's outdoor mean T. Fitted with weights that ignore outliers (a least-absolute start, then
-Tukey's bisquare on relative residuals), so a planted leak or a holiday week cannot bend the
-line that is then used to judge them. Temperatures outside a plausible range are ignored.
+A heating meter (gas, heat, a heat pump's electricity) uses about `base + k x HDD` a day,
+HDD = max(HDD_BASE_C - T, 0) for the day's outdoor mean T. Fitted with weights that ignore
+outliers (a least-absolute start, then Tukey's bisquare on relative residuals), so a planted
+leak or a holiday week cannot bend the line that is then used to judge them. Temperatures
+outside a plausible range are ignored.
 """
 
 import warnings

@@ -18,6 +18,23 @@ const SERVICE_KEYS = [
 ];
 const DEVICE_KEYS = ["learned_power", "estimated_power", "estimated_energy"];
 
+// Texts in the user's language, the way the frontend translates any integration: its
+// translations/<language>.json loaded with hass.loadBackendTranslation. The tiles are named by the
+// sensors' own names ("entity"); headings, table columns and hints are the dashboard's ("common",
+// keys starting with "dashboard_"). A language without a key falls back to English on the server.
+async function translator(hass) {
+  let localize = hass.localize;
+  if (hass.loadBackendTranslation) {
+    await hass.loadBackendTranslation("entity", DOMAIN);
+    localize = await hass.loadBackendTranslation("common", DOMAIN); // has both categories
+  }
+  const text = (path) => localize(`component.${DOMAIN}.${path}`) || path;
+  return {
+    common: (key) => text(`common.dashboard_${key}`),
+    sensor: (key) => text(`entity.sensor.${key}.name`),
+  };
+}
+
 // The description key of one of our entities: its translation key (per-device entities without a
 // device of their own use "<key>_named"), else the end of its entity id.
 function keyOf(entry) {
@@ -26,43 +43,55 @@ function keyOf(entry) {
   return [...SERVICE_KEYS, ...DEVICE_KEYS].find((k) => entry.entity_id.endsWith(`_${k}`));
 }
 
-function topConsumersMarkdown(entityId) {
+function topConsumersMarkdown(t, entityId) {
+  const columns = [
+    t.common("column_device"),
+    t.common("column_learned"),
+    t.common("column_kwh_month"),
+    t.common("column_cost_month"),
+  ];
   return [
     `{% set rows = state_attr('${entityId}', 'top_consumers') or [] %}`,
     "{% if rows %}",
-    "| Device | Learned | kWh / month | Cost / month |",
+    `| ${columns.join(" | ")} |`,
     "|:--|--:|--:|--:|",
     "{% for r in rows %}| {{ state_attr(r.entity_id, 'friendly_name') or r.entity_id }} | " +
       "{{ r.learned_power_w | round(0) | int }} W | " +
       "{{ r.kwh_per_month | round(1) if r.kwh_per_month is not none else '-' }} | " +
       "{{ '%.2f' | format(r.cost_per_month) if r.cost_per_month is not none else '-' }} |",
     "{% endfor %}",
-    "{% else %}Nothing learned yet. Switch a few devices on and off, a minute or two apart: " +
-      "each one is learned after a few changes.{% endif %}",
+    `{% else %}${t.common("nothing_learned")}{% endif %}`,
   ].join("\n");
 }
 
-function serviceView(hass, service, devices) {
+function serviceView(hass, t, service, devices) {
   const tiles = [];
   const meter = service.untracked_power
     ? hass.states[service.untracked_power]?.attributes?.meter_entity_id
     : undefined;
-  if (meter && hass.states[meter]) tiles.push({ type: "tile", entity: meter, name: "Current power" });
-  // Short names: a tile has room for "Energy today", not "Home power Energy today".
+  if (meter && hass.states[meter]) {
+    tiles.push({ type: "tile", entity: meter, name: t.common("current_power") });
+  }
+  // Short names: a tile has room for "Energy today", not "Home power Energy today". Each is the
+  // sensor's own translated name, except the cost's ("Estimated cost this month" is too long).
   const names = {
-    daily_energy: "Energy today",
-    peak_power: "Peak power (24 h)",
-    correlations_found: "Correlations found",
-    untracked_power: "Untracked power",
-    cost_month: "Cost this month",
-    exported_energy: "Exported energy", // only where enabled (a net meter with export)
+    daily_energy: t.sensor("daily_energy"),
+    peak_power: t.sensor("peak_power"),
+    correlations_found: t.sensor("correlations_found"),
+    untracked_power: t.sensor("untracked_power"),
+    cost_month: t.common("cost_month"),
+    exported_energy: t.sensor("exported_energy"), // only where enabled (a net meter with export)
   };
   for (const [key, name] of Object.entries(names)) {
     if (service[key]) tiles.push({ type: "tile", entity: service[key], name });
   }
   const cards = [{ type: "grid", columns: 2, square: false, cards: tiles }];
   if (service.top_consumer) {
-    cards.push({ type: "markdown", title: "Top consumers", content: topConsumersMarkdown(service.top_consumer) });
+    cards.push({
+      type: "markdown",
+      title: t.common("top_consumers"),
+      content: topConsumersMarkdown(t, service.top_consumer),
+    });
   }
   // The logbook shows our events only when one of its entities is ours (a sensor without a unit).
   const sources = new Set();
@@ -75,7 +104,7 @@ function serviceView(hass, service, devices) {
   if (service.top_consumer) {
     cards.push({
       type: "logbook",
-      title: "Recent power changes",
+      title: t.common("recent_changes"),
       hours_to_show: 24,
       target: { entity_id: [service.top_consumer, ...sources] },
     });
@@ -83,13 +112,13 @@ function serviceView(hass, service, devices) {
   if (devices.learned_power.length) {
     cards.push({
       type: "entities",
-      title: "Learned devices",
+      title: t.common("learned_devices"),
       state_color: true,
       entities: devices.learned_power.map((entity) => ({ entity })),
     });
     cards.push({
       type: "statistics-graph",
-      title: "Energy per device",
+      title: t.common("energy_per_device"),
       entities: devices.estimated_energy,
       stat_types: ["change"],
       chart_type: "bar",
@@ -98,12 +127,13 @@ function serviceView(hass, service, devices) {
     });
   }
   const graph = [meter, service.untracked_power].filter((id) => id && hass.states[id]);
-  if (graph.length) cards.push({ type: "history-graph", title: "Power", hours_to_show: 24, entities: graph });
+  if (graph.length) cards.push({ type: "history-graph", title: t.common("power"), hours_to_show: 24, entities: graph });
   return { title: service.title, path: service.path, icon: "mdi:home-lightning-bolt", cards };
 }
 
 class EnergyCorrelatorDashboardStrategy extends HTMLElement {
   static async generate(config, hass) {
+    const t = await translator(hass);
     const ours = Object.values(hass.entities).filter(
       (entry) => entry.platform === DOMAIN && hass.states[entry.entity_id],
     );
@@ -117,24 +147,39 @@ class EnergyCorrelatorDashboardStrategy extends HTMLElement {
         const id = entry.device_id || "none";
         if (!services.has(id)) {
           const device = hass.devices?.[entry.device_id];
-          services.set(id, { title: device?.name_by_user || device?.name || "Energy", path: `entry-${services.size}` });
+          services.set(id, { title: device?.name_by_user || device?.name || t.common("view"), path: `entry-${services.size}` });
         }
         services.get(id)[key] = entry.entity_id;
       }
     }
     for (const list of Object.values(devices)) list.sort();
-    const views = [...services.values()].map((service) => serviceView(hass, service, devices));
+    const views = [...services.values()].map((service) => serviceView(hass, t, service, devices));
     if (!views.length) {
       views.push({
         title: "Energy Correlator",
-        cards: [{ type: "markdown", content: "Add the **Energy Correlator** integration first (Settings → Devices & services)." }],
+        cards: [{ type: "markdown", content: t.common("no_entry") }],
       });
     }
     return { title: "Energy Correlator", views };
   }
 }
 
-customElements.define("ll-strategy-dashboard-energy-correlator", EnergyCorrelatorDashboardStrategy);
+// The frontend's app bundle, imported side by side with this module, replaces
+// window.customElements with a scoped registry when it starts. When this small module runs first
+// (a browser's first visit, nothing cached), its element stays in the replaced registry and the
+// dashboard waits for it in vain ("Timeout waiting for strategy element"): once the registry is
+// swapped, define the element again in the one in use.
+const TAG = "ll-strategy-dashboard-energy-correlator";
+const defineIn = (registry) => {
+  if (!registry.get(TAG)) registry.define(TAG, class extends EnergyCorrelatorDashboardStrategy {});
+};
+const firstRegistry = window.customElements;
+defineIn(firstRegistry);
+const watchUntil = Date.now() + 60_000;
+const watch = setInterval(() => {
+  if (window.customElements !== firstRegistry) defineIn(window.customElements);
+  if (window.customElements !== firstRegistry || Date.now() > watchUntil) clearInterval(watch);
+}, 25);
 window.customStrategies = window.customStrategies || [];
 window.customStrategies.push({
   type: "energy-correlator",

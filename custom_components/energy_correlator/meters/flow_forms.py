@@ -79,8 +79,10 @@ TYPE_DEVICE_CLASSES: dict[MeterKind, SensorDeviceClass] = {
     MeterKind.GAS: SensorDeviceClass.GAS,
     MeterKind.WATER: SensorDeviceClass.WATER,
 }
-# Meters whose use follows the outdoor temperature (they may have a temperature sensor).
-HEATING_KINDS = frozenset({MeterKind.GAS, MeterKind.HEAT})
+# Meters whose use may follow the outdoor temperature (they may have a temperature sensor):
+# heating gas, a heat meter, and electricity (a heat pump, electric heating; without heating
+# the fitted weather slope is simply about zero). Water use does not follow it.
+HEATING_KINDS = frozenset({MeterKind.GAS, MeterKind.HEAT, MeterKind.ELECTRICITY})
 CUMULATIVE = frozenset({SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING})
 # Manual readings: the units offered, energy ones first.
 MANUAL_UNITS: tuple[str, ...] = tuple(sorted(str(unit) for unit in ENERGY_UNITS if unit)) + tuple(
@@ -255,7 +257,7 @@ def meter_choices(entry: ConfigEntry) -> list[SelectOptionDict]:
 
 def virtual_schema(entry: ConfigEntry) -> probatio.Schema:
     """Name, base meter, the meters subtracted from it, what the result is in, and an outdoor
-    temperature (a gas or heat base; without it, its parts' sensor is used)."""
+    temperature (a heating base; without it, its parts' sensor is used)."""
     choices = meter_choices(entry)
     return probatio.Schema(
         {
@@ -285,7 +287,7 @@ def validate_virtual(
 ) -> dict[str, str]:
     """Errors of the virtual-meter form: something to subtract, not the base itself, every
     part convertible to the output (no volume from energy, no energy from water; gas becomes
-    kWh through its calorific value), and an outdoor temperature only for a gas or heat base."""
+    kWh through its calorific value), and an outdoor temperature only for a heating base."""
     base = user_input[CONF_BASE]
     subtract = list(user_input.get(CONF_SUBTRACT) or [])
     if not str(user_input[CONF_NAME]).strip():

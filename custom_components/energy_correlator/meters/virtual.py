@@ -5,9 +5,9 @@ unavailable instead of showing a made-up difference: the snapshot names the miss
 entities turn unavailable and virtual_repairs.py raises the repair issue. Nothing is lost
 meanwhile: the parts' readings and the statistics already imported stay.
 
-A heating virtual meter (its base counts gas or heat) judges its days with the outdoor
-temperature like a real gas or heat meter: its own sensor when it has one, else the one of its
-base (or of a subtracted meter).
+A heating virtual meter (its base counts gas, heat or electricity: heating gas, a heat pump)
+judges its days with the outdoor temperature like a real heating meter: its own sensor when it
+has one, else the one of its base (or of a subtracted meter).
 """
 
 from collections.abc import Mapping
@@ -82,7 +82,7 @@ class VirtualRuntime:
 
     def link(self, meters: Mapping[str, MeterRuntime]) -> None:
         """Remember the parts' names; choose the weather: its own sensor, else its parts'
-        (the base's first), and none unless the base counts gas or heat."""
+        (the base's first), and none unless the base may heat (HEATING_KINDS)."""
         for part in self.parts:
             if (runtime := meters.get(part)) is not None:
                 self.part_names[part] = runtime.name

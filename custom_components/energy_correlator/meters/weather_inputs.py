@@ -1,4 +1,4 @@
-"""Following one meter's outdoor temperature sensor (a gas or heat meter, or a virtual one).
+"""Following one meter's outdoor temperature sensor (a heating meter, or a virtual one).
 
 Its past daily means come from the recorder once Home Assistant runs, new days from its states
 (`weather.py`); a rename is kept in the meter's subentry; a deleted sensor keeps its days and
