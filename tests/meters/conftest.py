@@ -1,6 +1,7 @@
 """Fixtures of the utility-meter shell: a utility entry with meters, loaded in a real hass."""
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
@@ -94,8 +95,13 @@ type SetUp = Callable[..., Awaitable[MockConfigEntry]]
 
 
 @pytest.fixture
-def setup_utility(hass: HomeAssistant) -> SetUp:
-    """Add and load a utility entry with the given subentries."""
+async def setup_utility(hass: HomeAssistant) -> AsyncGenerator[SetUp]:
+    """Add and load a utility entry with the given subentries. At the end it waits for the
+    history reads and statistics imports the test left running, while the recorder (set up
+    before this fixture, shut down after it) still runs: a read in flight at its shutdown keeps
+    a connection that MariaDB and PostgreSQL cannot drop the test database under, and an
+    import then waits for a recorder that is gone."""
+    entries: list[MockConfigEntry] = []
 
     async def _setup(*subentries: ConfigSubentryData, **options: Any) -> MockConfigEntry:
         entry = utility_entry(*subentries, **options)
@@ -103,9 +109,15 @@ def setup_utility(hass: HomeAssistant) -> SetUp:
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
+        entries.append(entry)
         return entry
 
-    return _setup
+    yield _setup
+    for entry in entries:
+        if entry.state is ConfigEntryState.LOADED:
+            coordinator = entry.runtime_data.coordinator
+            await asyncio.gather(*coordinator.learning, return_exceptions=True)
+            await coordinator.importer.async_wait()
 
 
 def meter_device(hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str) -> str:

@@ -177,9 +177,11 @@ async def _record_winter(hass: HomeAssistant, tz: Any) -> None:
         while start < next_midnight:
             total += (heating + water) / hours
             hot += water / hours
-            rows["total"].append({"start": start, "state": total, "sum": total - 1000.0})
-            rows["hot"].append({"start": start, "state": hot, "sum": hot - 1000.0})
-            fahrenheit = celsius * 9 / 5 + 32
+            rows["total"].append(
+                {"start": start, "state": float(total), "sum": float(total - 1000)}
+            )
+            rows["hot"].append({"start": start, "state": float(hot), "sum": float(hot - 1000)})
+            fahrenheit = float(celsius * 9 / 5 + 32)  # numpy floats do not bind on PostgreSQL
             rows["outdoor"].append(
                 {"start": start, "mean": fahrenheit, "min": fahrenheit, "max": fahrenheit}
             )

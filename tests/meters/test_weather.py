@@ -284,8 +284,8 @@ async def _record_winter(hass: HomeAssistant, tz: Any) -> None:
             if start >= dt_util.as_utc(datetime.combine(day + timedelta(days=1), time(), tz)):
                 break
             total += use / 24
-            gas_rows.append({"start": start, "state": total, "sum": total - 1000.0})
-            fahrenheit = celsius * 9 / 5 + 32
+            gas_rows.append({"start": start, "state": float(total), "sum": float(total - 1000.0)})
+            fahrenheit = float(celsius * 9 / 5 + 32)  # numpy floats do not bind on PostgreSQL
             outdoor_rows.append(
                 {"start": start, "mean": fahrenheit, "min": fahrenheit, "max": fahrenheit}
             )
