@@ -4,7 +4,12 @@ import random
 
 from custom_components.energy_correlator.engine import Correlation, Status
 from custom_components.energy_correlator.engine.book import YOUNG_LESSONS, ProfileBook
-from custom_components.energy_correlator.engine.noisy import NOISY_WINDOW_S
+from custom_components.energy_correlator.engine.noisy import (
+    NOISY_TRIES,
+    NOISY_WINDOW_S,
+    WideWindows,
+)
+from custom_components.energy_correlator.engine.series import PowerSeries
 
 from .helpers import METER, T0, event, make_engine
 from .test_real_homes import replay_meter
@@ -104,3 +109,35 @@ def test_the_book_knows_grown_devices_across_a_restore_and_forgets_them() -> Non
     assert not book.young(event("light.lamp_2", T0, 0.0, 1.0))
     book.forget(["light.lamp_2"])
     assert book.young(event("light.lamp_2", T0, 0.0, 1.0))
+
+
+def test_a_device_tries_wider_windows_at_most_noisy_tries_times() -> None:
+    """A device that stays young (its steps never teach) stops asking for wider windows after
+    NOISY_TRIES events; relearning lets it try again, and a rename carries its count."""
+    rng = random.Random(2)
+    series = PowerSeries()
+    for k in range(60):
+        series.add(T0 + 2.0 * k, 300.0 + rng.gauss(0.0, 25.0))
+    wide = WideWindows()
+    wide.young = lambda _event: True
+    lamp_on = event(LAMP, T0 + 120.0, 0.0, 1.0)
+    tried = [wide.schedule(lamp_on, seq, series, T0 + 117.0, 20.0) for seq in range(15)]
+    assert tried == [True] * NOISY_TRIES + [False] * (15 - NOISY_TRIES)
+    assert wide.pending == set(range(NOISY_TRIES))
+    wide.rename(LAMP, "light.lamp_2")
+    assert not wide.schedule(event("light.lamp_2", T0 + 120.0, 0.0, 1.0), 99, series, T0, 20.0)
+    wide.forget(["light.lamp_2"])
+    assert wide.schedule(event("light.lamp_2", T0 + 120.0, 0.0, 1.0), 100, series, T0, 20.0)
+    wide.young = lambda _event: False  # grown: never
+    assert not wide.schedule(event("light.tv", T0 + 120.0, 0.0, 1.0), 101, series, T0, 20.0)
+
+
+def test_a_quiet_meter_schedules_no_wider_windows() -> None:
+    """The meter's noise decides first: at ±1 W nothing waits for wider windows."""
+    series = PowerSeries()
+    for k in range(60):
+        series.add(T0 + 2.0 * k, 300.0 + (k % 2))
+    wide = WideWindows()
+    wide.young = lambda _event: True
+    assert not wide.schedule(event(LAMP, T0 + 120.0, 0.0, 1.0), 1, series, T0 + 117.0, 20.0)
+    assert not wide.pending

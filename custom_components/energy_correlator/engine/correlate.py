@@ -16,12 +16,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 import heapq
-import math
 
 from .confidence import step_confidence
 from .correlator_settings import CorrelatorSettings, Timing
 from .models import Correlation, DeviceEvent, Status
-from .noisy import NOISE_REFRESH_S, NOISY_WINDOW_S, meter_noisy, widen_windows
+from .noisy import NOISY_WINDOW_S, WideWindows, widen_windows
 from .pulse import correlate_pulse
 from .series import PowerSeries
 from .trend import ramp_correction
@@ -55,10 +54,7 @@ class Correlator:
         self._seq = 0
         self._forget_at = _FORGET_BATCH  # remembered events that trigger the next clean-up
         self._timings: tuple[float | None, Timing] | None = None
-        # whether a device's profile is still young (its first lessons): wider noisy windows
-        self.young: Callable[[DeviceEvent], bool] | None = None
-        self._noisy_meter = (-math.inf, False)  # (valid until, whether the meter is noisy)
-        self._wide: set[int] = set()  # pending correlations scheduled for wider windows
+        self.wide = WideWindows()  # a young device's events on a noisy meter (noisy.py)
 
     def __len__(self) -> int:
         """Events still waiting for their windows."""
@@ -84,28 +80,15 @@ class Correlator:
         s = self.settings
         timing = self._timing(cadence)
         after = timing[1]
+        self._seq += 1
         if (
             series is not None
             and not timing[2]
-            and self._meter_noisy(series, ts, timing[0])
-            and self.young is not None
-            and self.young(event)
+            and self.wide.schedule(event, self._seq, series, ts - s.guard_s, timing[0])
         ):
             after = NOISY_WINDOW_S
-            self._wide.add(self._seq + 1)
         due = ts + s.settle_s + after + s.guard_s
-        self._seq += 1
         heapq.heappush(self._pending, (due, self._seq, event))
-
-    def _meter_noisy(self, series: PowerSeries, ts: float, before_length: float) -> bool:
-        """Whether the meter is noisy (noisy.meter_noisy), refreshed every NOISE_REFRESH_S:
-        its noise changes slowly, and this runs on every event."""
-        until, noisy = self._noisy_meter
-        if ts < until:
-            return noisy
-        noisy = meter_noisy(series, ts - self.settings.guard_s, before_length)
-        self._noisy_meter = (ts + NOISE_REFRESH_S, noisy)
-        return noisy
 
     def next_due(self) -> float | None:
         """When the earliest pending correlation may close."""
@@ -132,13 +115,14 @@ class Correlator:
         self._events = [_renamed(e, old, new) for e in self._events]
         # the keys (due, sequence) do not change, so the list stays a valid heap
         self._pending = [(due, seq, _renamed(e, old, new)) for due, seq, e in self._pending]
+        self.wide.rename(old, new)
 
     def clear(self) -> None:
         """Drop everything pending."""
         self._times.clear()
         self._events.clear()
         self._pending.clear()
-        self._wide.clear()
+        self.wide.clear()
         self._forget_at = _FORGET_BATCH
 
     def close_due(
@@ -154,7 +138,7 @@ class Correlator:
         pending = self._pending
         while pending and pending[0][0] <= now:
             _, seq, event = heapq.heappop(pending)
-            wide = self._wide
+            wide = self.wide.pending
             widen = seq in wide if wide else False
             result = self._correlate(event, now, series, compensate, teach, reference, widen)
             if isinstance(result, float):
@@ -303,9 +287,9 @@ class Correlator:
         sigma: float | None = None
         if before_w is not None and after_w is not None:
             delta = after_w - before_w - compensated
-            delta -= ramp_correction(
-                before, after, (before_start, before_end, after_start, after_end)
-            )
+            if before[2] * after[2] > 0.0:  # both windows drift the same way: a ramp?
+                bounds = (before_start, before_end, after_start, after_end)
+                delta -= ramp_correction(before, after, bounds)
             pct = 100.0 * delta / before_w if before_w >= 1.0 else None  # not of an export
             confidence, sigma = step_confidence(
                 s.min_delta_w, event, delta, before, after, compensated, 2.0 * needed

@@ -61,7 +61,7 @@ class Engine:
         self._main.consumer = self._baseline.consume
         self._book = ProfileBook()
         self._book.before_change = self._book_energy
-        self._correlator.young = self._book.young
+        self._correlator.wide.young = self._book.young
         self._devices = DeviceLedger(self._book.power_at)
         self._running = self._book.running  # on-periods measured by their own on-event
         self._changed_at: dict[str, float] = {}  # each device's latest event
@@ -405,6 +405,7 @@ class Engine:
             self._devices.advance(self._now)
         forgotten = None if entity_ids is None else list(entity_ids)
         self._book.forget(forgotten)
+        self._correlator.wide.forget(forgotten)
         for entity_id in list(self._running) if forgotten is None else forgotten:
             self._running.pop(entity_id, None)
 

@@ -1,8 +1,10 @@
 """Wider windows for a young device on a noisy meter (issue 10: a 60 W lamp at ±25 W).
 
 One event's step known only to ±20 % (or ±10 W) at 95 % teaches little: a small device on a
-noisy meter. While the device's profile is young (its first lessons, book.YOUNG_LESSONS), the
-correlator schedules its event on a noisy meter for windows of up to NOISY_WINDOW_S, and when
+noisy meter. While the device's profile is young (its first lessons, book.YOUNG_LESSONS; and for
+at most NOISY_TRIES of its events since start, so that a home whose events crowd each other
+does not pay for windows that can never grow), the correlator schedules its event on a noisy
+meter for windows of up to NOISY_WINDOW_S, and when
 the step proves hidden in the noise its windows grow that far (up to the neighbouring events),
 so that each level averages more readings; the correlation closes that much later. Later
 lessons keep the usual windows: by then the profile's mean averages the noise out, and short
@@ -11,6 +13,7 @@ step's standard error by 30 % (it goes as the root of 1/readings), and only when
 agree with the usual ones (no unwatched step or drift in the added part).
 """
 
+from collections.abc import Callable
 import math
 
 from .correlator_settings import CorrelatorSettings
@@ -24,6 +27,7 @@ NOISY_RATIO = 2.0  # a step whose 95 % interval is this many times ±10 % (or ±
 NOISY_WINDOW_S = 120.0  # ...is hidden in the meter's noise: its windows may grow to this...
 NOISY_GAIN = 0.7  # ...when that cuts its standard error to this share at least
 NOISE_REFRESH_S = 300.0  # how long the meter's noisiness, measured once, holds
+NOISY_TRIES = 10  # a device's events scheduled for wider windows, at most (since start)
 NOISY_AGREE = 2.5  # a widened window's level within this many of the narrow's standard errors
 NOISY_DRIFT = 2.6  # ...and its drift within this many of its own (99 % of clean windows)
 
@@ -31,6 +35,56 @@ NOISY_DRIFT = 2.6  # ...and its drift within this many of its own (99 % of clean
 type Narrow = tuple[Measured, Measured, float, float, int]
 # the wider ones: before's start, after's end, before, after
 type Wide = tuple[float, float, Measured, Measured]
+
+
+class WideWindows:
+    """Which pending correlations wait for wider windows, and which devices may still try.
+
+    `young` (the profile book's) says whether a device is in its first lessons; a device tries
+    at most NOISY_TRIES events since start (relearning or a rename carries that along).
+    """
+
+    def __init__(self) -> None:
+        """Nothing scheduled, the meter's noise not yet measured."""
+        self.young: Callable[[DeviceEvent], bool] | None = None
+        self.pending: set[int] = set()  # sequence numbers of the pending correlations
+        self._noisy = (-math.inf, False)  # (valid until, whether the meter is noisy)
+        self._tries: dict[str, int] = {}
+
+    def schedule(
+        self, event: DeviceEvent, seq: int, series: PowerSeries, end: float, length: float
+    ) -> bool:
+        """Whether this event waits for wider windows (then remembered under `seq`); the
+        meter's noise is measured on the window of `length` ending at `end`."""
+        until, noisy = self._noisy
+        if event.ts >= until:
+            noisy = meter_noisy(series, end, length)
+            self._noisy = (event.ts + NOISE_REFRESH_S, noisy)
+        if not noisy or self.young is None or not self.young(event):
+            return False
+        tries = self._tries.get(event.entity_id, 0)
+        if tries >= NOISY_TRIES:
+            return False
+        self._tries[event.entity_id] = tries + 1
+        self.pending.add(seq)
+        return True
+
+    def rename(self, old: str, new: str) -> None:
+        """Follow an entity's rename."""
+        if old in self._tries:
+            self._tries[new] = self._tries.pop(old)
+
+    def forget(self, entity_ids: list[str] | None) -> None:
+        """Relearned devices may try wider windows again (all when None)."""
+        if entity_ids is None:
+            self._tries.clear()
+        for entity_id in entity_ids or ():
+            self._tries.pop(entity_id, None)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self.pending.clear()
+        self._tries.clear()
 
 
 def meter_noisy(series: PowerSeries, end: float, length: float) -> bool:
