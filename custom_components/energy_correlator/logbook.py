@@ -21,6 +21,7 @@ from .const import DOMAIN, EVENT_CORRELATION
 
 # Fired by the utility-meter wing for an anomalous day (meters/runtime.py: name, value,
 # expected_low, expected_high, unit, meter_id, and entity_id: the meter's anomaly sensor).
+from .meters.config_flow import is_utility_entry
 from .meters.const import EVENT_METER_ANOMALY
 
 # Why a correlation did not teach its device, in words.
@@ -46,8 +47,11 @@ def _change(state: str | None, previous: str | None) -> str:
     return f"changed ({state})"
 
 
-def describe_correlation(data: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """The logbook entry of one correlation event."""
+def describe_correlation(
+    data: Mapping[str, Any], name: str, meter: str | None = None
+) -> dict[str, Any]:
+    """The logbook entry of one correlation event; `meter` names the entry that saw it when
+    more than one power meter watches the device."""
     message = _change(data.get("state"), data.get("previous_state"))
     delta = data.get("power_delta_w")
     if delta is None:
@@ -56,6 +60,8 @@ def describe_correlation(data: Mapping[str, Any], name: str) -> dict[str, Any]:
         message += f": {'+' if delta >= 0 else '-'}{_number(abs(delta))} W"
         if (confidence := data.get("confidence")) is not None:
             message += f" (confidence {float(confidence) * 100:.0f} %)"
+    if meter:
+        message += f", seen by {meter}"
     if (status := data.get("status")) in _NOT_LEARNED:
         message += f"; not learned: {_NOT_LEARNED[status]}"
     return {
@@ -94,7 +100,18 @@ def async_describe_events(
     def _correlation(event: Event) -> dict[str, Any]:
         entity_id = event.data.get(ATTR_ENTITY_ID)
         state = hass.states.get(entity_id) if entity_id else None
-        return describe_correlation(event.data, state.name if state else str(entity_id))
+        return describe_correlation(
+            event.data, state.name if state else str(entity_id), _meter_name(event)
+        )
+
+    @callback
+    def _meter_name(event: Event) -> str | None:
+        """The entry's title when another power entry may have seen the same change."""
+        entry = hass.config_entries.async_get_entry(str(event.data.get("entry_id")))
+        if entry is None or entry.domain != DOMAIN:
+            return None
+        power = [e for e in hass.config_entries.async_entries(DOMAIN) if not is_utility_entry(e)]
+        return entry.title if len(power) > 1 else None
 
     @callback
     def _anomaly(event: Event) -> dict[str, Any]:

@@ -112,9 +112,10 @@ def test_no_typo_check_before_the_usual_rate_is_known() -> None:
 
 
 def test_small_decrease_is_refused_as_noise() -> None:
-    """A drop smaller than the tolerance is neither a reset nor consumption."""
+    """A drop smaller than the tolerance is neither a reset nor consumption (below the two
+    newest readings: between them it outvotes the newest, see test_sensor_spike.py)."""
     meter = daily_meter(5)
-    result = meter.add_reading(T0 + 5 * DAY, 1003.5, NOW)
+    result = meter.add_reading(T0 + 5 * DAY, 1002.5, NOW)
     assert (result.accepted, result.reason) == (False, Refusal.DECREASE)
 
 

@@ -1,4 +1,5 @@
-"""A refused reading is explained in the unit the user typed it in, not in kWh / m³.
+"""A refused reading is explained in the unit the user typed it in, not in kWh / m³, and at
+the user's local time.
 
 Found on a real Home Assistant: a heat meter read in GJ refused 50 (GJ) as "13888.9 kWh is more
 than Heat can plausibly have consumed since the reading before it (11.1111 ...)": numbers the
@@ -61,3 +62,5 @@ async def test_refusal_speaks_the_meters_unit(
     assert placeholders["unit"] == "GJ"
     if previous is not None:
         assert placeholders["previous"] == previous
+        # the user's local time, as the meter-swap repair shows it (not UTC ISO with µs)
+        assert placeholders["previous_time"] == "2026-11-15 09:00"

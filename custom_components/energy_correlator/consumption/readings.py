@@ -165,13 +165,10 @@ class Ledger:
                     return refuse(Refusal.IMPLAUSIBLE)
                 if self._absurd_rise(value - prev.value, ts - prev.ts, i):
                     return refuse(Refusal.TYPO)
-            elif (
-                (manual or self._is_drop(prev.value, value))
-                and i >= 2
-                and codes[i - 1] in (SENSOR, HISTORY, MANUAL)
-                and values[i - 2] <= value
-            ):
-                removed = prev  # the one before agrees with this one: the previous was a typo
+            elif i >= 2 and codes[i - 1] in (SENSOR, HISTORY, MANUAL) and values[i - 2] <= value:
+                # The one before agrees with this one: the previous was a typo (typed, or a
+                # sensor's misread spike: refusing this one would hold the meter at the spike).
+                removed = prev
                 self._remove(i - 1)
                 i -= 1
                 prev = self.reading(i - 1)  # the stored neighbour now, not the removed typo

@@ -52,8 +52,14 @@ def _time(ts: float) -> str:
 def async_sync_drop_issues(
     hass: HomeAssistant, entry: UtilityConfigEntry, runtime: MeterRuntime
 ) -> None:
-    """One fixable issue per unexplained drop; issues of explained drops go away."""
+    """One fixable issue per unexplained drop; issues of explained drops go away. The issue
+    and its form speak the unit the meter shows (GJ, ft³), as add_meter_reading takes it."""
+    from .services import meter_unit
+
     registry = ir.async_get(hass)
+    unit = meter_unit(hass, runtime)
+    if (per_unit := runtime.canonical(1.0, unit)) is None or per_unit <= 0:
+        unit, per_unit = runtime.unit, 1.0
     wanted = {}
     for drop in runtime.meter.drops():
         wanted[_drop_issue_id(runtime.subentry_id, drop.ts)] = drop
@@ -73,17 +79,18 @@ def async_sync_drop_issues(
             severity=ir.IssueSeverity.WARNING,
             translation_key=DROP_ISSUE,
             translation_placeholders=_drop_placeholders(
-                runtime.name, runtime.unit, drop.previous, drop.value, drop.ts
+                runtime.name, unit, drop.previous / per_unit, drop.value / per_unit, drop.ts
             ),
             data={
                 "entry_id": entry.entry_id,
                 "subentry_id": runtime.subentry_id,
                 "ts": drop.ts,
-                "previous": drop.previous,
-                "value": drop.value,
+                "previous": drop.previous / per_unit,  # in `unit`
+                "value": drop.value / per_unit,
                 # the fix flow's form and errors show the same words as the issue
                 "meter": runtime.name,
-                "unit": runtime.unit,
+                "unit": unit,
+                "per_unit": per_unit,  # kWh / m³ of one `unit`: the form's values are stored so
             },
         )
 
@@ -165,13 +172,14 @@ class ReplaceMeterRepairFlow(RepairsFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             when = dt_util.parse_datetime(user_input[ATTR_WHEN]) or dt_util.now()
+            per_unit = float(self._data.get("per_unit", 1.0))
             try:
                 await async_replace(
                     self.hass,
                     self._data["subentry_id"],
                     dt_util.as_utc(when).timestamp(),
-                    float(user_input[ATTR_OLD_FINAL]),
-                    float(user_input[ATTR_NEW_FIRST]),
+                    float(user_input[ATTR_OLD_FINAL]) * per_unit,
+                    float(user_input[ATTR_NEW_FIRST]) * per_unit,
                 )
             except ServiceValidationError as err:
                 # the action's keys are replace_<reason>; the form's errors are <reason>

@@ -124,6 +124,11 @@ def _time(ts: float) -> str:
     return dt_util.utc_from_timestamp(ts).isoformat()
 
 
+def _shown_time(ts: float) -> str:
+    """A time in an error message: local, to the minute (as the meter-swap repair shows it)."""
+    return dt_util.as_local(dt_util.utc_from_timestamp(ts)).strftime("%Y-%m-%d %H:%M")
+
+
 def _reading_json(reading: Reading | None) -> dict[str, Any] | None:
     if reading is None:
         return None
@@ -152,9 +157,9 @@ def _refused(
         value=shown(value),
         unit=unit,
         previous="-" if previous is None else shown(previous.value),
-        previous_time="-" if previous is None else _time(previous.ts),
+        previous_time="-" if previous is None else _shown_time(previous.ts),
         next="-" if following is None else shown(following.value),
-        next_time="-" if following is None else _time(following.ts),
+        next_time="-" if following is None else _shown_time(following.ts),
     )
 
 
@@ -188,7 +193,7 @@ async def async_replace(
     result = coordinator.replace(runtime, ts, old_final, new_first)
     if not result.accepted or result.replacement is None:
         reason = result.reason or Refusal.CONFLICT
-        raise _error(f"replace_{reason}", meter=runtime.name, time=_time(ts))
+        raise _error(f"replace_{reason}", meter=runtime.name, time=_shown_time(ts))
     await coordinator.async_refresh()
     swap = result.replacement
     return {
