@@ -73,8 +73,9 @@ def test_strategy_texts_are_translation_keys() -> None:
     """Every text the strategy shows is a key of translations/en.json, none an English copy (a
     copy would stay English in every other language)."""
     common = set(re.findall(r't\.common\("(\w+)"\)', STRATEGY_JS))
+    common |= set(re.findall(r"\.common\.dashboard_(\w+)", STRATEGY_JS))  # read directly
     sensors = set(re.findall(r't\.sensor\("(\w+)"\)', STRATEGY_JS))
-    assert {"top_consumers", "current_power", "column_kwh_month"} <= common
+    assert {"top_consumers", "current_power", "column_kwh_month", "description"} <= common
     assert {"daily_energy", "peak_power"} <= sensors
     # The strategy uses every "dashboard_" text of en.json and no other.
     assert {f"dashboard_{key}" for key in common} == {

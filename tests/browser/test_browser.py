@@ -259,6 +259,7 @@ def _ready_dashboard(browser: Browser) -> None:
     named in the user's language, none says "not available"."""
     browser.open("/config/lovelace/dashboards")
     browser.button("Add dashboard").click()
+    browser.text(TRANSLATIONS["common"]["dashboard_description"])  # the strategy's, translated
     browser.text("Energy Correlator", exact=True).click()  # the strategy, among the built-in ones
     browser.page.get_by_role("textbox", name="Title").fill("Energy Correlator")
     browser.button("Create").click()

@@ -1,14 +1,16 @@
 """Utility meters as a person sets them up in the browser, on the Home Assistant the power steps
 already use (one more start would cost CI half a minute): the first meter from the menu (a gas
 meter read by the simulated home's sensor), a hand-read meter added on the entry's page, readings
-typed into the action in the Tools panel, the meter's device page, and the meter's reconfigure
-and the entry's options pre-filled.
+typed into the action in the Tools panel, the meter's device page, a virtual meter, and the
+meter's reconfigure and the entry's options pre-filled.
 
 Every wrong input on the way must come back as a translated sentence on the field (or under the
 action), not as a schema message: the texts are taken from translations/en.json.
 """
 
+import time
 from typing import Any
+import urllib.error
 
 from .browser import DOMAIN, TRANSLATIONS, Browser, console_errors_since
 from .home_assistant import RunningHomeAssistant
@@ -27,7 +29,15 @@ def _sentence(message: str) -> str:
 
 
 def _state(ha: RunningHomeAssistant, entity_id: str) -> dict[str, Any]:
-    return ha.request("GET", f"/api/states/{entity_id}")
+    """The entity's state, once it exists (a meter's entities come with the entry's reload)."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            return ha.request("GET", f"/api/states/{entity_id}")
+        except urllib.error.HTTPError as err:
+            if err.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.25)
 
 
 def _first_meter_from_the_menu(browser: Browser) -> None:
@@ -118,6 +128,35 @@ def _readings_typed_into_the_action(browser: Browser) -> None:
     assert float(_state(browser.ha, "sensor.cellar_gas_consumption_today")["state"]) >= 0
 
 
+def _virtual_meter_on_the_entry_page(browser: Browser) -> None:
+    """Add virtual meter: heating gas = gas - cellar gas, in m³."""
+    virtual = TRANSLATIONS["config_subentries"]["virtual_meter"]
+    browser.open(f"/config/integrations/integration/{DOMAIN}")
+    browser.button(virtual["initiate_flow"]["user"]).click()
+    browser.text(virtual["step"]["user"]["title"])
+    page = browser.page
+    page.get_by_role("textbox", name=virtual["step"]["user"]["data"]["name"]).fill("Heating gas")
+    # The frontend pre-selects the first meter (Gas) as the base *and* as the subtracted one.
+    browser.button("Submit").click()
+    browser.text(virtual["error"]["base_subtracted"])
+    browser.button("Remove Gas").click()
+    browser.button(virtual["step"]["user"]["data"]["subtract_meters"]).click()
+    page.get_by_role("dialog", name="Select option").get_by_text("Cellar gas", exact=True).click()
+    browser.button("Remove Cellar gas").wait_for()  # chosen: its chip shows
+    page.get_by_role(
+        "radio", name=TRANSLATIONS["selector"]["output_kind"]["options"]["volume"]
+    ).check()
+    browser.button("Submit").click()
+    browser.text("Created configuration for Heating gas")
+    browser.button("Finish").click()
+    assert (
+        _state(browser.ha, "sensor.heating_gas_consumption_today")["attributes"][
+            "unit_of_measurement"
+        ]
+        == "m³"
+    )
+
+
 def _meter_device_page(browser: Browser) -> None:
     """The meter's device: each sensor under its translated name, none unavailable."""
     devices = browser.ws({"type": "config/device_registry/list"})
@@ -128,7 +167,9 @@ def _meter_device_page(browser: Browser) -> None:
     browser.text(TRANSLATIONS["entity"]["binary_sensor"]["meter_anomaly"]["name"], exact=True)
     browser.page.wait_for_timeout(1000)
     assert browser.page.get_by_text("Entity not available").count() == 0
-    assert browser.page.get_by_text("Unavailable", exact=True).count() == 0
+    sensors = browser.page.locator("ha-device-entities-card")
+    assert sensors.count() > 0
+    assert sensors.get_by_text("Unavailable", exact=True).count() == 0
     browser.shot("utility-device")
 
 
@@ -167,5 +208,6 @@ def utility_meters_in_the_browser(browser: Browser) -> None:
     _manual_meter_on_the_entry_page(browser)
     _readings_typed_into_the_action(browser)
     _meter_device_page(browser)
+    _virtual_meter_on_the_entry_page(browser)
     _reconfigure_and_options(browser)
     assert not console_errors_since(browser, start)

@@ -185,5 +185,12 @@ window.customStrategies.push({
   type: "energy-correlator",
   strategyType: "dashboard",
   name: "Energy Correlator",
-  description: "Power, energy, top consumers and the recent power changes your devices made.",
+  // Read by the "Add dashboard" dialog each time it renders: in the user's language once the
+  // integration's texts are loaded (asked for here; the dialog renders again when they arrive).
+  get description() {
+    const hass = document.querySelector("home-assistant")?.hass;
+    const text = hass?.localize(`component.${DOMAIN}.common.dashboard_description`);
+    if (!text) hass?.loadBackendTranslation?.("common", DOMAIN);
+    return text || "";
+  },
 });
