@@ -20,7 +20,7 @@ import heapq
 from .confidence import step_confidence
 from .correlator_settings import CorrelatorSettings, Timing
 from .models import Correlation, DeviceEvent, Status
-from .noisy import NOISY_WINDOW_S, WideWindows, widen_windows
+from .noisy import NOISY_TRIES, NOISY_WINDOW_S, WideWindows, widen_windows
 from .pulse import correlate_pulse
 from .series import PowerSeries
 from .trend import ramp_correction
@@ -81,10 +81,12 @@ class Correlator:
         timing = self._timing(cadence)
         after = timing[1]
         self._seq += 1
+        wide = self.wide
         if (
             series is not None
             and not timing[2]
-            and self.wide.schedule(event, self._seq, series, ts - s.guard_s, timing[0])
+            and wide.tries.get(event.entity_id, 0) < NOISY_TRIES  # cheap: most have tried
+            and wide.schedule(event, self._seq, series, ts - s.guard_s, timing[0])
         ):
             after = NOISY_WINDOW_S
         due = ts + s.settle_s + after + s.guard_s
@@ -287,7 +289,11 @@ class Correlator:
         sigma: float | None = None
         if before_w is not None and after_w is not None:
             delta = after_w - before_w - compensated
-            if before[2] * after[2] > 0.0:  # both windows drift the same way: a ramp?
+            if (  # both windows drift the same way, beyond their noise: a ramp?
+                before[2] * after[2] > 0.0
+                and abs(before[2]) > 2.0 * before[9]
+                and abs(after[2]) > 2.0 * after[9]
+            ):
                 bounds = (before_start, before_end, after_start, after_end)
                 delta -= ramp_correction(before, after, bounds)
             pct = 100.0 * delta / before_w if before_w >= 1.0 else None  # not of an export

@@ -49,7 +49,7 @@ class WideWindows:
         self.young: Callable[[DeviceEvent], bool] | None = None
         self.pending: set[int] = set()  # sequence numbers of the pending correlations
         self._noisy = (-math.inf, False)  # (valid until, whether the meter is noisy)
-        self._tries: dict[str, int] = {}
+        self.tries: dict[str, int] = {}  # per device: events scheduled for wider windows
 
     def schedule(
         self, event: DeviceEvent, seq: int, series: PowerSeries, end: float, length: float
@@ -60,31 +60,31 @@ class WideWindows:
         if event.ts >= until:
             noisy = meter_noisy(series, end, length)
             self._noisy = (event.ts + NOISE_REFRESH_S, noisy)
-        if not noisy or self.young is None or not self.young(event):
+        if not noisy:
             return False
-        tries = self._tries.get(event.entity_id, 0)
-        if tries >= NOISY_TRIES:
+        tries = self.tries.get(event.entity_id, 0)
+        if tries >= NOISY_TRIES or self.young is None or not self.young(event):
             return False
-        self._tries[event.entity_id] = tries + 1
+        self.tries[event.entity_id] = tries + 1
         self.pending.add(seq)
         return True
 
     def rename(self, old: str, new: str) -> None:
         """Follow an entity's rename."""
-        if old in self._tries:
-            self._tries[new] = self._tries.pop(old)
+        if old in self.tries:
+            self.tries[new] = self.tries.pop(old)
 
     def forget(self, entity_ids: list[str] | None) -> None:
         """Relearned devices may try wider windows again (all when None)."""
         if entity_ids is None:
-            self._tries.clear()
+            self.tries.clear()
         for entity_id in entity_ids or ():
-            self._tries.pop(entity_id, None)
+            self.tries.pop(entity_id, None)
 
     def clear(self) -> None:
         """Forget everything."""
         self.pending.clear()
-        self._tries.clear()
+        self.tries.clear()
 
 
 def meter_noisy(series: PowerSeries, end: float, length: float) -> bool:
