@@ -136,10 +136,9 @@ def _virtual_meter_on_the_entry_page(browser: Browser) -> None:
     browser.text(virtual["step"]["user"]["title"])
     page = browser.page
     page.get_by_role("textbox", name=virtual["step"]["user"]["data"]["name"]).fill("Heating gas")
-    # The frontend pre-selects the first meter (Gas) as the base *and* as the subtracted one.
+    # The frontend pre-selects the first meter (Gas) as the base; nothing is subtracted yet.
     browser.button("Submit").click()
-    browser.text(virtual["error"]["base_subtracted"])
-    browser.button("Remove Gas").click()
+    browser.text(virtual["error"]["nothing_subtracted"])
     browser.button(virtual["step"]["user"]["data"]["subtract_meters"]).click()
     page.get_by_role("dialog", name="Select option").get_by_text("Cellar gas", exact=True).click()
     browser.button("Remove Cellar gas").wait_for()  # chosen: its chip shows

@@ -458,6 +458,11 @@ async def test_virtual_meter_errors_then_success_and_reconfigure(hass: HomeAssis
     result = await _start_sub(hass, entry, SUBENTRY_VIRTUAL)
     assert result["step_id"] == "user"
     good = {CONF_NAME: "Household", CONF_BASE: grid, CONF_SUBTRACT: [pump], CONF_OUTPUT: "energy"}
+    # Nothing subtracted is the form's own error: a required select would be pre-selected by the
+    # frontend with its first option, the base's too ("base subtracted from itself").
+    untouched = {CONF_NAME: "Household", CONF_BASE: grid, CONF_OUTPUT: "energy"}
+    result = await _sub(hass, SUBENTRY_VIRTUAL, result, untouched)
+    assert result["errors"] == {CONF_SUBTRACT: "nothing_subtracted"}
     for bad, errors in (
         ({CONF_NAME: " "}, {CONF_NAME: "name_required"}),
         ({CONF_SUBTRACT: []}, {CONF_SUBTRACT: "nothing_subtracted"}),

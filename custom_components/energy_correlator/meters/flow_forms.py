@@ -265,7 +265,9 @@ def virtual_schema(entry: ConfigEntry) -> probatio.Schema:
             probatio.Required(CONF_BASE): SelectSelector(
                 SelectSelectorConfig(options=choices, mode=SelectSelectorMode.DROPDOWN)
             ),
-            probatio.Required(CONF_SUBTRACT): SelectSelector(
+            # optional: the frontend pre-selects a required select's first option, which is
+            # the base's too (an untouched form was refused as "base subtracted from itself")
+            probatio.Optional(CONF_SUBTRACT): SelectSelector(
                 SelectSelectorConfig(
                     options=choices, multiple=True, mode=SelectSelectorMode.DROPDOWN
                 )
@@ -329,7 +331,7 @@ def virtual_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
     data = {
         CONF_NAME: str(user_input[CONF_NAME]).strip(),
         CONF_BASE: user_input[CONF_BASE],
-        CONF_SUBTRACT: list(user_input[CONF_SUBTRACT]),
+        CONF_SUBTRACT: list(user_input.get(CONF_SUBTRACT) or []),
         CONF_OUTPUT: str(user_input[CONF_OUTPUT]),
     }
     temperature = user_input.get(CONF_TEMPERATURE) or None
