@@ -19,7 +19,7 @@ import heapq
 
 from .confidence import step_confidence
 from .correlator_settings import CorrelatorSettings, Timing
-from .models import Correlation, DeviceEvent, Status
+from .models import Correlation, DeviceEvent, Status, delta_pct
 from .noisy import NOISY_TRIES, NOISY_WINDOW_S, WideWindows, widen_windows
 from .pulse import correlate_pulse
 from .series import PowerSeries
@@ -296,7 +296,7 @@ class Correlator:
             ):
                 bounds = (before_start, before_end, after_start, after_end)
                 delta -= ramp_correction(before, after, bounds)
-            pct = 100.0 * delta / before_w if before_w >= 1.0 else None  # not of an export
+            pct = delta_pct(delta, before_w)
             confidence, sigma = step_confidence(
                 s.min_delta_w, event, delta, before, after, compensated, 2.0 * needed
             )

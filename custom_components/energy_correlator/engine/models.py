@@ -45,6 +45,14 @@ class DeviceEvent:
     level: float
 
 
+def delta_pct(delta: float | None, before_w: float | None) -> float | None:
+    """A step relative to the power before it; None below 1 W or while exporting (a
+    percentage of a negative or near-zero "before" means nothing)."""
+    if delta is None or before_w is None or before_w < 1.0:
+        return None
+    return 100.0 * delta / before_w
+
+
 @dataclass(slots=True)
 class Correlation:
     """The measured power change around one device event.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .confidence import step_confidence
 from .correlator_settings import CorrelatorSettings, Timing
-from .models import Correlation, DeviceEvent, Status
+from .models import Correlation, DeviceEvent, Status, delta_pct
 from .series import PowerSeries
 
 if TYPE_CHECKING:
@@ -134,9 +134,7 @@ def correlate_pulse(
     if status is Status.OK and delta is not None:
         learned = teach(event, delta, None, None, sigma or 0.0)
     before_w, after_w = (base_w, inside_w) if event is opening else (inside_w, base_w)
-    pct = None
-    if delta is not None and before_w is not None and before_w >= 1.0:  # not of an export
-        pct = 100.0 * delta / before_w
+    pct = delta_pct(delta, before_w)
     return Correlation(
         event.entity_id,
         event.domain,
